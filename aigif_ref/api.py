@@ -1,0 +1,57 @@
+"""Public Python API: bytes <-> canonical JSON record, and atomic file writes."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar import limits
+from aigif_ref.grammar.aigif import build_file, parse_file
+from aigif_ref.record import json_to_syntax, syntax_to_json
+from aigif_ref.registry import Registry, default_registry
+from aigif_ref.semantics import check_semantics
+
+
+def decode(data: bytes, registry: Registry | None = None) -> dict[str, Any]:
+    """Parse and validate AIGIF bytes; return the canonical JSON record."""
+    syntax = parse_file(data)
+    check_semantics(syntax, registry or default_registry())
+    return syntax_to_json(syntax)
+
+
+def encode(record: dict[str, Any], registry: Registry | None = None) -> bytes:
+    """Canonical AIGIF bytes for a JSON record (names or codes; text compressor chosen if absent)."""
+    registry = registry or default_registry()
+    syntax = json_to_syntax(record, registry)
+    check_semantics(syntax, registry)
+    return build_file(syntax)
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_FILE_BYTES:
+            raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds {limits.MAX_FILE_BYTES}")
+        return path.read_bytes()
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write via a temporary file in the same folder and rename: never a half file."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,208 @@
+"""The `aigif` command: encode, inspect and validate AIGIF files.
+
+Every failure a user can cause prints `error: CODE: message` and exits 1; usage
+errors exit 2. No command leaves a partial output file behind.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from aigif_ref import __version__
+from aigif_ref.api import decode, encode, read_bytes, write_atomic
+from aigif_ref.errors import AigifError
+from aigif_ref.record import dumps, load_json
+from aigif_ref.registry import Registry, default_registry, load_registry
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    return load_registry(args.registry) if args.registry else default_registry()
+
+
+def _progress(total: int, description: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=_stderr_console(), disable=total < 2 or not sys.stderr.isatty(),
+    )
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    source = Path(args.record)
+    if source.suffix == ".jsonl":
+        return _encode_many(source, Path(args.output), registry)
+    record = load_json(source)
+    if not isinstance(record, dict):
+        raise AigifError("AIGIF_E_RECORD", f"{source}: expected one JSON object (use .jsonl for many)")
+    output = Path(args.output)
+    if output.is_dir():
+        output = output / (source.stem + ".aigif")
+    data = encode(record, registry)
+    write_atomic(output, data)
+    print(f"wrote {output} ({len(data)} bytes)")
+    return 0
+
+
+def _encode_many(source: Path, outdir: Path, registry: Registry) -> int:
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read {source}: {exc}") from None
+    if outdir.exists() and not outdir.is_dir():
+        raise AigifError("AIGIF_E_IO", f"{outdir} exists and is not a folder (many records need -o OUTDIR/)")
+    records = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+    width = max(6, len(str(len(records))))
+    failures = written = 0
+    with _progress(len(records), "encoding") as progress:
+        task = progress.add_task("encode", total=len(records))
+        for index, (line_no, line) in enumerate(records):
+            try:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise AigifError("AIGIF_E_RECORD", f"not JSON: {exc}") from None
+                if not isinstance(record, dict):
+                    raise AigifError("AIGIF_E_RECORD", "expected a JSON object")
+                write_atomic(outdir / f"{index:0{width}d}.aigif", encode(record, registry))
+                written += 1
+            except AigifError as exc:
+                failures += 1
+                print(f"error: {source}:{line_no}: {exc}", file=sys.stderr)
+            progress.advance(task)
+    print(f"wrote {written} file(s) to {outdir}" + (f"; {failures} record(s) failed" if failures else ""))
+    return 1 if failures else 0
+
+
+def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, str]]:
+    """Table I of the paper, in its order, with registry names resolved."""
+    e = registry.enum_name
+    pixels = next((x for x in record["extensions"] if x["type"] == 1), None)
+    model = registry.models.get(record["model_id"])
+    model_name = f"{model['name']} (family {model['family']})" if model else "unknown"
+    rows = [
+        ("saving pixels", "1=Yes" if pixels else "0=No"),
+        ("pixel compressor", f"{pixels['pixel_compressor']}={e('pixel_compressors', pixels['pixel_compressor'])}" if pixels else "-"),
+        ("text compressor", f"{record['text_compressor']}={e('text_compressors', record['text_compressor'])}"),
+        ("device", f"{record['device']}={e('devices', record['device'])}"),
+        ("gpu", f"{record['gpu']}={e('gpus', record['gpu'])}"),
+        ("cuda", f"{record['cuda']}={e('cuda_versions', record['cuda'])}"),
+        ("model ID", f"{record['model_id']}={model_name}"),
+        ("data type", f"{record['dtype']}={e('dtypes', record['dtype'])}"),
+        ("scheduler", f"{record['scheduler']}={e('schedulers', record['scheduler'])}"),
+        ("prompt", json.dumps(record["prompt"], ensure_ascii=False)),
+        ("negative prompt", "(none)" if record["negative_prompt"] is None else json.dumps(record["negative_prompt"], ensure_ascii=False)),
+        ("height", str(record["height"])),
+        ("width", str(record["width"])),
+        ("seed", str(record["seed"])),
+        ("diffusion steps", str(record["steps"])),
+        ("guidance scale", repr(record["guidance_scale"])),
+    ]
+    for group in ("params", "scheduler_config", "platform"):
+        rows += [(f"{group}.{k}", json.dumps(v)) for k, v in record[group].items()]
+    for ext in record["extensions"]:
+        size = len(ext["data"]) * 3 // 4
+        rows.append((f"extension {ext['type']}", f"{'must-understand, ' if ext['must_understand'] else ''}~{size} bytes"))
+    return rows
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    status = 0
+    for name in args.files:
+        try:
+            data = read_bytes(name)
+            record = decode(data, registry)
+        except AigifError as exc:
+            print(f"error: {name}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(dumps(record))
+            continue
+        from rich.table import Table
+
+        table = Table(title=f"{name} — AIGIF {record['aigif_version']}, {len(data)} bytes", show_lines=False)
+        table.add_column("field")
+        table.add_column("value", overflow="fold")
+        for field, value in _table_rows(record, registry):
+            table.add_row(field, value)
+        from rich.console import Console
+
+        Console().print(table)
+    return status
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    status = 0
+    for name in args.files:
+        try:
+            decode(read_bytes(name), registry)
+            result = {"file": name, "valid": True, "error": None, "offset": None}
+        except AigifError as exc:
+            result = {"file": name, "valid": False, "error": exc.code, "offset": exc.offset, "message": exc.message}
+            status = 1
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        elif result["valid"]:
+            print(f"{name}: valid")
+        else:
+            where = f" at byte {result['offset']}" if result["offset"] is not None else ""
+            print(f"{name}: INVALID {result['error']}{where}: {result['message']}")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aigif",
+        description="Encode, inspect and validate AIGIF files (AI-generated images stored as their generation syntax).",
+    )
+    parser.add_argument("--version", action="version", version=f"aigif {__version__} (format 1.0)")
+    parser.add_argument("--registry", metavar="PATH", help="registry.json to use (default: the shipped one, or $AIGIF_REGISTRY)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("encode", help="JSON record(s) -> .aigif", description="Encode a JSON record (RECORD.json -> FILE.aigif) or many (RECORDS.jsonl -> OUTDIR/, one file per line, numbered from 0).")
+    p.add_argument("record", metavar="RECORD.json|RECORDS.jsonl")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.aigif|OUTDIR/")
+    p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("inspect", help="show a file's fields", description="Show the fields of AIGIF files as a table (Table I order) or as canonical JSON records.")
+    p.add_argument("files", nargs="+", metavar="FILE.aigif")
+    p.add_argument("--json", action="store_true", help="print the canonical JSON record, one per line")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("validate", help="check files; exit 0 only if all are valid", description="Validate AIGIF files: syntax, canonical form, limits, CRC and registry codes.")
+    p.add_argument("files", nargs="+", metavar="FILE.aigif")
+    p.add_argument("--json", action="store_true", help='one JSON object per file: {"file", "valid", "error", "offset", "message"}')
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AigifError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so instead of a traceback
+        print(f"error: internal error in aigif {__version__}: {type(exc).__name__}: {exc} (please report)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Text compressors: how the prompt and negative prompt are stored.
+
+A text block holds one string (the prompt) or two (prompt, negative prompt) as
+exact UTF-8 bytes. Each compressor maps that list to bytes with exactly one
+valid output per input (spec/bitstream.md, "Text block"):
+
+* 0 none: prompt alone, or uvarint(len(prompt)) + prompt + negative;
+* 1 zlib: zlib (RFC 1950) of the "none" payload, level 9 as reference zlib
+  writes it; a block that is not byte-identical to that is non-canonical;
+* 2 phrase-huffman-v1: static phrase/Huffman code (spec/text/phrase-huffman.md),
+  canonical by construction; best on short prompts.
+"""
+from __future__ import annotations
+
+import io
+import zlib
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar import limits
+from aigif_ref.grammar.primitives import encode_uvarint, read_uvarint
+
+ZLIB_LEVEL = 9
+
+
+def _none_encode(strings: Sequence[bytes]) -> bytes:
+    if len(strings) == 1:
+        return strings[0]
+    return encode_uvarint(len(strings[0])) + strings[0] + strings[1]
+
+
+def _none_decode(block: bytes, n_strings: int) -> list[bytes]:
+    if n_strings == 1:
+        return [block]
+    stream = io.BytesIO(block)
+    length = read_uvarint(stream, "prompt length")
+    start = stream.tell()
+    if length > len(block) - start:
+        raise AigifError("AIGIF_E_TRUNCATED", "prompt length runs past the text block")
+    return [block[start:start + length], block[start + length:]]
+
+
+def _zlib_encode(strings: Sequence[bytes]) -> bytes:
+    return zlib.compress(_none_encode(strings), ZLIB_LEVEL)
+
+
+def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
+    bound = 2 * limits.MAX_STRING_BYTES + limits.MAX_UVARINT_BYTES
+    inflater = zlib.decompressobj()
+    try:
+        payload = inflater.decompress(block, bound + 1)
+    except zlib.error as exc:
+        raise AigifError("AIGIF_E_DECOMPRESS", f"zlib text block: {exc}") from None
+    if len(payload) > bound or inflater.unconsumed_tail:
+        raise AigifError("AIGIF_E_LIMIT", f"zlib text block inflates beyond {bound} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise AigifError("AIGIF_E_DECOMPRESS", "zlib text block is incomplete or has trailing bytes")
+    strings = _none_decode(payload, n_strings)
+    if zlib.compress(payload, ZLIB_LEVEL) != block:
+        raise AigifError("AIGIF_E_NONCANONICAL", "zlib text block differs from the canonical level-9 stream")
+    return strings
+
+
+@lru_cache(maxsize=1)
+def _phrase_model():
+    from aigif_ref.codecs.phrase_huffman import default_model
+
+    return default_model()
+
+
+def _phrase_encode(strings: Sequence[bytes]) -> bytes:
+    return _phrase_model().encode(list(strings))
+
+
+def _phrase_decode(block: bytes, n_strings: int) -> list[bytes]:
+    return _phrase_model().decode(block, n_strings, limits.MAX_STRING_BYTES)
+
+
+Encoder = Callable[[Sequence[bytes]], bytes]
+Decoder = Callable[[bytes, int], "list[bytes]"]
+
+# Registry code -> (encoder, decoder). Codes and names: registry.json "text_compressors".
+CODECS: dict[int, tuple[Encoder, Decoder]] = {
+    0: (_none_encode, _none_decode),
+    1: (_zlib_encode, _zlib_decode),
+    2: (_phrase_encode, _phrase_decode),
+}
+
+
+def check_strings(strings: Sequence[bytes]) -> None:
+    for s in strings:
+        if len(s) > limits.MAX_STRING_BYTES:
+            raise AigifError("AIGIF_E_LIMIT", f"string of {len(s)} bytes exceeds {limits.MAX_STRING_BYTES}")
+
+
+def encode_text(compressor: int, strings: Sequence[bytes]) -> bytes:
+    if compressor not in CODECS:
+        raise AigifError("AIGIF_E_UNKNOWN_CODE", f"text compressor {compressor} is not known")
+    check_strings(strings)
+    block = CODECS[compressor][0](strings)
+    if len(block) > limits.MAX_TEXT_BLOCK_BYTES:
+        raise AigifError("AIGIF_E_LIMIT", f"text block of {len(block)} bytes exceeds {limits.MAX_TEXT_BLOCK_BYTES}")
+    return block
+
+
+def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
+    if compressor not in CODECS:
+        raise AigifError("AIGIF_E_UNKNOWN_CODE", f"text compressor {compressor} is not known")
+    strings = CODECS[compressor][1](block, n_strings)
+    check_strings(strings)
+    return strings
+
+
+def smallest(strings: Sequence[bytes]) -> int:
+    """The compressor giving the smallest block; ties go to the lowest code."""
+    sizes = []
+    for code in sorted(CODECS):
+        try:
+            sizes.append((len(encode_uvarint(len(b := encode_text(code, strings)))) + len(b), code))
+        except AigifError:
+            continue
+    return min(sizes)[1]

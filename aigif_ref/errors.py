@@ -1,0 +1,43 @@
+"""The one exception type of the library and its stable error codes.
+
+Every failure a user can cause (a bad file, a bad record, a bad path) surfaces as
+:class:`AigifError` with a code from :data:`ERROR_CODES`; the codes are part of the
+spec (spec/bitstream.md, "Error codes") and never change meaning.
+"""
+from __future__ import annotations
+
+ERROR_CODES: dict[str, str] = {
+    "AIGIF_E_SIGNATURE": "the file does not start with the AIGIF signature",
+    "AIGIF_E_VERSION": "the file's major version is not supported",
+    "AIGIF_E_TRUNCATED": "the file ends inside a field",
+    "AIGIF_E_CRC": "the CRC-32 over the file does not match",
+    "AIGIF_E_NONCANONICAL": "a field is not in its canonical encoding",
+    "AIGIF_E_RANGE": "a value is outside its allowed range",
+    "AIGIF_E_LIMIT": "a declared or decompressed size exceeds its bound",
+    "AIGIF_E_RESERVED": "a reserved bit or field is set",
+    "AIGIF_E_UTF8": "a string is not valid UTF-8",
+    "AIGIF_E_DECOMPRESS": "a compressed block does not decompress",
+    "AIGIF_E_UNKNOWN_CODE": "an enumeration code is not in the registry",
+    "AIGIF_E_PARAM_FAMILY": "a model-dependent parameter is not allowed for the model's family",
+    "AIGIF_E_MUST_UNDERSTAND": "an unknown extension record is marked must-understand",
+    "AIGIF_E_EXTENSION": "a known extension record is malformed",
+    "AIGIF_E_RECORD": "a JSON record does not match the record schema",
+    "AIGIF_E_REGISTRY": "the registry is invalid",
+    "AIGIF_E_IO": "a file could not be read or written",
+}
+
+
+class AigifError(Exception):
+    """A failure with a stable code, a human message and, for files, a byte offset."""
+
+    def __init__(self, code: str, message: str, offset: int | None = None) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.offset = offset
+
+    def __str__(self) -> str:
+        where = f" (at byte {self.offset})" if self.offset is not None else ""
+        return f"{self.code}: {self.message}{where}"

@@ -1,0 +1,337 @@
+"""The AIGIF v1 file grammar in construct (parse and build).
+
+Layout (spec/bitstream.md): signature, version, CRC-32, then the body: a
+presence bitmap, the core generation syntax, optional field groups and
+extension records up to the end of the file. This module is bitstream only: it
+checks syntax, canonical form and limits; registry meaning is checked by
+aigif_ref.semantics.
+"""
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from functools import lru_cache
+from typing import Any
+
+from construct import Construct, Container, Struct
+
+from aigif_ref.codecs.text import decode_text, encode_text, smallest
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar import limits
+from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS, ZERO_DEFAULT_ENUMS, FieldSpec
+from aigif_ref.grammar.primitives import (
+    CompactFloat,
+    ExpCode,
+    Sized8,
+    UVarint,
+    encode_exp_code,
+    encode_uvarint,
+    make_field,
+    read_exact,
+    read_exp_code,
+    read_uvarint,
+)
+
+PRESENCE_MASK = (1 << (max(PRESENCE_BITS.values()) + 1)) - 1
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _bit(context, name: str) -> bool:
+    return bool(context.presence >> PRESENCE_BITS[name] & 1)
+
+
+class Presence(Construct):
+    """The body's first uvarint: which optional top-level fields follow."""
+
+    def _parse(self, stream, context, path):
+        start = stream.tell()
+        value = read_uvarint(stream, "presence bitmap")
+        if value & ~PRESENCE_MASK:
+            raise AigifError("AIGIF_E_RESERVED", f"presence bitmap sets reserved bits {value & ~PRESENCE_MASK:#x}", start)
+        return value
+
+    def _build(self, obj, stream, context, path):
+        value = presence_of(context)
+        stream.write(encode_uvarint(value))
+        return value
+
+
+def presence_of(record: Any) -> int:
+    """The presence bitmap a record implies (used when building)."""
+    bits = 0
+    if record["text"]["negative_prompt"] is not None:
+        bits |= 1 << PRESENCE_BITS["negative_prompt"]
+    for name in ZERO_DEFAULT_ENUMS:
+        if record[name]:
+            bits |= 1 << PRESENCE_BITS[name]
+    for name in GROUPS:
+        if record[name]:
+            bits |= 1 << PRESENCE_BITS[name]
+    return bits
+
+
+class ZeroDefaultEnum(Construct):
+    """An exp code present only when nonzero; absent means code 0."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.field = name
+
+    def _parse(self, stream, context, path):
+        if not _bit(context, self.field):
+            return 0
+        start = stream.tell()
+        value = read_exp_code(stream, self.field)
+        if value == 0:
+            raise AigifError("AIGIF_E_NONCANONICAL", f"{self.field} = 0 must be omitted (presence bit clear)", start)
+        return value
+
+    def _build(self, obj, stream, context, path):
+        if obj:
+            stream.write(encode_exp_code(obj))
+        return obj
+
+
+class TextBlock(Construct):
+    """Text compressor (exp code), block length (uvarint), compressed strings."""
+
+    def _parse(self, stream, context, path):
+        compressor = read_exp_code(stream, "text compressor")
+        start = stream.tell()
+        length = read_uvarint(stream, "text block length")
+        if length > limits.MAX_TEXT_BLOCK_BYTES:
+            raise AigifError("AIGIF_E_LIMIT", f"text block of {length} bytes exceeds {limits.MAX_TEXT_BLOCK_BYTES}", start)
+        block_start = stream.tell()
+        block = read_exact(stream, length, "text block")
+        n_strings = 2 if _bit(context, "negative_prompt") else 1
+        try:
+            strings = decode_text(compressor, block, n_strings)
+        except AigifError as exc:
+            raise AigifError(exc.code, f"text block: {exc.message}", block_start if exc.offset is None else block_start + exc.offset) from None
+        try:
+            texts = [s.decode("utf-8") for s in strings]
+        except UnicodeDecodeError as exc:
+            raise AigifError("AIGIF_E_UTF8", f"text block: {exc.reason}", block_start) from None
+        return Container(
+            text_compressor=compressor,
+            prompt=texts[0],
+            negative_prompt=texts[1] if n_strings == 2 else None,
+        )
+
+    def _build(self, obj, stream, context, path):
+        strings = [obj["prompt"].encode("utf-8")]
+        if obj["negative_prompt"] is not None:
+            strings.append(obj["negative_prompt"].encode("utf-8"))
+        compressor = obj["text_compressor"]
+        if compressor is None:
+            compressor = smallest(strings)
+        block = encode_text(compressor, strings)
+        stream.write(encode_exp_code(compressor) + encode_uvarint(len(block)) + block)
+        return obj
+
+
+class FieldGroup(Construct):
+    """An optional group: presence bit in the body bitmap, own bitmap, then values."""
+
+    def __init__(self, name: str, specs: tuple[FieldSpec, ...]) -> None:
+        super().__init__()
+        self.group = name
+        self.specs = specs
+        self.mask = (1 << (max(s.bit for s in specs) + 1)) - 1
+        self.fields = [(s, make_field(s.wire, f"{name}.{s.name}", s.min, s.max)) for s in specs]
+
+    def _parse(self, stream, context, path):
+        if not _bit(context, self.group):
+            return {}
+        start = stream.tell()
+        bitmap = read_uvarint(stream, f"{self.group} bitmap")
+        if bitmap == 0:
+            raise AigifError("AIGIF_E_NONCANONICAL", f"{self.group}: empty group must be omitted", start)
+        if bitmap & ~self.mask:
+            raise AigifError("AIGIF_E_RESERVED", f"{self.group}: reserved bits {bitmap & ~self.mask:#x}", start)
+        values = {}
+        for spec, field in self.fields:
+            if bitmap >> spec.bit & 1:
+                values[spec.name] = field._parse(stream, context, path)
+        return values
+
+    def _build(self, obj, stream, context, path):
+        if not obj:
+            return obj
+        by_name = {s.name: (s, f) for s, f in self.fields}
+        unknown = sorted(set(obj) - set(by_name))
+        if unknown:
+            raise AigifError("AIGIF_E_RECORD", f"{self.group}: unknown field(s) {', '.join(unknown)}")
+        bitmap = sum(1 << by_name[name][0].bit for name in obj)
+        stream.write(encode_uvarint(bitmap))
+        for spec, field in self.fields:
+            if spec.name in obj:
+                field._build(obj[spec.name], stream, context, path)
+        return obj
+
+
+class Extensions(Construct):
+    """Extension records up to the end of the file, in strictly increasing type order.
+
+    Each record: uvarint (type << 1 | must_understand), uvarint length, body.
+    Known types are decoded by EXTENSION_CODECS; unknown ones are kept as bytes,
+    or rejected when marked must-understand.
+    """
+
+    def _parse(self, stream, context, path):
+        records = []
+        previous = -1
+        while True:
+            start = stream.tell()
+            if not stream.read(1):
+                return records
+            stream.seek(start)
+            header = read_uvarint(stream, "extension header")
+            ext_type, must_understand = header >> 1, bool(header & 1)
+            if ext_type == 0:
+                raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
+            if ext_type <= previous:
+                raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
+            previous = ext_type
+            length_at = stream.tell()
+            length = read_uvarint(stream, "extension length")
+            if length > limits.MAX_EXTENSION_BYTES:
+                raise AigifError("AIGIF_E_LIMIT", f"extension of {length} bytes exceeds {limits.MAX_EXTENSION_BYTES}", length_at)
+            body_at = stream.tell()
+            body = read_exact(stream, length, f"extension {ext_type}")
+            codec = EXTENSION_CODECS.get(ext_type)
+            if codec is None:
+                if must_understand:
+                    raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"unknown must-understand extension type {ext_type}", start)
+                records.append({"type": ext_type, "must_understand": False, "data": body})
+                continue
+            if must_understand != codec.must_understand:
+                raise AigifError("AIGIF_E_NONCANONICAL", f"extension {ext_type} must have must_understand={codec.must_understand}", start)
+            try:
+                records.append({"type": ext_type, "must_understand": must_understand, **codec.parse(body, context)})
+            except AigifError as exc:
+                raise AigifError(exc.code, exc.message, body_at + (exc.offset or 0)) from None
+
+    def _build(self, obj, stream, context, path):
+        previous = -1
+        for record in obj:
+            ext_type = record["type"]
+            if ext_type <= previous or ext_type == 0:
+                raise AigifError("AIGIF_E_RECORD", "extension types must be nonzero and strictly increasing")
+            previous = ext_type
+            codec = EXTENSION_CODECS.get(ext_type)
+            must_understand = codec.must_understand if codec else bool(record.get("must_understand", False))
+            if codec is None and must_understand:
+                raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"cannot write unknown must-understand extension {ext_type}")
+            body = codec.build(record, context) if codec else bytes(record["data"])
+            if len(body) > limits.MAX_EXTENSION_BYTES:
+                raise AigifError("AIGIF_E_LIMIT", f"extension of {len(body)} bytes exceeds {limits.MAX_EXTENSION_BYTES}")
+            stream.write(encode_uvarint(ext_type << 1 | must_understand) + encode_uvarint(len(body)) + body)
+        return obj
+
+
+class PixelsExtension:
+    """Type 1: the original pixels (Table I "saving pixels" = 1)."""
+
+    must_understand = False
+
+    @staticmethod
+    def parse(body: bytes, context) -> dict:
+        stream = io.BytesIO(body)
+        compressor = read_exp_code(stream, "pixel compressor")
+        data = body[stream.tell():]
+        PixelsExtension.check(compressor, data, context)
+        return {"pixel_compressor": compressor, "data": data}
+
+    @staticmethod
+    def build(record: dict, context) -> bytes:
+        PixelsExtension.check(record["pixel_compressor"], record["data"], context)
+        return encode_exp_code(record["pixel_compressor"]) + bytes(record["data"])
+
+    @staticmethod
+    def check(compressor: int, data: bytes, context) -> None:
+        height, width = context.height, context.width
+        if compressor == 0:
+            if len(data) != height * width * 3:
+                raise AigifError("AIGIF_E_EXTENSION", f"raw pixels: {len(data)} bytes, expected {height}x{width}x3")
+        elif compressor == 1:
+            if len(data) < 24 or data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+                raise AigifError("AIGIF_E_EXTENSION", "pixels: not a PNG stream")
+            png_width, png_height = struct.unpack(">II", data[16:24])
+            if (png_height, png_width) != (height, width):
+                raise AigifError("AIGIF_E_EXTENSION", f"pixels: PNG is {png_width}x{png_height}, record says {width}x{height}")
+        else:
+            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"pixel compressor {compressor} is not known")
+
+
+EXTENSION_CODECS: dict[int, Any] = {1: PixelsExtension}
+
+Body = Struct(
+    "presence" / Presence(),
+    "model_id" / ExpCode("model_id"),
+    "dtype" / ZeroDefaultEnum("dtype"),
+    "scheduler" / ZeroDefaultEnum("scheduler"),
+    "steps" / UVarint("steps", limits.MIN_STEPS, limits.MAX_STEPS),
+    "guidance_scale" / CompactFloat("guidance_scale"),
+    "seed" / UVarint("seed"),
+    "height" / Sized8("height"),
+    "width" / Sized8("width"),
+    "text" / TextBlock(),
+    "device" / ZeroDefaultEnum("device"),
+    "gpu" / ZeroDefaultEnum("gpu"),
+    "cuda" / ZeroDefaultEnum("cuda"),
+    *[name / FieldGroup(name, specs) for name, specs in GROUPS.items()],
+    "extensions" / Extensions(),
+)
+
+
+
+@lru_cache(maxsize=1)
+def _compiled_body():
+    """construct's compiled form of Body: same semantics, about twice as fast to parse."""
+    return Body.compile()
+
+
+def check_header(data: bytes) -> tuple[int, int]:
+    """Signature and version; returns (major, minor)."""
+    sig = limits.SIGNATURE
+    if data[: len(sig)] != sig[: len(data)] or (len(data) >= len(sig) and data[: len(sig)] != sig):
+        raise AigifError("AIGIF_E_SIGNATURE", "not an AIGIF file (bad signature)", 0)
+    if len(data) < limits.HEADER_SIZE:
+        raise AigifError("AIGIF_E_TRUNCATED", "file ends inside the header", len(data))
+    major, minor = data[4] >> 4, data[4] & 0x0F
+    if major != limits.MAJOR_VERSION:
+        raise AigifError("AIGIF_E_VERSION", f"AIGIF version {major}.{minor} is not supported (this reader: {limits.MAJOR_VERSION}.x)", 4)
+    return major, minor
+
+
+def file_crc(data: bytes) -> int:
+    """CRC-32 (ISO-HDLC, as zlib) over the file without its CRC field."""
+    return zlib.crc32(data[9:], zlib.crc32(data[:5]))
+
+
+def parse_file(data: bytes) -> dict[str, Any]:
+    """Bytes -> syntax record (a plain dict). Raises AigifError."""
+    if len(data) > limits.MAX_FILE_BYTES:
+        raise AigifError("AIGIF_E_LIMIT", f"file of {len(data)} bytes exceeds {limits.MAX_FILE_BYTES}")
+    major, minor = check_header(data)
+    stream = io.BytesIO(data)
+    stream.seek(limits.HEADER_SIZE)
+    body = _compiled_body().parse_stream(stream)
+    stored_crc = int.from_bytes(data[5:9], "little")
+    if file_crc(data) != stored_crc:
+        raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {stored_crc:08x}, computed {file_crc(data):08x})", 5)
+    syntax = {k: v for k, v in body.items() if not k.startswith("_")}
+    syntax["version"] = f"{major}.{minor}"
+    return syntax
+
+
+def build_file(record: dict[str, Any]) -> bytes:
+    """Syntax record (as parse_file returns) -> canonical bytes."""
+    stream = io.BytesIO()
+    stream.write(limits.SIGNATURE + bytes([limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION]) + b"\0\0\0\0")
+    Body.build_stream({**record, "presence": None}, stream)
+    data = bytearray(stream.getvalue())
+    data[5:9] = file_crc(bytes(data)).to_bytes(4, "little")
+    return bytes(data)

@@ -1,0 +1,259 @@
+"""Canonical primitive encodings of AIGIF v1 as construct classes.
+
+construct's own VarInt accepts over-long forms (b"\\x80\\x00" parses as 0), so the
+canonical checks are written here explicitly; every parse raises AigifError with
+a stable code and the byte offset of the offending field.
+"""
+from __future__ import annotations
+
+import math
+import struct
+from typing import Any
+
+from construct import Construct, SizeofError
+
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar import limits
+
+_F32 = struct.Struct("<f")
+
+
+def read_exact(stream, n: int, what: str) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise AigifError("AIGIF_E_TRUNCATED", f"file ends inside {what}", stream.tell())
+    return data
+
+
+# -- uvarint: unsigned LEB128, at most 10 bytes, no redundant trailing zero group --
+def read_uvarint(stream, what: str) -> int:
+    start = stream.tell()
+    value = shift = 0
+    for index in range(limits.MAX_UVARINT_BYTES):
+        byte = stream.read(1)
+        if not byte:
+            raise AigifError("AIGIF_E_TRUNCATED", f"file ends inside {what}", stream.tell())
+        b = byte[0]
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            if b == 0 and index > 0:
+                raise AigifError("AIGIF_E_NONCANONICAL", f"{what}: over-long uvarint", start)
+            if value >> 64:
+                raise AigifError("AIGIF_E_RANGE", f"{what}: uvarint exceeds 64 bits", start)
+            return value
+        shift += 7
+    raise AigifError("AIGIF_E_RANGE", f"{what}: uvarint longer than 10 bytes", start)
+
+
+def encode_uvarint(value: int) -> bytes:
+    if value < 0 or value >> 64:
+        raise AigifError("AIGIF_E_RANGE", f"uvarint {value} outside 0..2**64-1")
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+# -- exp code (paper, Sec. II.B.3): n bytes of 0xFF then a final byte 0..254 --
+def read_exp_code(stream, what: str) -> int:
+    start = stream.tell()
+    for count in range(limits.MAX_EXP_CODE_BYTES):
+        byte = stream.read(1)
+        if not byte:
+            raise AigifError("AIGIF_E_TRUNCATED", f"file ends inside {what}", stream.tell())
+        if byte[0] != 0xFF:
+            return 255 * count + byte[0]
+    raise AigifError("AIGIF_E_LIMIT", f"{what}: exp code longer than {limits.MAX_EXP_CODE_BYTES} bytes", start)
+
+
+def encode_exp_code(value: int) -> bytes:
+    if value < 0 or value // 255 >= limits.MAX_EXP_CODE_BYTES:
+        raise AigifError("AIGIF_E_RANGE", f"exp code value {value} outside 0..{255 * (limits.MAX_EXP_CODE_BYTES - 1) + 254}")
+    return b"\xff" * (value // 255) + bytes([value % 255])
+
+
+# -- compact float32: uvarint u; even u -> (u/2)/4 exactly; u == 1 -> raw float32 LE --
+def compact_quarters(value: float) -> int | None:
+    """k if value == k/4 exactly with 0 <= k < 2**24 (and not -0.0), else None."""
+    if not math.isfinite(value) or math.copysign(1.0, value) < 0:
+        return None
+    k = value * 4
+    if k != int(k) or k >= limits.MAX_COMPACT_QUARTERS:
+        return None
+    return int(k)
+
+
+def to_float32(value: float) -> float:
+    """The float32 nearest to value (round half to even), as a Python float."""
+    try:
+        return _F32.unpack(_F32.pack(value))[0]
+    except OverflowError:
+        raise AigifError("AIGIF_E_RANGE", f"{value!r} is outside the float32 range") from None
+
+
+def read_cfloat(stream, what: str) -> float:
+    start = stream.tell()
+    u = read_uvarint(stream, what)
+    if u & 1 == 0:
+        if u >> 1 >= limits.MAX_COMPACT_QUARTERS:
+            raise AigifError("AIGIF_E_RANGE", f"{what}: compact float beyond 2**22", start)
+        return (u >> 1) / 4
+    if u != 1:
+        raise AigifError("AIGIF_E_RESERVED", f"{what}: reserved float form {u}", start)
+    value = _F32.unpack(read_exact(stream, 4, what))[0]
+    if not math.isfinite(value):
+        raise AigifError("AIGIF_E_RANGE", f"{what}: NaN or infinity", start)
+    if compact_quarters(value) is not None:
+        raise AigifError("AIGIF_E_NONCANONICAL", f"{what}: {value} must use the compact form", start)
+    return value
+
+
+def encode_cfloat(value: float) -> bytes:
+    value = to_float32(float(value))
+    if not math.isfinite(value):
+        raise AigifError("AIGIF_E_RANGE", f"float {value!r} is NaN or infinite")
+    k = compact_quarters(value)
+    if k is not None:
+        return encode_uvarint(k << 1)
+    return b"\x01" + _F32.pack(value)
+
+
+def float32_repr(value: float) -> float:
+    """The shortest decimal that reads back as the same float32 (for JSON)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    for digits in range(1, 10):
+        candidate = float(f"{value:.{digits}g}")
+        if to_float32(candidate) == value:
+            return candidate
+    return value
+
+
+class _Field(Construct):
+    """Base for the primitives: a construct with a name used in error messages."""
+
+    def __init__(self, what: str = "field") -> None:
+        super().__init__()
+        self.what = what
+
+    def _sizeof(self, context, path):
+        raise SizeofError("variable-length field")
+
+
+class UVarint(_Field):
+    def __init__(self, what: str = "uvarint", min: int = 0, max: int = (1 << 64) - 1) -> None:
+        super().__init__(what)
+        self.min, self.max = min, max
+
+    def _parse(self, stream, context, path):
+        start = stream.tell()
+        value = read_uvarint(stream, self.what)
+        if not self.min <= value <= self.max:
+            raise AigifError("AIGIF_E_RANGE", f"{self.what} = {value} outside {self.min}..{self.max}", start)
+        return value
+
+    def _build(self, obj, stream, context, path):
+        if not isinstance(obj, int) or not self.min <= obj <= self.max:
+            raise AigifError("AIGIF_E_RANGE", f"{self.what} = {obj!r} outside {self.min}..{self.max}")
+        stream.write(encode_uvarint(obj))
+        return obj
+
+
+class ExpCode(_Field):
+    def _parse(self, stream, context, path):
+        return read_exp_code(stream, self.what)
+
+    def _build(self, obj, stream, context, path):
+        stream.write(encode_exp_code(obj))
+        return obj
+
+
+class CompactFloat(_Field):
+    def _parse(self, stream, context, path):
+        return read_cfloat(stream, self.what)
+
+    def _build(self, obj, stream, context, path):
+        stream.write(encode_cfloat(obj))
+        return obj
+
+
+class Flag(_Field):
+    """A boolean byte: 0x00 or 0x01."""
+
+    def _parse(self, stream, context, path):
+        start = stream.tell()
+        b = read_exact(stream, 1, self.what)[0]
+        if b > 1:
+            raise AigifError("AIGIF_E_RANGE", f"{self.what}: boolean byte {b:#04x}", start)
+        return bool(b)
+
+    def _build(self, obj, stream, context, path):
+        stream.write(b"\x01" if obj else b"\x00")
+        return obj
+
+
+class Pair(_Field):
+    """Two uvarints, e.g. SDXL's (height, width) micro-conditioning."""
+
+    def _parse(self, stream, context, path):
+        return [read_uvarint(stream, self.what), read_uvarint(stream, self.what)]
+
+    def _build(self, obj, stream, context, path):
+        if not (isinstance(obj, (list, tuple)) and len(obj) == 2):
+            raise AigifError("AIGIF_E_RECORD", f"{self.what} must be a list of two integers")
+        stream.write(encode_uvarint(obj[0]) + encode_uvarint(obj[1]))
+        return obj
+
+
+class Version(_Field):
+    """A software version major.minor.patch as three uvarints; JSON "2.11.0"."""
+
+    def _parse(self, stream, context, path):
+        start = stream.tell()
+        parts = [read_uvarint(stream, self.what) for _ in range(3)]
+        if max(parts) > 0xFFFF:
+            raise AigifError("AIGIF_E_RANGE", f"{self.what}: version component above 65535", start)
+        return ".".join(map(str, parts))
+
+    def _build(self, obj, stream, context, path):
+        parts = str(obj).split(".")
+        if len(parts) != 3 or not all(p.isdigit() and int(p) <= 0xFFFF for p in parts):
+            raise AigifError("AIGIF_E_RECORD", f"{self.what}: {obj!r} is not MAJOR.MINOR.PATCH")
+        stream.write(b"".join(encode_uvarint(int(p)) for p in parts))
+        return obj
+
+
+class Sized8(UVarint):
+    """Image height/width stored in units of 8 pixels (every latent VAE downsamples by 8)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, limits.MIN_SIZE_UNITS, limits.MAX_SIZE_UNITS)
+
+    def _parse(self, stream, context, path):
+        return super()._parse(stream, context, path) * limits.SIZE_UNIT
+
+    def _build(self, obj, stream, context, path):
+        if not isinstance(obj, int) or obj % limits.SIZE_UNIT:
+            raise AigifError("AIGIF_E_RANGE", f"{self.what} = {obj!r} is not a multiple of {limits.SIZE_UNIT}")
+        super()._build(obj // limits.SIZE_UNIT, stream, context, path)
+        return obj
+
+
+WIRE_TYPES: dict[str, type[_Field]] = {
+    "uvarint": UVarint,
+    "cfloat": CompactFloat,
+    "bool": Flag,
+    "enum": ExpCode,
+    "pair": Pair,
+    "version": Version,
+}
+
+
+def make_field(wire: str, what: str, lo: int | None = None, hi: int | None = None) -> _Field:
+    if wire == "uvarint":
+        return UVarint(what, 0 if lo is None else lo, (1 << 64) - 1 if hi is None else hi)
+    return WIRE_TYPES[wire](what)
+
+

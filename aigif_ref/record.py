@@ -1,0 +1,138 @@
+"""The canonical JSON record: what `aigif inspect --json` prints and `aigif encode` reads.
+
+Field names follow Table I in snake_case. Enumerations are registry codes
+(integers); on input, registry names are accepted too and resolved. Floats are
+float32 values written as the shortest decimal that reads back exactly.
+Binary payloads are base64 (RFC 4648, with padding).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
+from aigif_ref.grammar.primitives import float32_repr, to_float32
+from aigif_ref.registry import REPO_ROOT, Registry
+
+RECORD_SCHEMA = REPO_ROOT / "spec" / "schema" / "record.schema.json"
+
+# Enumeration-valued fields outside the groups, and the registry enumeration each uses.
+TOP_LEVEL_ENUMS: dict[str, str] = {**ZERO_DEFAULT_ENUMS, "text_compressor": "text_compressors"}
+
+
+def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
+    """Flatten a parsed syntax record into the canonical JSON record."""
+    text = syntax["text"]
+    record: dict[str, Any] = {
+        "aigif_version": syntax["version"],
+        "model_id": syntax["model_id"],
+        "dtype": syntax["dtype"],
+        "scheduler": syntax["scheduler"],
+        "steps": syntax["steps"],
+        "guidance_scale": float32_repr(syntax["guidance_scale"]),
+        "seed": syntax["seed"],
+        "height": syntax["height"],
+        "width": syntax["width"],
+        "prompt": text["prompt"],
+        "negative_prompt": text["negative_prompt"],
+        "text_compressor": text["text_compressor"],
+        "device": syntax["device"],
+        "gpu": syntax["gpu"],
+        "cuda": syntax["cuda"],
+    }
+    for group, specs in GROUPS.items():
+        wires = {s.name: s.wire for s in specs}
+        record[group] = {k: float32_repr(v) if wires[k] == "cfloat" else v for k, v in syntax[group].items()}
+    record["extensions"] = [
+        {k: base64.b64encode(v).decode("ascii") if k == "data" else v for k, v in ext.items()}
+        for ext in syntax["extensions"]
+    ]
+    return record
+
+
+def _resolve(value: Any, enum: str, registry: Registry, where: str) -> int:
+    if isinstance(value, str):
+        return registry.enum_code(enum, value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AigifError("AIGIF_E_RECORD", f"{where} must be a registry code or name, not {value!r}")
+    return value
+
+
+def json_to_syntax(record: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """A (possibly partial, possibly name-valued) JSON record -> syntax record for the grammar."""
+    check_record_schema(record)
+    model = record["model_id"]
+    syntax: dict[str, Any] = {
+        "model_id": registry.model_code(model) if isinstance(model, str) else model,
+        "steps": record["steps"],
+        "guidance_scale": to_float32(record["guidance_scale"]),
+        "seed": record["seed"],
+        "height": record["height"],
+        "width": record["width"],
+        "text": {
+            "prompt": record["prompt"],
+            "negative_prompt": record.get("negative_prompt"),
+            "text_compressor": None if record.get("text_compressor") in (None, "auto")
+            else _resolve(record["text_compressor"], "text_compressors", registry, "text_compressor"),
+        },
+    }
+    for name, enum in ZERO_DEFAULT_ENUMS.items():
+        syntax[name] = _resolve(record.get(name, 0), enum, registry, name)
+    for group, specs in GROUPS.items():
+        values = dict(record.get(group) or {})
+        for spec in specs:
+            if spec.name not in values:
+                continue
+            if spec.wire == "enum":
+                values[spec.name] = _resolve(values[spec.name], spec.enum, registry, f"{group}.{spec.name}")
+            elif spec.wire == "cfloat":
+                values[spec.name] = to_float32(values[spec.name])
+        syntax[group] = values
+    syntax["extensions"] = [_extension_from_json(ext, registry) for ext in record.get("extensions") or []]
+    return syntax
+
+
+def _extension_from_json(ext: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    out = dict(ext)
+    try:
+        out["data"] = base64.b64decode(ext["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise AigifError("AIGIF_E_RECORD", f"extension {ext.get('type')}: data is not base64") from None
+    if "pixel_compressor" in out:
+        out["pixel_compressor"] = _resolve(out["pixel_compressor"], "pixel_compressors", registry, "pixel_compressor")
+    return out
+
+
+@lru_cache(maxsize=1)
+def _record_validator():
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(json.loads(RECORD_SCHEMA.read_text(encoding="utf-8")))
+
+
+def check_record_schema(record: Any) -> None:
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(_record_validator().iter_errors(record))
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path)) or "(record)"
+        raise AigifError("AIGIF_E_RECORD", f"{where}: {error.message}")
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """Canonical JSON text of a record (sorted keys, UTF-8, no insignificant space)."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_json(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise AigifError("AIGIF_E_RECORD", f"{path} is not UTF-8 JSON: {exc}") from None

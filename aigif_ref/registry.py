@@ -1,0 +1,96 @@
+"""registry.json: model IDs, model families and every enumeration.
+
+The registry is normative data (spec/registry.md). It is validated against
+spec/schema/registry.schema.json when loaded; lookups go through :class:`Registry`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aigif_ref.errors import AigifError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_REGISTRY = REPO_ROOT / "registry.json"
+REGISTRY_SCHEMA = REPO_ROOT / "spec" / "schema" / "registry.schema.json"
+
+
+@dataclass
+class Registry:
+    data: dict[str, Any]
+    path: Path | None = None
+    _enum_index: dict[str, dict[int, dict]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._enum_index = {
+            name: {entry["code"]: entry for entry in entries}
+            for name, entries in self.data["enumerations"].items()
+        }
+        self.models = {m["id"]: m for m in self.data["models"]}
+        self.families = {f["name"]: f for f in self.data["families"]}
+
+    def enum(self, name: str) -> dict[int, dict]:
+        return self._enum_index[name]
+
+    def enum_name(self, enum: str, code: int) -> str:
+        entry = self._enum_index[enum].get(code)
+        return entry["name"] if entry else f"unknown ({code})"
+
+    def enum_code(self, enum: str, name: str) -> int:
+        for code, entry in self._enum_index[enum].items():
+            if entry["name"] == name:
+                return code
+        known = ", ".join(repr(e["name"]) for e in self._enum_index[enum].values())
+        raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{name!r} is not in registry enumeration {enum} ({known})")
+
+    def model_code(self, name: str) -> int:
+        for model in self.models.values():
+            if model["name"] == name:
+                return model["id"]
+        raise AigifError("AIGIF_E_UNKNOWN_CODE", f"model {name!r} is not in the registry")
+
+    def family_of(self, model_id: int) -> dict:
+        model = self.models.get(model_id)
+        if model is None:
+            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"model ID {model_id} is not in the registry")
+        return self.families[model["family"]]
+
+
+def read_registry_file(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read registry {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is not JSON: {exc}") from None
+
+
+def schema_errors(data: dict[str, Any]) -> list[str]:
+    """Messages for every way data fails the registry JSON Schema."""
+    import jsonschema
+
+    schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+        for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+
+
+def load_registry(path: str | os.PathLike | None = None, validate: bool = True) -> Registry:
+    path = Path(path or os.environ.get("AIGIF_REGISTRY") or DEFAULT_REGISTRY)
+    data = read_registry_file(path)
+    if validate:
+        problems = schema_errors(data)
+        if problems:
+            raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is invalid: " + "; ".join(problems[:5]))
+    return Registry(data, path)
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    return load_registry()
