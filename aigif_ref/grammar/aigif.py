@@ -38,7 +38,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _bit(context, name: str) -> bool:
-    return bool(context.presence >> PRESENCE_BITS[name] & 1)
+    return context["presence"] >> PRESENCE_BITS[name] & 1 == 1
 
 
 class Presence(Construct):
@@ -322,7 +322,7 @@ def parse_file(data: bytes) -> dict[str, Any]:
     stored_crc = int.from_bytes(data[5:9], "little")
     if file_crc(data) != stored_crc:
         raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {stored_crc:08x}, computed {file_crc(data):08x})", 5)
-    syntax = {k: v for k, v in body.items() if not k.startswith("_")}
+    syntax = dict(body)  # the compiled parser's result holds only the named fields
     syntax["version"] = f"{major}.{minor}"
     return syntax
 

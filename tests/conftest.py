@@ -1,0 +1,22 @@
+"""Shared fixtures: the shipped registry and a builder for typical records."""
+from __future__ import annotations
+
+import pytest
+
+from aigif_ref.registry import default_registry
+
+
+@pytest.fixture(scope="session")
+def registry():
+    return default_registry()
+
+
+def typical_record(**overrides):
+    """The paper's Table I example record, with overrides."""
+    record = {
+        "model_id": 0, "dtype": 1, "scheduler": 0, "device": 1, "gpu": 1, "cuda": 1,
+        "prompt": "A cute cat", "negative_prompt": "worst quality",
+        "height": 1024, "width": 1024, "seed": 829557441, "steps": 25, "guidance_scale": 7.5,
+    }
+    record.update(overrides)
+    return record
