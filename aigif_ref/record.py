@@ -25,6 +25,9 @@ RECORD_SCHEMA = REPO_ROOT / "spec" / "schema" / "record.schema.json"
 TOP_LEVEL_ENUMS: dict[str, str] = {**ZERO_DEFAULT_ENUMS, "text_compressor": "text_compressors"}
 
 
+_FLOAT_FIELDS = {group: {s.name for s in specs if s.wire == "cfloat"} for group, specs in GROUPS.items()}
+
+
 def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
     """Flatten a parsed syntax record into the canonical JSON record."""
     text = syntax["text"]
@@ -45,9 +48,9 @@ def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
         "gpu": syntax["gpu"],
         "cuda": syntax["cuda"],
     }
-    for group, specs in GROUPS.items():
-        wires = {s.name: s.wire for s in specs}
-        record[group] = {k: float32_repr(v) if wires[k] == "cfloat" else v for k, v in syntax[group].items()}
+    for group in GROUPS:
+        values = syntax[group]
+        record[group] = {k: float32_repr(v) if k in _FLOAT_FIELDS[group] else v for k, v in values.items()} if values else {}
     record["extensions"] = [
         {k: base64.b64encode(v).decode("ascii") if k == "data" else v for k, v in ext.items()}
         for ext in syntax["extensions"]
@@ -118,7 +121,10 @@ def _record_validator():
 def check_record_schema(record: Any) -> None:
     import jsonschema
 
-    error = jsonschema.exceptions.best_match(_record_validator().iter_errors(record))
+    validator = _record_validator()
+    if validator.is_valid(record):  # fast path; collect errors only for the message
+        return
+    error = jsonschema.exceptions.best_match(validator.iter_errors(record))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "(record)"
         raise AigifError("AIGIF_E_RECORD", f"{where}: {error.message}")

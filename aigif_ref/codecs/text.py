@@ -112,12 +112,12 @@ def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
     return strings
 
 
-def smallest(strings: Sequence[bytes]) -> int:
-    """The compressor giving the smallest block; ties go to the lowest code."""
-    sizes = []
+def smallest(strings: Sequence[bytes]) -> tuple[int, bytes]:
+    """(code, block) of the compressor giving the smallest stored block; ties go to the lowest code."""
+    best: tuple[int, int, bytes] | None = None
     for code in sorted(CODECS):
-        try:
-            sizes.append((len(encode_uvarint(len(b := encode_text(code, strings)))) + len(b), code))
-        except AigifError:
-            continue
-    return min(sizes)[1]
+        block = encode_text(code, strings)
+        size = len(encode_uvarint(len(block))) + len(block)
+        if best is None or size < best[0]:
+            best = (size, code, block)
+    return best[1], best[2]

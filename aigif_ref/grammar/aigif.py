@@ -125,8 +125,9 @@ class TextBlock(Construct):
             strings.append(obj["negative_prompt"].encode("utf-8"))
         compressor = obj["text_compressor"]
         if compressor is None:
-            compressor = smallest(strings)
-        block = encode_text(compressor, strings)
+            compressor, block = smallest(strings)
+        else:
+            block = encode_text(compressor, strings)
         stream.write(encode_exp_code(compressor) + encode_uvarint(len(block)) + block)
         return obj
 

@@ -27,7 +27,11 @@ def read_exact(stream, n: int, what: str) -> bytes:
 
 # -- uvarint: unsigned LEB128, at most 10 bytes, no redundant trailing zero group --
 def read_uvarint(stream, what: str) -> int:
-    start = stream.tell()
+    first = stream.read(1)
+    if first and first[0] < 0x80:  # fast path: most fields fit in one byte
+        return first[0]
+    start = stream.tell() - len(first)
+    stream.seek(start)
     value = shift = 0
     for index in range(limits.MAX_UVARINT_BYTES):
         byte = stream.read(1)
@@ -58,7 +62,11 @@ def encode_uvarint(value: int) -> bytes:
 
 # -- exp code (paper, Sec. II.B.3): n bytes of 0xFF then a final byte 0..254 --
 def read_exp_code(stream, what: str) -> int:
-    start = stream.tell()
+    first = stream.read(1)
+    if first and first[0] != 0xFF:  # fast path: codes 0..254
+        return first[0]
+    start = stream.tell() - len(first)
+    stream.seek(start)
     for count in range(limits.MAX_EXP_CODE_BYTES):
         byte = stream.read(1)
         if not byte:
@@ -122,12 +130,15 @@ def encode_cfloat(value: float) -> bytes:
 
 def float32_repr(value: float) -> float:
     """The shortest decimal that reads back as the same float32 (for JSON)."""
-    if value == 0 or not math.isfinite(value):
-        return value
+    if compact_quarters(value) is not None or not math.isfinite(value):
+        return value  # k/4 values already print as their shortest decimal
     for digits in range(1, 10):
         candidate = float(f"{value:.{digits}g}")
-        if to_float32(candidate) == value:
-            return candidate
+        try:
+            if _F32.unpack(_F32.pack(candidate))[0] == value:
+                return candidate
+        except OverflowError:  # rounded up past the float32 range: needs more digits
+            continue
     return value
 
 

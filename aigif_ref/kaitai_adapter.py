@@ -1,0 +1,167 @@
+"""A second AIGIF reader built on the Kaitai Struct grammar (spec/aigif.ksy).
+
+parse_with_kaitai returns the same canonical JSON record as aigif_ref.api.decode
+and fails with the same error codes, without touching the construct grammar:
+tests run both readers on the same files to show the two grammars agree.
+
+Kaitai Struct checks syntax, canonical form and limits (each `valid:` check in
+the .ksy names its error code; tools/build_kaitai.py collects them into
+spec/generated/aigif-checks.json). This module adds what Kaitai cannot express,
+in the reference reader's order: the text block is decoded right after the
+core fields, then the CRC-32, then the registry checks.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import zlib
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
+
+import kaitaistruct
+from kaitaistruct import BytesIO, KaitaiStream
+
+from aigif_ref.codecs.text import decode_text
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar import limits
+from aigif_ref.grammar.fields import GROUPS
+from aigif_ref.record import syntax_to_json
+from aigif_ref.registry import REPO_ROOT, Registry, default_registry
+from aigif_ref.semantics import check_semantics
+
+GENERATED = REPO_ROOT / "spec" / "generated"
+PARSER = GENERATED / "python" / "aigif.py"
+CHECKS = GENERATED / "aigif-checks.json"
+_MODULE_NAME = "aigif_ref._kaitai_aigif"  # not "aigif": that is the distribution's name
+
+# Everything a Kaitai-generated parser raises for bad input.
+KAITAI_ERRORS = (kaitaistruct.KaitaiStructError, EOFError)
+
+
+@lru_cache(maxsize=1)
+def kaitai_module() -> ModuleType:
+    """The generated parser, loaded from spec/generated/python/aigif.py."""
+    spec = importlib.util.spec_from_file_location(_MODULE_NAME, PARSER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_MODULE_NAME] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@lru_cache(maxsize=1)
+def _checks() -> dict[str, dict[str, str]]:
+    return json.loads(CHECKS.read_text(encoding="utf-8"))
+
+
+def error_for(exc: BaseException) -> AigifError:
+    """The AigifError a Kaitai parse failure stands for."""
+    if isinstance(exc, kaitaistruct.ValidationFailedError):
+        check = _checks().get(exc.src_path)
+        if check is None:
+            # The table and the parser were generated from different .ksy files.
+            raise LookupError(f"no error code for Kaitai check {exc.src_path}; run tools/build_kaitai.py") from exc
+        return AigifError(check["code"], f"{check['field']} failed ({exc})")
+    if isinstance(exc, EOFError):
+        return AigifError("AIGIF_E_TRUNCATED", f"file ends inside a field ({exc})")
+    raise TypeError(f"not a Kaitai parse error: {exc!r}") from exc
+
+
+def _text(core) -> dict[str, Any]:
+    """Decode the text block (Kaitai exposes only the compressed bytes)."""
+    n_strings = 2 if core.has_negative_prompt else 1
+    strings = decode_text(core.text.compressor.value, core.text.data, n_strings)
+    try:
+        texts = [s.decode("utf-8") for s in strings]
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_UTF8", f"text block: {exc.reason}") from None
+    return {
+        "text_compressor": core.text.compressor.value,
+        "prompt": texts[0],
+        "negative_prompt": texts[1] if n_strings == 2 else None,
+    }
+
+
+def _raise_text_error_first(data: bytes) -> None:
+    """Raise the text block's error if the block was read before Kaitai failed.
+
+    Kaitai parses the whole file before this module can decode the text block,
+    but the reference reader decodes it in stream order, so a bad text block
+    wins over any failure after it.
+    """
+    aigif = kaitai_module().Aigif
+    try:
+        aigif.Header(KaitaiStream(BytesIO(data)))
+        core = aigif.Core(KaitaiStream(BytesIO(data[limits.HEADER_SIZE:])))
+    except KAITAI_ERRORS:
+        return  # Kaitai failed in the header or the core: its own error stands
+    _text(core)
+
+
+def _value(field) -> Any:
+    """A group field's value in the syntax record's form."""
+    aigif = kaitai_module().Aigif
+    if isinstance(field, aigif.Pair):
+        return [field.first.value, field.second.value]
+    if isinstance(field, aigif.Version):
+        return f"{field.major.value}.{field.minor.value}.{field.patch.value}"
+    return field.value  # uvarint, exp_code, cfloat, flag
+
+
+def _code(holder, name: str) -> int:
+    """A zero-default enumeration: absent means code 0."""
+    field = getattr(holder, name, None)
+    return 0 if field is None else field.value
+
+
+def _extension(ext) -> dict[str, Any]:
+    record = {"type": ext.ext_type, "must_understand": ext.must_understand}
+    if ext.known_type == kaitai_module().Aigif.ExtensionType.pixels:
+        return {**record, "pixel_compressor": ext.body.compressor.value, "data": ext.body._raw_data}
+    return {**record, "data": ext.body.data}
+
+
+def _syntax(root) -> dict[str, Any]:
+    """The syntax record (as aigif_ref.grammar.aigif.parse_file returns it) of a parsed file."""
+    body, core = root.body, root.body.core
+    syntax: dict[str, Any] = {
+        "version": f"{root.header.version_major}.{root.header.version_minor}",
+        "model_id": core.model_id.value,
+        "dtype": _code(core, "dtype"),
+        "scheduler": _code(core, "scheduler"),
+        "steps": core.steps.value,
+        "guidance_scale": core.guidance_scale.value,
+        "seed": core.seed.value,
+        "height": core.height,
+        "width": core.width,
+        "text": _text(core),
+        "device": _code(body, "device"),
+        "gpu": _code(body, "gpu"),
+        "cuda": _code(body, "cuda"),
+    }
+    for group, specs in GROUPS.items():
+        fields = getattr(body, group, None)
+        # Which fields are present is Kaitai's decision (its `if:`), not fields.py's bit table.
+        syntax[group] = {} if fields is None else {
+            s.name: _value(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
+        }
+    syntax["extensions"] = [_extension(ext) for ext in body.extensions]
+    return syntax
+
+
+def parse_with_kaitai(data: bytes, registry: Registry | None = None) -> dict[str, Any]:
+    """Parse and validate AIGIF bytes with the Kaitai grammar; return the canonical JSON record."""
+    try:
+        root = kaitai_module().Aigif.from_bytes(data)
+    except KAITAI_ERRORS as exc:
+        error = error_for(exc)
+        _raise_text_error_first(data)
+        raise error from None
+    syntax = _syntax(root)
+    # CRC-32 over the file minus the CRC field itself (bytes 5..8).
+    computed = zlib.crc32(data[limits.HEADER_SIZE:], zlib.crc32(data[: limits.HEADER_SIZE - 4]))
+    if computed != root.header.crc32:
+        raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {root.header.crc32:08x}, computed {computed:08x})", 5)
+    check_semantics(syntax, registry or default_registry())
+    return syntax_to_json(syntax)
