@@ -9,7 +9,7 @@ from __future__ import annotations
 ERROR_CODES: dict[str, str] = {
     "AIGIF_E_SIGNATURE": "the file does not start with the AIGIF signature",
     "AIGIF_E_VERSION": "the file's major version is not supported",
-    "AIGIF_E_TRUNCATED": "the file ends inside a field",
+    "AIGIF_E_TRUNCATED": "the file, or a length-delimited block inside it, ends inside a field",
     "AIGIF_E_CRC": "the CRC-32 over the file does not match",
     "AIGIF_E_NONCANONICAL": "a field is not in its canonical encoding",
     "AIGIF_E_RANGE": "a value is outside its allowed range",

@@ -88,7 +88,7 @@ def record_schema() -> dict:
                     "required": ["type", "data"],
                     "additionalProperties": False,
                     "properties": {
-                        "type": {"type": "integer", "minimum": 1, "maximum": 2**62},
+                        "type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
                         "must_understand": {"type": "boolean"},
                         "pixel_compressor": code,
                         "data": {"type": "string", "contentEncoding": "base64"},

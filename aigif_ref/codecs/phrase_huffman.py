@@ -22,14 +22,12 @@ from aigif_ref.errors import AigifError
 
 MODEL_FORMAT = "aigif-phrase-huffman"
 MODEL_VERSION = 1
-MAX_CODE_LENGTH = 15
+MAX_CODE_LENGTH = 15  # the decoder's 15 / 0x7FFF below are this
+MAX_PHRASE_BYTES = 64
 END = 256
 FIRST_PHRASE = 257
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "phrase-huffman-v1.json"
-
-_WINDOW_BYTES = 64  # bytes pulled into the decoder's bit window at a time
-_PEEK_MASK = (1 << MAX_CODE_LENGTH) - 1
 
 
 def _model_error(message: str) -> AigifError:
@@ -78,9 +76,9 @@ def tokenize_reference(s: bytes, phrases: Sequence[bytes]) -> list[int]:
 def _trie_regex(phrases: Sequence[bytes]) -> re.Pattern[bytes]:
     """A regex whose findall() is the greedy longest-match tokenization.
 
-    Trie of the phrases: at each node the children are tried first (only one can
-    match the next byte), and a node that ends a phrase makes its subtree
-    optional, so backtracking falls back to the longest phrase that matched. A
+    Trie of the phrases: at each node the children are tried first (at most one
+    can match the next byte); a node that ends a phrase adds an empty alternative
+    last, so backtracking falls back to the longest phrase that matched. A
     position where no phrase matches yields one byte (the final ``.``).
     """
     root: dict = {}
@@ -108,20 +106,22 @@ class PhraseHuffmanModel:
         lengths = list(code_lengths)
         if len(set(phrases)) != len(phrases):
             raise _model_error("duplicate phrase")
-        if any(len(p) < 2 for p in phrases):
-            raise _model_error("a phrase is shorter than 2 bytes")
+        if any(not 2 <= len(p) <= MAX_PHRASE_BYTES for p in phrases):
+            raise _model_error(f"a phrase is not 2..{MAX_PHRASE_BYTES} bytes long")
         if len(lengths) != FIRST_PHRASE + len(phrases):
             raise _model_error(f"{len(lengths)} code lengths for {FIRST_PHRASE + len(phrases)} symbols")
         if any(type(n) is not int or not 1 <= n <= MAX_CODE_LENGTH for n in lengths):
             raise _model_error(f"code lengths must be integers in 1..{MAX_CODE_LENGTH}")
         kraft = sum(1 << (MAX_CODE_LENGTH - n) for n in lengths)
         if kraft != 1 << MAX_CODE_LENGTH:
-            raise _model_error("code lengths are " + ("over-subscribed" if kraft > 1 << MAX_CODE_LENGTH else "incomplete"))
+            state = "over-subscribed" if kraft > 1 << MAX_CODE_LENGTH else "incomplete"
+            raise _model_error(f"code lengths are {state}")
         self.phrases = phrases
         self.code_lengths = lengths
         self.codes = canonical_codes(lengths)
         self.tokens: list[bytes] = [bytes([b]) for b in range(256)] + [b""] + phrases
         self._regex = _trie_regex(phrases)
+        self._symbol_of = {tok: sym for sym, tok in enumerate(self.tokens) if sym != END}
         # token bytes -> its code as a string of '0'/'1' (encoder)
         self._bits_of = {tok: format(self.codes[sym], f"0{lengths[sym]}b")
                          for sym, tok in enumerate(self.tokens) if sym != END}
@@ -150,7 +150,11 @@ class PhraseHuffmanModel:
             raise _model_error("phrases must be a list of strings")
         if not isinstance(lengths, list):
             raise _model_error("code_lengths must be a list")
-        return cls([p.encode("utf-8") for p in phrases], lengths)
+        try:
+            encoded = [p.encode("utf-8") for p in phrases]
+        except UnicodeEncodeError:
+            raise _model_error("a phrase is not valid Unicode text") from None
+        return cls(encoded, lengths)
 
     @classmethod
     def load(cls, path: str | Path) -> "PhraseHuffmanModel":
@@ -167,8 +171,7 @@ class PhraseHuffmanModel:
 
     def symbols(self, s: bytes) -> list[int]:
         """The symbols of ``s`` without the closing END."""
-        index = {tok: sym for sym, tok in enumerate(self.tokens) if sym != END}
-        return [index[t] for t in self.tokenize(s)]
+        return list(map(self._symbol_of.__getitem__, self._regex.findall(s)))
 
     def encode(self, strings: Sequence[bytes]) -> bytes:
         """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
@@ -197,38 +200,43 @@ class PhraseHuffmanModel:
         table = self._table
         total = 8 * len(block)
         data = bytes(block) + b"\0\0"  # zero bits past the end: a 15-bit peek never runs dry
-        # Bit window: `buf` holds bytes data[..i]; its low `pos` bits are not consumed yet.
-        # Bits consumed so far = 8*i - pos; it exceeds the block's total when pos < floor.
-        buf = pos = i = 0
-        floor = -total
+        # Bit window: `buf` holds the bytes data[:i]; its low q + 15 bits are not consumed yet
+        # (q is where the next 15-bit peek starts). Bits consumed = 8*i - q - 15, which is
+        # past the block's end exactly when q < floor = 8*i - 15 - total.
+        buf = i = 0
+        q = -15
+        floor = -15 - total
         out: list[bytes] = []
         token_lists: list[list[bytes]] = []
         for _ in range(n_strings):
             toks: list[bytes] = []
+            append = toks.append
             size = 0
             while True:
-                if pos < MAX_CODE_LENGTH:
-                    if pos <= floor:  # nothing of the block left (or a code already ran past it)
+                if q < 0:  # refill: fewer than 15 unconsumed bits in the window
+                    if q <= floor:  # nothing of the block left (or a code already ran past it)
                         raise AigifError("AIGIF_E_TRUNCATED", "phrase-Huffman block ends before its last END")
-                    chunk = data[i:i + _WINDOW_BYTES]
-                    buf = ((buf & ((1 << pos) - 1)) << (8 * len(chunk))) | int.from_bytes(chunk, "big")
-                    pos += 8 * len(chunk)
+                    chunk = data[i:i + 64]
+                    grow = 8 * len(chunk)
+                    buf = ((buf & ((1 << (q + 15)) - 1)) << grow) | int.from_bytes(chunk, "big")
+                    q += grow
                     i += len(chunk)
-                    floor = 8 * i - total
-                n, tok, k = table[(buf >> (pos - MAX_CODE_LENGTH)) & _PEEK_MASK]
-                pos -= n
+                    floor += grow
+                n, tok, k = table[(buf >> q) & 0x7FFF]
+                q -= n
                 if tok is None:  # END
                     break
                 size += k
                 if size > max_len:
-                    if pos < floor:
+                    if q < floor:
                         raise AigifError("AIGIF_E_TRUNCATED", "phrase-Huffman block ends inside a code")
                     raise AigifError("AIGIF_E_LIMIT", f"phrase-Huffman string exceeds {max_len} bytes")
-                toks.append(tok)
-            if pos < floor:
+                append(tok)
+            if q < floor:
                 raise AigifError("AIGIF_E_TRUNCATED", "phrase-Huffman block ends inside a code")
             out.append(b"".join(toks))
             token_lists.append(toks)
+        pos, floor = q + 15, floor + 15  # unconsumed bits in the window; the block's end
         # pos - floor = bits of the block after the last END: the padding, fewer than 8, all zero
         if pos - floor >= 8:
             raise AigifError("AIGIF_E_NONCANONICAL", "phrase-Huffman block has bytes after its last END")

@@ -62,11 +62,26 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
     return strings
 
 
+PHRASE_HUFFMAN_CODE = 2
+
+
 @lru_cache(maxsize=1)
 def _phrase_model():
-    from aigif_ref.codecs.phrase_huffman import default_model
+    """The normative model file named in the registry, loaded only if its sha256 matches."""
+    import hashlib
 
-    return default_model()
+    from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
+    from aigif_ref.registry import REPO_ROOT, default_registry
+
+    entry = default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
+    path = REPO_ROOT / entry["model_file"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read {entry['name']} model {path}: {exc.strerror}") from None
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
+    return PhraseHuffmanModel.from_json(data)
 
 
 def _phrase_encode(strings: Sequence[bytes]) -> bytes:
@@ -84,7 +99,7 @@ Decoder = Callable[[bytes, int], "list[bytes]"]
 CODECS: dict[int, tuple[Encoder, Decoder]] = {
     0: (_none_encode, _none_decode),
     1: (_zlib_encode, _zlib_decode),
-    2: (_phrase_encode, _phrase_decode),
+    PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
 }
 
 

@@ -192,6 +192,8 @@ class Extensions(Construct):
             ext_type, must_understand = header >> 1, bool(header & 1)
             if ext_type == 0:
                 raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
+            if len(records) == limits.MAX_EXTENSION_RECORDS:
+                raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
             if ext_type <= previous:
                 raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
             previous = ext_type
@@ -215,6 +217,8 @@ class Extensions(Construct):
                 raise AigifError(exc.code, exc.message, body_at + (exc.offset or 0)) from None
 
     def _build(self, obj, stream, context, path):
+        if len(obj) > limits.MAX_EXTENSION_RECORDS:
+            raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records")
         previous = -1
         for record in obj:
             ext_type = record["type"]
@@ -222,7 +226,9 @@ class Extensions(Construct):
                 raise AigifError("AIGIF_E_RECORD", "extension types must be nonzero and strictly increasing")
             previous = ext_type
             codec = EXTENSION_CODECS.get(ext_type)
-            must_understand = codec.must_understand if codec else bool(record.get("must_understand", False))
+            must_understand = bool(record.get("must_understand", codec.must_understand if codec else False))
+            if codec is not None and must_understand != codec.must_understand:
+                raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} has must_understand={codec.must_understand}")
             if codec is None and must_understand:
                 raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"cannot write unknown must-understand extension {ext_type}")
             body = codec.build(record, context) if codec else bytes(record["data"])
@@ -295,15 +301,17 @@ def _compiled_body():
 
 
 def check_header(data: bytes) -> tuple[int, int]:
-    """Signature and version; returns (major, minor)."""
+    """Signature, then version, then header length; returns (major, minor)."""
     sig = limits.SIGNATURE
-    if data[: len(sig)] != sig[: len(data)] or (len(data) >= len(sig) and data[: len(sig)] != sig):
+    if data[: len(sig)] != sig[: len(data)]:
         raise AigifError("AIGIF_E_SIGNATURE", "not an AIGIF file (bad signature)", 0)
-    if len(data) < limits.HEADER_SIZE:
-        raise AigifError("AIGIF_E_TRUNCATED", "file ends inside the header", len(data))
+    if len(data) <= len(sig):
+        raise AigifError("AIGIF_E_TRUNCATED", "data ends inside the header", len(data))
     major, minor = data[4] >> 4, data[4] & 0x0F
     if major != limits.MAJOR_VERSION:
         raise AigifError("AIGIF_E_VERSION", f"AIGIF version {major}.{minor} is not supported (this reader: {limits.MAJOR_VERSION}.x)", 4)
+    if len(data) < limits.HEADER_SIZE:
+        raise AigifError("AIGIF_E_TRUNCATED", "data ends inside the header", len(data))
     return major, minor
 
 

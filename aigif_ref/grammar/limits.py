@@ -14,6 +14,7 @@ MAX_EXP_CODE_BYTES = 64  # 63 x 0xFF + final byte: values 0..16319
 MAX_STRING_BYTES = 16384  # prompt, negative prompt (UTF-8 bytes, after decompression)
 MAX_TEXT_BLOCK_BYTES = 65536  # compressed text block as stored
 MAX_EXTENSION_BYTES = 64 * 1024 * 1024  # one extension record's body
+MAX_EXTENSION_RECORDS = 1024  # so a large file cannot make a reader hold millions of tiny records
 MAX_FILE_BYTES = 256 * 1024 * 1024  # what the reader accepts at all
 
 MIN_STEPS, MAX_STEPS = 1, 1000

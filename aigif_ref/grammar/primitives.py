@@ -21,7 +21,7 @@ _F32 = struct.Struct("<f")
 def read_exact(stream, n: int, what: str) -> bytes:
     data = stream.read(n)
     if len(data) != n:
-        raise AigifError("AIGIF_E_TRUNCATED", f"file ends inside {what}", stream.tell())
+        raise AigifError("AIGIF_E_TRUNCATED", f"data ends inside {what}", stream.tell())
     return data
 
 
@@ -36,7 +36,7 @@ def read_uvarint(stream, what: str) -> int:
     for index in range(limits.MAX_UVARINT_BYTES):
         byte = stream.read(1)
         if not byte:
-            raise AigifError("AIGIF_E_TRUNCATED", f"file ends inside {what}", stream.tell())
+            raise AigifError("AIGIF_E_TRUNCATED", f"data ends inside {what}", stream.tell())
         b = byte[0]
         value |= (b & 0x7F) << shift
         if b < 0x80:
@@ -70,7 +70,7 @@ def read_exp_code(stream, what: str) -> int:
     for count in range(limits.MAX_EXP_CODE_BYTES):
         byte = stream.read(1)
         if not byte:
-            raise AigifError("AIGIF_E_TRUNCATED", f"file ends inside {what}", stream.tell())
+            raise AigifError("AIGIF_E_TRUNCATED", f"data ends inside {what}", stream.tell())
         if byte[0] != 0xFF:
             return 255 * count + byte[0]
     raise AigifError("AIGIF_E_LIMIT", f"{what}: exp code longer than {limits.MAX_EXP_CODE_BYTES} bytes", start)
@@ -130,15 +130,22 @@ def encode_cfloat(value: float) -> bytes:
 
 def float32_repr(value: float) -> float:
     """The shortest decimal that reads back as the same float32 (for JSON)."""
-    if compact_quarters(value) is not None or not math.isfinite(value):
-        return value  # k/4 values already print as their shortest decimal
+    if not math.isfinite(value) or value == 0:
+        return value
+    k = compact_quarters(value)
+    if k is not None and k < 1 << 16:
+        return value  # below 16384 a k/4 value's own decimal is already the shortest
     for digits in range(1, 10):
-        candidate = float(f"{value:.{digits}g}")
-        try:
-            if _F32.unpack(_F32.pack(candidate))[0] == value:
-                return candidate
-        except OverflowError:  # rounded up past the float32 range: needs more digits
-            continue
+        mantissa, exponent = f"{abs(value):.{digits - 1}e}".split("e")
+        m, scale = int(mantissa.replace(".", "")), int(exponent) - (digits - 1)
+        # The correctly rounded candidate first, then its neighbours (they can round-trip when it does not).
+        for candidate_m in sorted((m, m - 1, m + 1), key=lambda c: abs(c * 10.0**scale - abs(value))):
+            candidate = math.copysign(float(f"{candidate_m}e{scale}"), value)
+            try:
+                if _F32.unpack(_F32.pack(candidate))[0] == value:
+                    return candidate
+            except OverflowError:  # rounded past the float32 range
+                continue
     return value
 
 

@@ -1,0 +1,1591 @@
+# This is a generated file! Please edit source .ksy file and use kaitai-struct-compiler to rebuild
+# type: ignore
+
+import kaitaistruct
+from kaitaistruct import KaitaiStruct, KaitaiStream, BytesIO
+from enum import IntEnum
+
+
+if getattr(kaitaistruct, 'API_VERSION', (0, 9)) < (0, 11):
+    raise Exception("Incompatible Kaitai Struct Python API: 0.11 or later is required, but you have %s" % (kaitaistruct.__version__))
+
+class Aigif(KaitaiStruct):
+    """An AIGIF file stores the generation syntax of an AI-generated image (model ID,
+    prompt, negative prompt, size, seed, scheduler, steps, guidance, data type,
+    platform) instead of its pixels; a decoder regenerates the image.
+    
+    This grammar is the second, independent description of AIGIF v1; the normative
+    text is spec/bitstream.md and the reference parser is aigif_ref (construct).
+    Every canonical-form rule and limit Kaitai Struct can express is a `valid:`
+    check here, placed so that checks fail in the same order as the reference
+    (stream order, first failure wins). Each check names, in the custom key
+    `-aigif-error`, the stable error code (spec/bitstream.md#12-error-codes) a reader
+    reports when it fails; an end of stream inside any field is AIGIF_E_TRUNCATED.
+    
+    Not expressible in Kaitai Struct and left to the reader (aigif_ref/kaitai_adapter.py
+    shows how): decoding the text block (zlib canonical form, phrase-huffman-v1,
+    UTF-8), the CRC-32 value, and every registry check (spec/registry.md).
+    
+    .. seealso::
+       spec/bitstream.md
+    
+    
+    .. seealso::
+       spec/bitstream.md#112-order-of-checks
+    
+    
+    .. seealso::
+       Gao, Feng, Li, Li, Chen: "Toward Defining an Efficient and Expandable File Format for AI-Generated Contents", Table I (file format example) and Sec. II.B.3 (exp code)
+    """
+
+    class ExtensionType(IntEnum):
+        pixels = 1
+
+    class PixelCompressor(IntEnum):
+        raw_rgb8 = 0
+        png = 1
+    def __init__(self, _io, _parent=None, _root=None):
+        super(Aigif, self).__init__(_io)
+        self._parent = _parent
+        self._root = _root or self
+        self._read()
+
+    def _read(self):
+        self.header = Aigif.Header(self._io, self, self._root)
+        self._raw_body = self._io.read_bytes_full()
+        _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+        self.body = Aigif.Body(_io__raw_body, self, self._root)
+
+
+    def _fetch_instances(self):
+        pass
+        self.header._fetch_instances()
+        self.body._fetch_instances()
+
+    class Body(KaitaiStruct):
+        """The generation syntax and the extension records.
+        
+        .. seealso::
+           spec/bitstream.md#6-body
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Body, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.core = Aigif.Core(self._io, self, self._root)
+            if self.core.has_device:
+                pass
+                self.device = Aigif.ExpCode(self._io, self, self._root)
+                _ = self.device
+                if not _.value != 0:
+                    raise kaitaistruct.ValidationExprError(self.device, self._io, u"/types/body/seq/1")
+
+            if self.core.has_gpu:
+                pass
+                self.gpu = Aigif.ExpCode(self._io, self, self._root)
+                _ = self.gpu
+                if not _.value != 0:
+                    raise kaitaistruct.ValidationExprError(self.gpu, self._io, u"/types/body/seq/2")
+
+            if self.core.has_cuda:
+                pass
+                self.cuda = Aigif.ExpCode(self._io, self, self._root)
+                _ = self.cuda
+                if not _.value != 0:
+                    raise kaitaistruct.ValidationExprError(self.cuda, self._io, u"/types/body/seq/3")
+
+            if self.core.has_params:
+                pass
+                self.params = Aigif.Params(self._io, self, self._root)
+
+            if self.core.has_scheduler_config:
+                pass
+                self.scheduler_config = Aigif.SchedulerConfig(self._io, self, self._root)
+
+            if self.core.has_platform:
+                pass
+                self.platform = Aigif.Platform(self._io, self, self._root)
+
+            self.extensions = []
+            i = 0
+            while not self._io.is_eof():
+                self.extensions.append(Aigif.Extension(i, (0 if i == 0 else self.extensions[i - 1].ext_type), self._io, self, self._root))
+                i += 1
+
+
+
+        def _fetch_instances(self):
+            pass
+            self.core._fetch_instances()
+            if self.core.has_device:
+                pass
+                self.device._fetch_instances()
+
+            if self.core.has_gpu:
+                pass
+                self.gpu._fetch_instances()
+
+            if self.core.has_cuda:
+                pass
+                self.cuda._fetch_instances()
+
+            if self.core.has_params:
+                pass
+                self.params._fetch_instances()
+
+            if self.core.has_scheduler_config:
+                pass
+                self.scheduler_config._fetch_instances()
+
+            if self.core.has_platform:
+                pass
+                self.platform._fetch_instances()
+
+            for i in range(len(self.extensions)):
+                pass
+                self.extensions[i]._fetch_instances()
+
+
+
+    class Cfloat(KaitaiStruct):
+        """Compact float32: a uvarint u. Even u is the value (u >> 1) / 4 exactly
+        (u >> 1 below 2**24); u == 1 is followed by a raw float32, allowed only
+        for finite values that the short form cannot write; other odd u are reserved.
+        
+        .. seealso::
+           spec/bitstream.md#53-compact-float
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Cfloat, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.form = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.form
+            if not  ((_.value & 1 == 1) or (_.value >> 1 < 16777216)) :
+                raise kaitaistruct.ValidationExprError(self.form, self._io, u"/types/cfloat/seq/0")
+            self.check_reserved = self._io.read_bytes(0)
+            _ = self.check_reserved
+            if not  ((self.form.value & 1 == 0) or (self.form.value == 1)) :
+                raise kaitaistruct.ValidationExprError(self.check_reserved, self._io, u"/types/cfloat/seq/1")
+            if self.form.value == 1:
+                pass
+                self._raw_raw = self._io.read_bytes(4)
+                _io__raw_raw = KaitaiStream(BytesIO(self._raw_raw))
+                self.raw = Aigif.RawFloat32(_io__raw_raw, self, self._root)
+
+
+
+        def _fetch_instances(self):
+            pass
+            self.form._fetch_instances()
+            if self.form.value == 1:
+                pass
+                self.raw._fetch_instances()
+
+
+        @property
+        def value(self):
+            """The float32 value.
+            
+            .. seealso::
+               spec/bitstream.md#53-compact-float
+            """
+            if hasattr(self, '_m_value'):
+                return self._m_value
+
+            self._m_value = (self.raw.value if self.form.value == 1 else (self.form.value >> 1) / 4.0)
+            return getattr(self, '_m_value', None)
+
+
+    class Core(KaitaiStruct):
+        """The presence bitmap and the fields every file has, up to and including the
+        text block. A reader decodes the text block as soon as this part is read.
+        
+        .. seealso::
+           spec/bitstream.md#6-body
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Core, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.presence = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.presence
+            if not _.value >> 9 == 0:
+                raise kaitaistruct.ValidationExprError(self.presence, self._io, u"/types/core/seq/0")
+            self.model_id = Aigif.ExpCode(self._io, self, self._root)
+            if self.has_dtype:
+                pass
+                self.dtype = Aigif.ExpCode(self._io, self, self._root)
+                _ = self.dtype
+                if not _.value != 0:
+                    raise kaitaistruct.ValidationExprError(self.dtype, self._io, u"/types/core/seq/2")
+
+            if self.has_scheduler:
+                pass
+                self.scheduler = Aigif.ExpCode(self._io, self, self._root)
+                _ = self.scheduler
+                if not _.value != 0:
+                    raise kaitaistruct.ValidationExprError(self.scheduler, self._io, u"/types/core/seq/3")
+
+            self.steps = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.steps
+            if not  ((_.value >= 1) and (_.value <= 1000)) :
+                raise kaitaistruct.ValidationExprError(self.steps, self._io, u"/types/core/seq/4")
+            self.guidance_scale = Aigif.Cfloat(self._io, self, self._root)
+            self.seed = Aigif.Uvarint(self._io, self, self._root)
+            self.height_units = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.height_units
+            if not  ((_.value >= 1) and (_.value <= 2048)) :
+                raise kaitaistruct.ValidationExprError(self.height_units, self._io, u"/types/core/seq/7")
+            self.width_units = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.width_units
+            if not  ((_.value >= 1) and (_.value <= 2048)) :
+                raise kaitaistruct.ValidationExprError(self.width_units, self._io, u"/types/core/seq/8")
+            self.text = Aigif.TextBlock(self._io, self, self._root)
+
+
+        def _fetch_instances(self):
+            pass
+            self.presence._fetch_instances()
+            self.model_id._fetch_instances()
+            if self.has_dtype:
+                pass
+                self.dtype._fetch_instances()
+
+            if self.has_scheduler:
+                pass
+                self.scheduler._fetch_instances()
+
+            self.steps._fetch_instances()
+            self.guidance_scale._fetch_instances()
+            self.seed._fetch_instances()
+            self.height_units._fetch_instances()
+            self.width_units._fetch_instances()
+            self.text._fetch_instances()
+
+        @property
+        def has_cuda(self):
+            """Presence bit 5.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_cuda'):
+                return self._m_has_cuda
+
+            self._m_has_cuda = self.presence.value >> 5 & 1 != 0
+            return getattr(self, '_m_has_cuda', None)
+
+        @property
+        def has_device(self):
+            """Presence bit 3.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_device'):
+                return self._m_has_device
+
+            self._m_has_device = self.presence.value >> 3 & 1 != 0
+            return getattr(self, '_m_has_device', None)
+
+        @property
+        def has_dtype(self):
+            """Presence bit 1.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_dtype'):
+                return self._m_has_dtype
+
+            self._m_has_dtype = self.presence.value >> 1 & 1 != 0
+            return getattr(self, '_m_has_dtype', None)
+
+        @property
+        def has_gpu(self):
+            """Presence bit 4.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_gpu'):
+                return self._m_has_gpu
+
+            self._m_has_gpu = self.presence.value >> 4 & 1 != 0
+            return getattr(self, '_m_has_gpu', None)
+
+        @property
+        def has_negative_prompt(self):
+            """The text block holds two strings (prompt, negative prompt); else one.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_negative_prompt'):
+                return self._m_has_negative_prompt
+
+            self._m_has_negative_prompt = self.presence.value & 1 != 0
+            return getattr(self, '_m_has_negative_prompt', None)
+
+        @property
+        def has_params(self):
+            """Presence bit 6.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_params'):
+                return self._m_has_params
+
+            self._m_has_params = self.presence.value >> 6 & 1 != 0
+            return getattr(self, '_m_has_params', None)
+
+        @property
+        def has_platform(self):
+            """Presence bit 8.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_platform'):
+                return self._m_has_platform
+
+            self._m_has_platform = self.presence.value >> 8 & 1 != 0
+            return getattr(self, '_m_has_platform', None)
+
+        @property
+        def has_scheduler(self):
+            """Presence bit 2.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_scheduler'):
+                return self._m_has_scheduler
+
+            self._m_has_scheduler = self.presence.value >> 2 & 1 != 0
+            return getattr(self, '_m_has_scheduler', None)
+
+        @property
+        def has_scheduler_config(self):
+            """Presence bit 7.
+            
+            .. seealso::
+               spec/bitstream.md#61-presence-bitmap
+            """
+            if hasattr(self, '_m_has_scheduler_config'):
+                return self._m_has_scheduler_config
+
+            self._m_has_scheduler_config = self.presence.value >> 7 & 1 != 0
+            return getattr(self, '_m_has_scheduler_config', None)
+
+        @property
+        def height(self):
+            """Image height in pixels.
+            
+            .. seealso::
+               spec/bitstream.md#6-body
+            """
+            if hasattr(self, '_m_height'):
+                return self._m_height
+
+            self._m_height = self.height_units.value * 8
+            return getattr(self, '_m_height', None)
+
+        @property
+        def width(self):
+            """Image width in pixels.
+            
+            .. seealso::
+               spec/bitstream.md#6-body
+            """
+            if hasattr(self, '_m_width'):
+                return self._m_width
+
+            self._m_width = self.width_units.value * 8
+            return getattr(self, '_m_width', None)
+
+
+    class ExpCode(KaitaiStruct):
+        """The paper's expandable code: n bytes 0xFF then a final byte 0..254, value
+        255 * n + final; at most 64 bytes (values 0..16319).
+        
+        .. seealso::
+           spec/bitstream.md#52-exp-code
+        
+        
+        .. seealso::
+           Gao et al., Sec. II.B.3 "Expandable Syntax" and Table I
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.ExpCode, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.units = []
+            i = 0
+            while True:
+                _ = self._io.read_u1()
+                self.units.append(_)
+                if  ((_ != 255) or (i == 63)) :
+                    break
+                i += 1
+            self.check_length = self._io.read_bytes(0)
+            _ = self.check_length
+            if not self.units[-1] != 255:
+                raise kaitaistruct.ValidationExprError(self.check_length, self._io, u"/types/exp_code/seq/1")
+
+
+        def _fetch_instances(self):
+            pass
+            for i in range(len(self.units)):
+                pass
+
+
+        @property
+        def value(self):
+            """The decoded code.
+            
+            .. seealso::
+               spec/bitstream.md#52-exp-code
+            """
+            if hasattr(self, '_m_value'):
+                return self._m_value
+
+            self._m_value = 255 * (len(self.units) - 1) + self.units[-1]
+            return getattr(self, '_m_value', None)
+
+
+    class Extension(KaitaiStruct):
+        """One extension record: uvarint (type << 1 | must_understand), uvarint
+        length, body. Types are nonzero and strictly increasing within a file.
+        
+        .. seealso::
+           spec/bitstream.md#9-extension-records
+        """
+        def __init__(self, index, previous_type, _io, _parent=None, _root=None):
+            super(Aigif.Extension, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self.index = index
+            self.previous_type = previous_type
+            self._read()
+
+        def _read(self):
+            self.header = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.header
+            if not _.value >> 1 != 0:
+                raise kaitaistruct.ValidationExprError(self.header, self._io, u"/types/extension/seq/0")
+            self.check_count = self._io.read_bytes(0)
+            _ = self.check_count
+            if not self.index < 1024:
+                raise kaitaistruct.ValidationExprError(self.check_count, self._io, u"/types/extension/seq/1")
+            self.check_order = self._io.read_bytes(0)
+            _ = self.check_order
+            if not self.ext_type > self.previous_type:
+                raise kaitaistruct.ValidationExprError(self.check_order, self._io, u"/types/extension/seq/2")
+            self.length = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.length
+            if not _.value <= 67108864:
+                raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/extension/seq/3")
+            _on = self.known_type
+            if _on == Aigif.ExtensionType.pixels:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.Pixels(_io__raw_body, self, self._root)
+            else:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.UnknownExtension(_io__raw_body, self, self._root)
+
+
+        def _fetch_instances(self):
+            pass
+            self.header._fetch_instances()
+            self.length._fetch_instances()
+            _on = self.known_type
+            if _on == Aigif.ExtensionType.pixels:
+                pass
+                self.body._fetch_instances()
+            else:
+                pass
+                self.body._fetch_instances()
+
+        @property
+        def ext_type(self):
+            """The extension type (registry enumeration extension_types).
+            
+            .. seealso::
+               spec/bitstream.md#9-extension-records
+            """
+            if hasattr(self, '_m_ext_type'):
+                return self._m_ext_type
+
+            self._m_ext_type = self.header.value >> 1
+            return getattr(self, '_m_ext_type', None)
+
+        @property
+        def known_type(self):
+            """The type as an extension_type when this grammar knows it.
+            
+            .. seealso::
+               spec/bitstream.md#9-extension-records
+            """
+            if hasattr(self, '_m_known_type'):
+                return self._m_known_type
+
+            self._m_known_type = KaitaiStream.resolve_enum(Aigif.ExtensionType, self.ext_type)
+            return getattr(self, '_m_known_type', None)
+
+        @property
+        def must_understand(self):
+            """A reader that does not know this type must reject the file.
+            
+            .. seealso::
+               spec/bitstream.md#9-extension-records
+            """
+            if hasattr(self, '_m_must_understand'):
+                return self._m_must_understand
+
+            self._m_must_understand = self.header.value & 1 != 0
+            return getattr(self, '_m_must_understand', None)
+
+
+    class Flag(KaitaiStruct):
+        """A boolean byte, 0x00 or 0x01.
+        
+        .. seealso::
+           spec/bitstream.md#54-bool-pair-version-size
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Flag, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.byte = self._io.read_u1()
+            if not self.byte <= 1:
+                raise kaitaistruct.ValidationGreaterThanError(1, self.byte, self._io, u"/types/flag/seq/0")
+
+
+        def _fetch_instances(self):
+            pass
+
+        @property
+        def value(self):
+            """The boolean.
+            
+            .. seealso::
+               spec/bitstream.md#54-bool-pair-version-size
+            """
+            if hasattr(self, '_m_value'):
+                return self._m_value
+
+            self._m_value = self.byte != 0
+            return getattr(self, '_m_value', None)
+
+
+    class Header(KaitaiStruct):
+        """The 9-byte header. The CRC-32 covers the whole file except itself.
+        
+        .. seealso::
+           spec/bitstream.md#2-file-structure
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Header, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_file_size = self._io.read_bytes(0)
+            _ = self.check_file_size
+            if not self._io.size() <= 268435456:
+                raise kaitaistruct.ValidationExprError(self.check_file_size, self._io, u"/types/header/seq/0")
+            self.signature = Aigif.Signature(self._io, self, self._root)
+            self.version_major = self._io.read_bits_int_be(4)
+            if not self.version_major == 1:
+                raise kaitaistruct.ValidationNotEqualError(1, self.version_major, self._io, u"/types/header/seq/2")
+            self.version_minor = self._io.read_bits_int_be(4)
+            self.crc32 = self._io.read_u4le()
+
+
+        def _fetch_instances(self):
+            pass
+            self.signature._fetch_instances()
+
+
+    class Pair(KaitaiStruct):
+        """Two uvarints, e.g. SDXL's (height, width) micro-conditioning.
+        
+        .. seealso::
+           spec/bitstream.md#54-bool-pair-version-size
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Pair, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.first = Aigif.Uvarint(self._io, self, self._root)
+            self.second = Aigif.Uvarint(self._io, self, self._root)
+
+
+        def _fetch_instances(self):
+            pass
+            self.first._fetch_instances()
+            self.second._fetch_instances()
+
+
+    class Params(KaitaiStruct):
+        """Group "params": a nonzero bitmap without reserved bits, then the value of
+        every set bit in increasing bit order. Which parameters a model family
+        accepts is registry data.
+        
+        .. seealso::
+           spec/bitstream.md#81-params-model-dependent-pipeline-arguments
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Params, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.bitmap = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.bitmap
+            if not _.value != 0:
+                raise kaitaistruct.ValidationExprError(self.bitmap, self._io, u"/types/params/seq/0")
+            self.check_reserved = self._io.read_bytes(0)
+            _ = self.check_reserved
+            if not self.bitmap.value >> 19 == 0:
+                raise kaitaistruct.ValidationExprError(self.check_reserved, self._io, u"/types/params/seq/1")
+            if self.bitmap.value & 1 != 0:
+                pass
+                self.clip_skip = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.clip_skip
+                if not  ((_.value >= 1) and (_.value <= 64)) :
+                    raise kaitaistruct.ValidationExprError(self.clip_skip, self._io, u"/types/params/seq/2")
+
+            if self.bitmap.value >> 1 & 1 != 0:
+                pass
+                self.eta = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 2 & 1 != 0:
+                pass
+                self.guidance_rescale = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 3 & 1 != 0:
+                pass
+                self.original_size = Aigif.Pair(self._io, self, self._root)
+
+            if self.bitmap.value >> 4 & 1 != 0:
+                pass
+                self.target_size = Aigif.Pair(self._io, self, self._root)
+
+            if self.bitmap.value >> 5 & 1 != 0:
+                pass
+                self.crops_coords_top_left = Aigif.Pair(self._io, self, self._root)
+
+            if self.bitmap.value >> 6 & 1 != 0:
+                pass
+                self.negative_original_size = Aigif.Pair(self._io, self, self._root)
+
+            if self.bitmap.value >> 7 & 1 != 0:
+                pass
+                self.negative_target_size = Aigif.Pair(self._io, self, self._root)
+
+            if self.bitmap.value >> 8 & 1 != 0:
+                pass
+                self.negative_crops_coords_top_left = Aigif.Pair(self._io, self, self._root)
+
+            if self.bitmap.value >> 9 & 1 != 0:
+                pass
+                self.aesthetic_score = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 10 & 1 != 0:
+                pass
+                self.negative_aesthetic_score = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 11 & 1 != 0:
+                pass
+                self.max_sequence_length = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.max_sequence_length
+                if not  ((_.value >= 1) and (_.value <= 4096)) :
+                    raise kaitaistruct.ValidationExprError(self.max_sequence_length, self._io, u"/types/params/seq/13")
+
+            if self.bitmap.value >> 12 & 1 != 0:
+                pass
+                self.true_cfg_scale = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 13 & 1 != 0:
+                pass
+                self.denoising_end = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 14 & 1 != 0:
+                pass
+                self.denoising_start = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 15 & 1 != 0:
+                pass
+                self.add_watermarker = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 16 & 1 != 0:
+                pass
+                self.safety_checker = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 17 & 1 != 0:
+                pass
+                self.vae_tiling = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 18 & 1 != 0:
+                pass
+                self.vae_upcast = Aigif.Flag(self._io, self, self._root)
+
+
+
+        def _fetch_instances(self):
+            pass
+            self.bitmap._fetch_instances()
+            if self.bitmap.value & 1 != 0:
+                pass
+                self.clip_skip._fetch_instances()
+
+            if self.bitmap.value >> 1 & 1 != 0:
+                pass
+                self.eta._fetch_instances()
+
+            if self.bitmap.value >> 2 & 1 != 0:
+                pass
+                self.guidance_rescale._fetch_instances()
+
+            if self.bitmap.value >> 3 & 1 != 0:
+                pass
+                self.original_size._fetch_instances()
+
+            if self.bitmap.value >> 4 & 1 != 0:
+                pass
+                self.target_size._fetch_instances()
+
+            if self.bitmap.value >> 5 & 1 != 0:
+                pass
+                self.crops_coords_top_left._fetch_instances()
+
+            if self.bitmap.value >> 6 & 1 != 0:
+                pass
+                self.negative_original_size._fetch_instances()
+
+            if self.bitmap.value >> 7 & 1 != 0:
+                pass
+                self.negative_target_size._fetch_instances()
+
+            if self.bitmap.value >> 8 & 1 != 0:
+                pass
+                self.negative_crops_coords_top_left._fetch_instances()
+
+            if self.bitmap.value >> 9 & 1 != 0:
+                pass
+                self.aesthetic_score._fetch_instances()
+
+            if self.bitmap.value >> 10 & 1 != 0:
+                pass
+                self.negative_aesthetic_score._fetch_instances()
+
+            if self.bitmap.value >> 11 & 1 != 0:
+                pass
+                self.max_sequence_length._fetch_instances()
+
+            if self.bitmap.value >> 12 & 1 != 0:
+                pass
+                self.true_cfg_scale._fetch_instances()
+
+            if self.bitmap.value >> 13 & 1 != 0:
+                pass
+                self.denoising_end._fetch_instances()
+
+            if self.bitmap.value >> 14 & 1 != 0:
+                pass
+                self.denoising_start._fetch_instances()
+
+            if self.bitmap.value >> 15 & 1 != 0:
+                pass
+                self.add_watermarker._fetch_instances()
+
+            if self.bitmap.value >> 16 & 1 != 0:
+                pass
+                self.safety_checker._fetch_instances()
+
+            if self.bitmap.value >> 17 & 1 != 0:
+                pass
+                self.vae_tiling._fetch_instances()
+
+            if self.bitmap.value >> 18 & 1 != 0:
+                pass
+                self.vae_upcast._fetch_instances()
+
+
+
+    class Pixels(KaitaiStruct):
+        """Extension type 1: the original pixels (Table I "saving pixels" = 1, the
+        paper's dashed path in Fig. 1).
+        
+        .. seealso::
+           spec/bitstream.md#91-type-1-pixels
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Pixels, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not (not (self._parent.must_understand)):
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/pixels/seq/0")
+            self.compressor = Aigif.ExpCode(self._io, self, self._root)
+            _ = self.compressor
+            if not _.value <= 1:
+                raise kaitaistruct.ValidationExprError(self.compressor, self._io, u"/types/pixels/seq/1")
+            _on = self.compressor_kind
+            if _on == Aigif.PixelCompressor.png:
+                pass
+                self._raw_data = self._io.read_bytes_full()
+                _io__raw_data = KaitaiStream(BytesIO(self._raw_data))
+                self.data = Aigif.PngImage(_io__raw_data, self, self._root)
+            elif _on == Aigif.PixelCompressor.raw_rgb8:
+                pass
+                self._raw_data = self._io.read_bytes_full()
+                _io__raw_data = KaitaiStream(BytesIO(self._raw_data))
+                self.data = Aigif.RawRgb8(_io__raw_data, self, self._root)
+            else:
+                pass
+                self.data = self._io.read_bytes_full()
+
+
+        def _fetch_instances(self):
+            pass
+            self.compressor._fetch_instances()
+            _on = self.compressor_kind
+            if _on == Aigif.PixelCompressor.png:
+                pass
+                self.data._fetch_instances()
+            elif _on == Aigif.PixelCompressor.raw_rgb8:
+                pass
+                self.data._fetch_instances()
+            else:
+                pass
+
+        @property
+        def compressor_kind(self):
+            """The compressor as an enum.
+            
+            .. seealso::
+               spec/bitstream.md#91-type-1-pixels
+            """
+            if hasattr(self, '_m_compressor_kind'):
+                return self._m_compressor_kind
+
+            self._m_compressor_kind = KaitaiStream.resolve_enum(Aigif.PixelCompressor, self.compressor.value)
+            return getattr(self, '_m_compressor_kind', None)
+
+        @property
+        def height(self):
+            """The record's image height in pixels (the extension's parent is the body).
+            
+            .. seealso::
+               spec/bitstream.md#6-body
+            """
+            if hasattr(self, '_m_height'):
+                return self._m_height
+
+            self._m_height = self._parent._parent.core.height
+            return getattr(self, '_m_height', None)
+
+        @property
+        def width(self):
+            """The record's image width in pixels.
+            
+            .. seealso::
+               spec/bitstream.md#6-body
+            """
+            if hasattr(self, '_m_width'):
+                return self._m_width
+
+            self._m_width = self._parent._parent.core.width
+            return getattr(self, '_m_width', None)
+
+
+    class Platform(KaitaiStruct):
+        """Group "platform": a nonzero bitmap without reserved bits, then the value of
+        every set bit in increasing bit order.
+        
+        .. seealso::
+           spec/bitstream.md#84-platform-software-and-determinism-settings
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Platform, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.bitmap = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.bitmap
+            if not _.value != 0:
+                raise kaitaistruct.ValidationExprError(self.bitmap, self._io, u"/types/platform/seq/0")
+            self.check_reserved = self._io.read_bytes(0)
+            _ = self.check_reserved
+            if not self.bitmap.value >> 12 == 0:
+                raise kaitaistruct.ValidationExprError(self.check_reserved, self._io, u"/types/platform/seq/1")
+            if self.bitmap.value & 1 != 0:
+                pass
+                self.torch_version = Aigif.Version(self._io, self, self._root)
+
+            if self.bitmap.value >> 1 & 1 != 0:
+                pass
+                self.diffusers_version = Aigif.Version(self._io, self, self._root)
+
+            if self.bitmap.value >> 2 & 1 != 0:
+                pass
+                self.transformers_version = Aigif.Version(self._io, self, self._root)
+
+            if self.bitmap.value >> 3 & 1 != 0:
+                pass
+                self.matmul_tf32 = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 4 & 1 != 0:
+                pass
+                self.cudnn_tf32 = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 5 & 1 != 0:
+                pass
+                self.deterministic_algorithms = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 6 & 1 != 0:
+                pass
+                self.cudnn_benchmark = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 7 & 1 != 0:
+                pass
+                self.attention_backend = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 8 & 1 != 0:
+                pass
+                self.batch_size = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.batch_size
+                if not  ((_.value >= 1) and (_.value <= 4096)) :
+                    raise kaitaistruct.ValidationExprError(self.batch_size, self._io, u"/types/platform/seq/10")
+
+            if self.bitmap.value >> 9 & 1 != 0:
+                pass
+                self.batch_index = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.batch_index
+                if not _.value <= 4095:
+                    raise kaitaistruct.ValidationExprError(self.batch_index, self._io, u"/types/platform/seq/11")
+
+            if self.bitmap.value >> 10 & 1 != 0:
+                pass
+                self.generator_device = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 11 & 1 != 0:
+                pass
+                self.num_threads = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.num_threads
+                if not  ((_.value >= 1) and (_.value <= 4096)) :
+                    raise kaitaistruct.ValidationExprError(self.num_threads, self._io, u"/types/platform/seq/13")
+
+
+
+        def _fetch_instances(self):
+            pass
+            self.bitmap._fetch_instances()
+            if self.bitmap.value & 1 != 0:
+                pass
+                self.torch_version._fetch_instances()
+
+            if self.bitmap.value >> 1 & 1 != 0:
+                pass
+                self.diffusers_version._fetch_instances()
+
+            if self.bitmap.value >> 2 & 1 != 0:
+                pass
+                self.transformers_version._fetch_instances()
+
+            if self.bitmap.value >> 3 & 1 != 0:
+                pass
+                self.matmul_tf32._fetch_instances()
+
+            if self.bitmap.value >> 4 & 1 != 0:
+                pass
+                self.cudnn_tf32._fetch_instances()
+
+            if self.bitmap.value >> 5 & 1 != 0:
+                pass
+                self.deterministic_algorithms._fetch_instances()
+
+            if self.bitmap.value >> 6 & 1 != 0:
+                pass
+                self.cudnn_benchmark._fetch_instances()
+
+            if self.bitmap.value >> 7 & 1 != 0:
+                pass
+                self.attention_backend._fetch_instances()
+
+            if self.bitmap.value >> 8 & 1 != 0:
+                pass
+                self.batch_size._fetch_instances()
+
+            if self.bitmap.value >> 9 & 1 != 0:
+                pass
+                self.batch_index._fetch_instances()
+
+            if self.bitmap.value >> 10 & 1 != 0:
+                pass
+                self.generator_device._fetch_instances()
+
+            if self.bitmap.value >> 11 & 1 != 0:
+                pass
+                self.num_threads._fetch_instances()
+
+
+
+    class PngImage(KaitaiStruct):
+        """A PNG stream whose IHDR matches the record's height and width. Only the
+        signature and IHDR are checked here; the rest is the PNG decoder's job.
+        
+        .. seealso::
+           spec/bitstream.md#91-type-1-pixels
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.PngImage, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_length = self._io.read_bytes(0)
+            _ = self.check_length
+            if not self._io.size() >= 24:
+                raise kaitaistruct.ValidationExprError(self.check_length, self._io, u"/types/png_image/seq/0")
+            self.png_signature = self._io.read_bytes(8)
+            if not self.png_signature == b"\x89\x50\x4E\x47\x0D\x0A\x1A\x0A":
+                raise kaitaistruct.ValidationNotEqualError(b"\x89\x50\x4E\x47\x0D\x0A\x1A\x0A", self.png_signature, self._io, u"/types/png_image/seq/1")
+            self.ihdr_length = self._io.read_u4be()
+            self.ihdr_type = self._io.read_bytes(4)
+            if not self.ihdr_type == b"\x49\x48\x44\x52":
+                raise kaitaistruct.ValidationNotEqualError(b"\x49\x48\x44\x52", self.ihdr_type, self._io, u"/types/png_image/seq/3")
+            self.png_width = self._io.read_u4be()
+            _ = self.png_width
+            if not _ == self._parent.width:
+                raise kaitaistruct.ValidationExprError(self.png_width, self._io, u"/types/png_image/seq/4")
+            self.png_height = self._io.read_u4be()
+            _ = self.png_height
+            if not _ == self._parent.height:
+                raise kaitaistruct.ValidationExprError(self.png_height, self._io, u"/types/png_image/seq/5")
+            self.rest = self._io.read_bytes_full()
+
+
+        def _fetch_instances(self):
+            pass
+
+
+    class RawFloat32(KaitaiStruct):
+        """A raw float32 that must be finite and not writable in the compact form.
+        
+        .. seealso::
+           spec/bitstream.md#53-compact-float
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.RawFloat32, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.bits = self._io.read_u4le()
+            _ = self.bits
+            if not _ & 2139095040 != 2139095040:
+                raise kaitaistruct.ValidationExprError(self.bits, self._io, u"/types/raw_float32/seq/0")
+            self.check_not_compact = self._io.read_bytes(0)
+            _ = self.check_not_compact
+            if not (not (self.is_quarter)):
+                raise kaitaistruct.ValidationExprError(self.check_not_compact, self._io, u"/types/raw_float32/seq/1")
+
+
+        def _fetch_instances(self):
+            pass
+            _ = self.value
+            if hasattr(self, '_m_value'):
+                pass
+
+
+        @property
+        def biased_exponent(self):
+            """The exponent field.
+            
+            .. seealso::
+               spec/bitstream.md#53-compact-float
+            """
+            if hasattr(self, '_m_biased_exponent'):
+                return self._m_biased_exponent
+
+            self._m_biased_exponent = self.bits >> 23 & 255
+            return getattr(self, '_m_biased_exponent', None)
+
+        @property
+        def is_quarter(self):
+            """True for +0.0 and for positive normals k/4 with k < 2**24: value * 4 =
+            significand * 2**(exponent - 148) is an integer below 2**24 exactly
+            when the exponent is at most 148 and the low (148 - exponent) bits of
+            the significand are zero (so the exponent is at least 125).
+            
+            .. seealso::
+               spec/bitstream.md#53-compact-float
+            """
+            if hasattr(self, '_m_is_quarter'):
+                return self._m_is_quarter
+
+            self._m_is_quarter =  ((self.bits == 0) or ( ((self.bits >> 31 == 0) and (self.biased_exponent >= 125) and (self.biased_exponent <= 148) and (self.significand & (1 << 148 - self.biased_exponent) - 1 == 0)) )) 
+            return getattr(self, '_m_is_quarter', None)
+
+        @property
+        def significand(self):
+            """The significand of a normal number, implicit bit included.
+            
+            .. seealso::
+               spec/bitstream.md#53-compact-float
+            """
+            if hasattr(self, '_m_significand'):
+                return self._m_significand
+
+            self._m_significand = self.bits & 8388607 | 8388608
+            return getattr(self, '_m_significand', None)
+
+        @property
+        def value(self):
+            """The value.
+            
+            .. seealso::
+               spec/bitstream.md#53-compact-float
+            """
+            if hasattr(self, '_m_value'):
+                return self._m_value
+
+            _pos = self._io.pos()
+            self._io.seek(0)
+            self._m_value = self._io.read_f4le()
+            self._io.seek(_pos)
+            return getattr(self, '_m_value', None)
+
+
+    class RawRgb8(KaitaiStruct):
+        """Uncompressed 8-bit RGB, row-major, height x width x 3 bytes.
+        
+        .. seealso::
+           spec/bitstream.md#91-type-1-pixels
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.RawRgb8, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.rgb = self._io.read_bytes_full()
+            _ = self.rgb
+            if not len(_) == (self._parent.height * self._parent.width) * 3:
+                raise kaitaistruct.ValidationExprError(self.rgb, self._io, u"/types/raw_rgb8/seq/0")
+
+
+        def _fetch_instances(self):
+            pass
+
+
+    class SchedulerConfig(KaitaiStruct):
+        """Group "scheduler_config": a nonzero bitmap without reserved bits, then the
+        value of every set bit in increasing bit order. Enumerations are registry
+        codes; unlike the top-level enumerations they may be 0.
+        
+        .. seealso::
+           spec/bitstream.md#83-scheduler_config-scheduler-configuration
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.SchedulerConfig, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.bitmap = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.bitmap
+            if not _.value != 0:
+                raise kaitaistruct.ValidationExprError(self.bitmap, self._io, u"/types/scheduler_config/seq/0")
+            self.check_reserved = self._io.read_bytes(0)
+            _ = self.check_reserved
+            if not self.bitmap.value >> 20 == 0:
+                raise kaitaistruct.ValidationExprError(self.check_reserved, self._io, u"/types/scheduler_config/seq/1")
+            if self.bitmap.value & 1 != 0:
+                pass
+                self.timestep_spacing = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 1 & 1 != 0:
+                pass
+                self.use_karras_sigmas = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 2 & 1 != 0:
+                pass
+                self.steps_offset = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.steps_offset
+                if not _.value <= 1000:
+                    raise kaitaistruct.ValidationExprError(self.steps_offset, self._io, u"/types/scheduler_config/seq/4")
+
+            if self.bitmap.value >> 3 & 1 != 0:
+                pass
+                self.prediction_type = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 4 & 1 != 0:
+                pass
+                self.beta_schedule = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 5 & 1 != 0:
+                pass
+                self.beta_start = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 6 & 1 != 0:
+                pass
+                self.beta_end = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 7 & 1 != 0:
+                pass
+                self.rescale_betas_zero_snr = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 8 & 1 != 0:
+                pass
+                self.final_sigmas_type = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 9 & 1 != 0:
+                pass
+                self.algorithm_type = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.bitmap.value >> 10 & 1 != 0:
+                pass
+                self.solver_order = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.solver_order
+                if not  ((_.value >= 1) and (_.value <= 3)) :
+                    raise kaitaistruct.ValidationExprError(self.solver_order, self._io, u"/types/scheduler_config/seq/12")
+
+            if self.bitmap.value >> 11 & 1 != 0:
+                pass
+                self.use_exponential_sigmas = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 12 & 1 != 0:
+                pass
+                self.use_beta_sigmas = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 13 & 1 != 0:
+                pass
+                self.shift = Aigif.Cfloat(self._io, self, self._root)
+
+            if self.bitmap.value >> 14 & 1 != 0:
+                pass
+                self.use_dynamic_shifting = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 15 & 1 != 0:
+                pass
+                self.clip_sample = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 16 & 1 != 0:
+                pass
+                self.set_alpha_to_one = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 17 & 1 != 0:
+                pass
+                self.lower_order_final = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 18 & 1 != 0:
+                pass
+                self.euler_at_final = Aigif.Flag(self._io, self, self._root)
+
+            if self.bitmap.value >> 19 & 1 != 0:
+                pass
+                self.thresholding = Aigif.Flag(self._io, self, self._root)
+
+
+
+        def _fetch_instances(self):
+            pass
+            self.bitmap._fetch_instances()
+            if self.bitmap.value & 1 != 0:
+                pass
+                self.timestep_spacing._fetch_instances()
+
+            if self.bitmap.value >> 1 & 1 != 0:
+                pass
+                self.use_karras_sigmas._fetch_instances()
+
+            if self.bitmap.value >> 2 & 1 != 0:
+                pass
+                self.steps_offset._fetch_instances()
+
+            if self.bitmap.value >> 3 & 1 != 0:
+                pass
+                self.prediction_type._fetch_instances()
+
+            if self.bitmap.value >> 4 & 1 != 0:
+                pass
+                self.beta_schedule._fetch_instances()
+
+            if self.bitmap.value >> 5 & 1 != 0:
+                pass
+                self.beta_start._fetch_instances()
+
+            if self.bitmap.value >> 6 & 1 != 0:
+                pass
+                self.beta_end._fetch_instances()
+
+            if self.bitmap.value >> 7 & 1 != 0:
+                pass
+                self.rescale_betas_zero_snr._fetch_instances()
+
+            if self.bitmap.value >> 8 & 1 != 0:
+                pass
+                self.final_sigmas_type._fetch_instances()
+
+            if self.bitmap.value >> 9 & 1 != 0:
+                pass
+                self.algorithm_type._fetch_instances()
+
+            if self.bitmap.value >> 10 & 1 != 0:
+                pass
+                self.solver_order._fetch_instances()
+
+            if self.bitmap.value >> 11 & 1 != 0:
+                pass
+                self.use_exponential_sigmas._fetch_instances()
+
+            if self.bitmap.value >> 12 & 1 != 0:
+                pass
+                self.use_beta_sigmas._fetch_instances()
+
+            if self.bitmap.value >> 13 & 1 != 0:
+                pass
+                self.shift._fetch_instances()
+
+            if self.bitmap.value >> 14 & 1 != 0:
+                pass
+                self.use_dynamic_shifting._fetch_instances()
+
+            if self.bitmap.value >> 15 & 1 != 0:
+                pass
+                self.clip_sample._fetch_instances()
+
+            if self.bitmap.value >> 16 & 1 != 0:
+                pass
+                self.set_alpha_to_one._fetch_instances()
+
+            if self.bitmap.value >> 17 & 1 != 0:
+                pass
+                self.lower_order_final._fetch_instances()
+
+            if self.bitmap.value >> 18 & 1 != 0:
+                pass
+                self.euler_at_final._fetch_instances()
+
+            if self.bitmap.value >> 19 & 1 != 0:
+                pass
+                self.thresholding._fetch_instances()
+
+
+
+    class Signature(KaitaiStruct):
+        """The signature, one byte at a time, so that a file shorter than 4 bytes is
+        "not AIGIF" when its bytes differ from the signature's first bytes and
+        "truncated" when they match.
+        
+        .. seealso::
+           spec/bitstream.md#3-signature-and-version
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Signature, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.byte_0 = self._io.read_bytes(1)
+            if not self.byte_0 == b"\x89":
+                raise kaitaistruct.ValidationNotEqualError(b"\x89", self.byte_0, self._io, u"/types/signature/seq/0")
+            self.byte_1 = self._io.read_bytes(1)
+            if not self.byte_1 == b"\x41":
+                raise kaitaistruct.ValidationNotEqualError(b"\x41", self.byte_1, self._io, u"/types/signature/seq/1")
+            self.byte_2 = self._io.read_bytes(1)
+            if not self.byte_2 == b"\x49":
+                raise kaitaistruct.ValidationNotEqualError(b"\x49", self.byte_2, self._io, u"/types/signature/seq/2")
+            self.byte_3 = self._io.read_bytes(1)
+            if not self.byte_3 == b"\x47":
+                raise kaitaistruct.ValidationNotEqualError(b"\x47", self.byte_3, self._io, u"/types/signature/seq/3")
+
+
+        def _fetch_instances(self):
+            pass
+
+
+    class TextBlock(KaitaiStruct):
+        """Text compressor, block length and the compressed block. Kaitai Struct does
+        not decode the block: compressors 1 (zlib, canonical level-9 stream only)
+        and 2 (phrase-huffman-v1, spec/text/phrase-huffman.md) and the UTF-8 check
+        are beyond it. A reader decodes `data` into one string, or two when the
+        presence bitmap's bit 0 is set.
+        
+        .. seealso::
+           spec/bitstream.md#7-text-block
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.TextBlock, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.compressor = Aigif.ExpCode(self._io, self, self._root)
+            self.length = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.length
+            if not _.value <= 65536:
+                raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/text_block/seq/1")
+            self.data = self._io.read_bytes(self.length.value)
+
+
+        def _fetch_instances(self):
+            pass
+            self.compressor._fetch_instances()
+            self.length._fetch_instances()
+
+
+    class UnknownExtension(KaitaiStruct):
+        """An extension type this grammar does not know; kept as bytes.
+        
+        .. seealso::
+           spec/bitstream.md#9-extension-records
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.UnknownExtension, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not (not (self._parent.must_understand)):
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/unknown_extension/seq/0")
+            self.data = self._io.read_bytes_full()
+
+
+        def _fetch_instances(self):
+            pass
+
+
+    class Uvarint(KaitaiStruct):
+        """Unsigned LEB128 of a 64-bit value in canonical form: 7 bits per byte, least
+        significant group first, high bit set on every byte but the last; at most
+        10 bytes, no redundant trailing zero group, the value below 2**64.
+        
+        .. seealso::
+           spec/bitstream.md#51-uvarint
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Uvarint, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.groups = []
+            i = 0
+            while True:
+                _ = self._io.read_u1()
+                self.groups.append(_)
+                if  ((_ < 128) or (i == 9)) :
+                    break
+                i += 1
+            self.check_length = self._io.read_bytes(0)
+            _ = self.check_length
+            if not self.groups[-1] < 128:
+                raise kaitaistruct.ValidationExprError(self.check_length, self._io, u"/types/uvarint/seq/1")
+            self.check_minimal = self._io.read_bytes(0)
+            _ = self.check_minimal
+            if not  ((len(self.groups) == 1) or (self.groups[-1] != 0)) :
+                raise kaitaistruct.ValidationExprError(self.check_minimal, self._io, u"/types/uvarint/seq/2")
+            self.check_64_bits = self._io.read_bytes(0)
+            _ = self.check_64_bits
+            if not  ((len(self.groups) < 10) or (self.groups[-1] <= 1)) :
+                raise kaitaistruct.ValidationExprError(self.check_64_bits, self._io, u"/types/uvarint/seq/3")
+
+
+        def _fetch_instances(self):
+            pass
+            for i in range(len(self.groups)):
+                pass
+
+
+        @property
+        def value(self):
+            """The decoded value.
+            
+            .. seealso::
+               spec/bitstream.md#51-uvarint
+            """
+            if hasattr(self, '_m_value'):
+                return self._m_value
+
+            self._m_value = ((((((((self.groups[0] & 127 | ((self.groups[1] & 127) << 7 if len(self.groups) > 1 else 0)) | ((self.groups[2] & 127) << 14 if len(self.groups) > 2 else 0)) | ((self.groups[3] & 127) << 21 if len(self.groups) > 3 else 0)) | ((self.groups[4] & 127) << 28 if len(self.groups) > 4 else 0)) | ((self.groups[5] & 127) << 35 if len(self.groups) > 5 else 0)) | ((self.groups[6] & 127) << 42 if len(self.groups) > 6 else 0)) | ((self.groups[7] & 127) << 49 if len(self.groups) > 7 else 0)) | ((self.groups[8] & 127) << 56 if len(self.groups) > 8 else 0)) | ((self.groups[9] & 127) << 63 if len(self.groups) > 9 else 0)
+            return getattr(self, '_m_value', None)
+
+
+    class Version(KaitaiStruct):
+        """A software version MAJOR.MINOR.PATCH as three uvarints, each at most 65535.
+        
+        .. seealso::
+           spec/bitstream.md#54-bool-pair-version-size
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Version, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.major = Aigif.Uvarint(self._io, self, self._root)
+            self.minor = Aigif.Uvarint(self._io, self, self._root)
+            self.patch = Aigif.Uvarint(self._io, self, self._root)
+            self.check_components = self._io.read_bytes(0)
+            _ = self.check_components
+            if not  ((self.major.value <= 65535) and (self.minor.value <= 65535) and (self.patch.value <= 65535)) :
+                raise kaitaistruct.ValidationExprError(self.check_components, self._io, u"/types/version/seq/3")
+
+
+        def _fetch_instances(self):
+            pass
+            self.major._fetch_instances()
+            self.minor._fetch_instances()
+            self.patch._fetch_instances()
+
+
+
