@@ -485,6 +485,8 @@ def invalid_cases(b: Builder) -> None:
         s = b.cut("valid-minimal").replace((4, 5), bytes([major << 4]), f"{major << 4:02x} (version {major}.0)")
         E(f"invalid-version-major-{major}", f"Major version {major}, which this reader does not support.",
           ["header", "version"], s.done(), "AIGIF_E_VERSION", 4)
+    E("invalid-version-major-2-short", "Signature and a version 2.0 byte only: the version is checked before the header length.",
+      ["header", "version", "order"], (limits.SIGNATURE + b"\x20", "the signature and version byte 20"), "AIGIF_E_VERSION", 4)
 
     # Truncation inside every field (CRC recomputed so only the length is wrong).
     s = b.cut("valid-minimal").truncate(limits.HEADER_SIZE, "no body at all")
