@@ -41,15 +41,23 @@ def _bit(context, name: str) -> bool:
     return context["presence"] >> PRESENCE_BITS[name] & 1 == 1
 
 
+def read_presence(stream) -> int:
+    value = read_uvarint(stream, "presence bitmap")
+    if value & ~PRESENCE_MASK:
+        raise AigifError("AIGIF_E_RESERVED", f"presence bitmap sets reserved bits {value & ~PRESENCE_MASK:#x}",
+                         stream.tell() - len(encode_uvarint(value)))
+    return value
+
+
 class Presence(Construct):
     """The body's first uvarint: which optional top-level fields follow."""
 
     def _parse(self, stream, context, path):
-        start = stream.tell()
-        value = read_uvarint(stream, "presence bitmap")
-        if value & ~PRESENCE_MASK:
-            raise AigifError("AIGIF_E_RESERVED", f"presence bitmap sets reserved bits {value & ~PRESENCE_MASK:#x}", start)
-        return value
+        return read_presence(stream)
+
+    def _emitparse(self, code):
+        code.append("from aigif_ref.grammar.aigif import read_presence")
+        return "read_presence(io)"
 
     def _build(self, obj, stream, context, path):
         value = presence_of(context)
@@ -71,6 +79,13 @@ def presence_of(record: Any) -> int:
     return bits
 
 
+def read_zero_default(stream, what: str) -> int:
+    value = read_exp_code(stream, what)
+    if value == 0:
+        raise AigifError("AIGIF_E_NONCANONICAL", f"{what} = 0 must be omitted (presence bit clear)", stream.tell() - 1)
+    return value
+
+
 class ZeroDefaultEnum(Construct):
     """An exp code present only when nonzero; absent means code 0."""
 
@@ -79,13 +94,12 @@ class ZeroDefaultEnum(Construct):
         self.field = name
 
     def _parse(self, stream, context, path):
-        if not _bit(context, self.field):
-            return 0
-        start = stream.tell()
-        value = read_exp_code(stream, self.field)
-        if value == 0:
-            raise AigifError("AIGIF_E_NONCANONICAL", f"{self.field} = 0 must be omitted (presence bit clear)", start)
-        return value
+        return read_zero_default(stream, self.field) if _bit(context, self.field) else 0
+
+    def _emitparse(self, code):
+        code.append("from aigif_ref.grammar.aigif import read_zero_default")
+        bit = PRESENCE_BITS[self.field]
+        return f"(read_zero_default(io, {self.field!r}) if this['presence'] >> {bit} & 1 else 0)"
 
     def _build(self, obj, stream, context, path):
         if obj:
@@ -93,31 +107,33 @@ class ZeroDefaultEnum(Construct):
         return obj
 
 
+def read_text_block(stream, has_negative: int) -> dict[str, Any]:
+    compressor = read_exp_code(stream, "text compressor")
+    length = read_uvarint(stream, "text block length")
+    if length > limits.MAX_TEXT_BLOCK_BYTES:
+        raise AigifError("AIGIF_E_LIMIT", f"text block of {length} bytes exceeds {limits.MAX_TEXT_BLOCK_BYTES}",
+                         stream.tell() - len(encode_uvarint(length)))
+    block = read_exact(stream, length, "text block")
+    try:
+        strings = decode_text(compressor, block, 2 if has_negative else 1)
+        texts = [s.decode("utf-8") for s in strings]
+    except AigifError as exc:
+        block_start = stream.tell() - length
+        raise AigifError(exc.code, f"text block: {exc.message}", block_start + (exc.offset or 0)) from None
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_UTF8", f"text block: {exc.reason}", stream.tell() - length) from None
+    return {"text_compressor": compressor, "prompt": texts[0], "negative_prompt": texts[1] if has_negative else None}
+
+
 class TextBlock(Construct):
     """Text compressor (exp code), block length (uvarint), compressed strings."""
 
     def _parse(self, stream, context, path):
-        compressor = read_exp_code(stream, "text compressor")
-        start = stream.tell()
-        length = read_uvarint(stream, "text block length")
-        if length > limits.MAX_TEXT_BLOCK_BYTES:
-            raise AigifError("AIGIF_E_LIMIT", f"text block of {length} bytes exceeds {limits.MAX_TEXT_BLOCK_BYTES}", start)
-        block_start = stream.tell()
-        block = read_exact(stream, length, "text block")
-        n_strings = 2 if _bit(context, "negative_prompt") else 1
-        try:
-            strings = decode_text(compressor, block, n_strings)
-        except AigifError as exc:
-            raise AigifError(exc.code, f"text block: {exc.message}", block_start if exc.offset is None else block_start + exc.offset) from None
-        try:
-            texts = [s.decode("utf-8") for s in strings]
-        except UnicodeDecodeError as exc:
-            raise AigifError("AIGIF_E_UTF8", f"text block: {exc.reason}", block_start) from None
-        return Container(
-            text_compressor=compressor,
-            prompt=texts[0],
-            negative_prompt=texts[1] if n_strings == 2 else None,
-        )
+        return read_text_block(stream, context["presence"] >> PRESENCE_BITS["negative_prompt"] & 1)
+
+    def _emitparse(self, code):
+        code.append("from aigif_ref.grammar.aigif import read_text_block")
+        return f"read_text_block(io, this['presence'] >> {PRESENCE_BITS['negative_prompt']} & 1)"
 
     def _build(self, obj, stream, context, path):
         strings = [obj["prompt"].encode("utf-8")]
@@ -141,20 +157,31 @@ class FieldGroup(Construct):
         self.specs = specs
         self.mask = (1 << (max(s.bit for s in specs) + 1)) - 1
         self.fields = [(s, make_field(s.wire, f"{name}.{s.name}", s.min, s.max)) for s in specs]
+        # bit -> (name, reader, reader args), for parsing only the bits that are set
+        self.readers = {s.bit: (s.name, f.reader, f.reader_args()) for s, f in self.fields}
+
+    def _emitparse(self, code):
+        # Skip the call entirely when the group is absent (the common case).
+        code.linkedinstances[id(self)] = self
+        bit = PRESENCE_BITS[self.group]
+        return f"(linkedinstances[{id(self)}]._parse(io, this, None) if this['presence'] >> {bit} & 1 else {{}})"
 
     def _parse(self, stream, context, path):
         if not _bit(context, self.group):
             return {}
-        start = stream.tell()
         bitmap = read_uvarint(stream, f"{self.group} bitmap")
-        if bitmap == 0:
-            raise AigifError("AIGIF_E_NONCANONICAL", f"{self.group}: empty group must be omitted", start)
-        if bitmap & ~self.mask:
+        if bitmap == 0 or bitmap & ~self.mask:
+            start = stream.tell() - len(encode_uvarint(bitmap))
+            if bitmap == 0:
+                raise AigifError("AIGIF_E_NONCANONICAL", f"{self.group}: empty group must be omitted", start)
             raise AigifError("AIGIF_E_RESERVED", f"{self.group}: reserved bits {bitmap & ~self.mask:#x}", start)
         values = {}
-        for spec, field in self.fields:
-            if bitmap >> spec.bit & 1:
-                values[spec.name] = field._parse(stream, context, path)
+        readers = self.readers
+        while bitmap:  # lowest set bit first: increasing bit order
+            low = bitmap & -bitmap
+            name, reader, args = readers[low.bit_length() - 1]
+            values[name] = reader(stream, *args)
+            bitmap ^= low
         return values
 
     def _build(self, obj, stream, context, path):
