@@ -64,7 +64,10 @@ def read_registry_file(path: Path) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read registry {path}: {exc.strerror}") from None
+        hint = ""
+        if Path(path) == DEFAULT_REGISTRY:
+            hint = " (the package reads registry.json from its checkout: install with `pip install -e .`, or set AIGIF_REGISTRY)"
+        raise AigifError("AIGIF_E_IO", f"cannot read registry {path}: {exc.strerror}{hint}") from None
     except json.JSONDecodeError as exc:
         raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is not JSON: {exc}") from None
 
