@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from construct import Container  # noqa: E402
 
 from aigif_ref.api import decode, encode  # noqa: E402
+from aigif_ref.codecs.png import encode_png_rgb8  # noqa: E402
 from aigif_ref.codecs.text import CODECS  # noqa: E402
 from aigif_ref.errors import ERROR_CODES, AigifError  # noqa: E402
 from aigif_ref.grammar import limits  # noqa: E402
@@ -111,7 +112,7 @@ def gen_header() -> str:
     version = limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION
     crc_at = len(limits.SIGNATURE) + 1
     rows = [
-        (0, len(limits.SIGNATURE), "signature", hexs(limits.SIGNATURE) + f'  ("\\x89AIG")'),
+        (0, len(limits.SIGNATURE), "signature", hexs(limits.SIGNATURE) + '  ("\\x89AIG")'),
         (len(limits.SIGNATURE), 1, "version", f"{version:02X}  (major {limits.MAJOR_VERSION} << 4 | minor {limits.MINOR_VERSION})"),
         (crc_at, 4, "crc32", f"CRC-32 of bytes [0,{crc_at}) then [{limits.HEADER_SIZE},end), little-endian"),
         (limits.HEADER_SIZE, None, "body", "presence bitmap, core fields, text block, optional groups, extension records"),
@@ -632,13 +633,8 @@ def gen_errors() -> str:
 
 
 # ---------------------------------------------------------------- worked examples
-def _tiny_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A solid-colour 8-bit RGB PNG (filter 0 on every row)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\0" + bytes(rgb) * width for _ in range(height))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+def _solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    return encode_png_rgb8(width, height, bytes(rgb) * (width * height))
 
 
 TABLE_ONE_RECORD: dict[str, Any] = {
@@ -663,7 +659,7 @@ EXAMPLES: tuple[tuple[str, str, dict[str, Any]], ...] = (
         "model_id": "stable-diffusion-v1-5", "prompt": "a grey square", "text_compressor": 0,
         "height": 64, "width": 64, "seed": 1, "steps": 20, "guidance_scale": 7.5,
         "extensions": [{"type": 1, "pixel_compressor": "png",
-                        "data": base64.b64encode(_tiny_png(64, 64, (128, 128, 128))).decode("ascii")}],
+                        "data": base64.b64encode(_solid_png(64, 64, (128, 128, 128))).decode("ascii")}],
     }),
 )
 

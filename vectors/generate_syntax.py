@@ -36,7 +36,8 @@ from aigif_ref.api import decode, encode  # noqa: E402
 from aigif_ref.codecs.phrase_huffman import END, PhraseHuffmanModel, default_model  # noqa: E402
 from aigif_ref.errors import AigifError  # noqa: E402
 from aigif_ref.grammar import limits  # noqa: E402
-from aigif_ref.grammar.aigif import build_file, parse_file  # noqa: E402
+from aigif_ref.codecs.png import encode_png_rgb8  # noqa: E402
+from aigif_ref.grammar.aigif import build_file, parse_file, with_crc  # noqa: E402
 from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS  # noqa: E402
 from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint, read_exp_code, read_uvarint  # noqa: E402
 from aigif_ref.record import dumps  # noqa: E402
@@ -58,11 +59,6 @@ def json_text(obj: Any) -> str:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def with_crc(data: bytes) -> bytes:
-    """data with its CRC field (bytes 5..9) set to the CRC-32 of everything else."""
-    return data[:5] + zlib.crc32(data[:5] + data[9:]).to_bytes(4, "little") + data[9:]
 
 
 # -- where each field of a valid file lies (to aim the surgery) ------------------------------------
@@ -237,17 +233,9 @@ def record_of(**fields: Any) -> dict[str, Any]:
 
 
 def tiny_png(height: int, width: int) -> bytes:
-    """A valid 8-bit RGB PNG built by hand; IDAT is a stored deflate block so no zlib version shows."""
-    rows = b"".join(b"\x00" + bytes((x * 32 + y * 4) % 256 for x in range(width) for _ in range(3))
-                    for y in range(height))
-    deflate = b"\x01" + struct.pack("<HH", len(rows), len(rows) ^ 0xFFFF) + rows
-    idat = b"\x78\x01" + deflate + struct.pack(">I", zlib.adler32(rows))
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    """A valid RGB PNG with a gradient; stored deflate, so no zlib version shows in the bytes."""
+    rgb = bytes((x * 32 + y * 4) % 256 for y in range(height) for x in range(width) for _ in range(3))
+    return encode_png_rgb8(width, height, rgb)
 
 
 def raw_pixels(height: int, width: int) -> bytes:

@@ -9,13 +9,13 @@ aigif_ref.semantics.
 from __future__ import annotations
 
 import io
-import struct
 import zlib
 from functools import lru_cache
 from typing import Any
 
-from construct import Construct, Container, Struct
+from construct import Construct, Struct
 
+from aigif_ref.codecs.png import png_size
 from aigif_ref.codecs.text import decode_text, encode_text, smallest
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar import limits
@@ -34,7 +34,6 @@ from aigif_ref.grammar.primitives import (
 )
 
 PRESENCE_MASK = (1 << (max(PRESENCE_BITS.values()) + 1)) - 1
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _bit(context, name: str) -> bool:
@@ -290,9 +289,10 @@ class PixelsExtension:
             if len(data) != height * width * 3:
                 raise AigifError("AIGIF_E_EXTENSION", f"raw pixels: {len(data)} bytes, expected {height}x{width}x3")
         elif compressor == 1:
-            if len(data) < 24 or data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+            size = png_size(data)
+            if size is None:
                 raise AigifError("AIGIF_E_EXTENSION", "pixels: not a PNG stream")
-            png_width, png_height = struct.unpack(">II", data[16:24])
+            png_width, png_height = size
             if (png_height, png_width) != (height, width):
                 raise AigifError("AIGIF_E_EXTENSION", f"pixels: PNG is {png_width}x{png_height}, record says {width}x{height}")
         else:
@@ -347,6 +347,11 @@ def file_crc(data: bytes) -> int:
     return zlib.crc32(data[9:], zlib.crc32(data[:5]))
 
 
+def with_crc(data: bytes) -> bytes:
+    """data with its CRC field (bytes 5..9) set to match the rest (for writers and test tools)."""
+    return bytes(data[:5]) + file_crc(data).to_bytes(4, "little") + bytes(data[9:])
+
+
 def parse_file(data: bytes) -> dict[str, Any]:
     """Bytes -> syntax record (a plain dict). Raises AigifError."""
     if len(data) > limits.MAX_FILE_BYTES:
@@ -368,6 +373,4 @@ def build_file(record: dict[str, Any]) -> bytes:
     stream = io.BytesIO()
     stream.write(limits.SIGNATURE + bytes([limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION]) + b"\0\0\0\0")
     Body.build_stream({**record, "presence": None}, stream)
-    data = bytearray(stream.getvalue())
-    data[5:9] = file_crc(bytes(data)).to_bytes(4, "little")
-    return bytes(data)
+    return with_crc(stream.getvalue())
