@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -279,3 +282,15 @@ def test_random_blocks_only_raise_aigif_errors(block, n, max_len):
         return
     assert len(out) == n and all(len(s) <= max_len for s in out)
     assert MODEL.encode(out) == block
+
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTIPROMPTS = ROOT.parent / "shared" / "data" / "PartiPrompts.tsv"
+
+
+@pytest.mark.skipif(not PARTIPROMPTS.exists(), reason="needs ../shared/data/PartiPrompts.tsv (the training data)")
+def test_model_file_is_reproduced_by_its_training_script(tmp_path):
+    out = tmp_path / "model.json"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_phrase_model.py"), "--partiprompts", str(PARTIPROMPTS),
+                    "--out", str(out)], check=True, capture_output=True)
+    assert out.read_bytes() == (ROOT / "spec" / "text" / "phrase-huffman-v1.json").read_bytes()
