@@ -6,7 +6,8 @@ spec (spec/bitstream.md, "Error codes") and never change meaning.
 """
 from __future__ import annotations
 
-ERROR_CODES: dict[str, str] = {
+# Codes a reader reports for a file's bytes: the conformance suite's invalid vectors use exactly these.
+FILE_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_SIGNATURE": "the file does not start with the AIGIF signature",
     "AIGIF_E_VERSION": "the file's major version is not supported",
     "AIGIF_E_TRUNCATED": "the file, or a length-delimited block inside it, ends inside a field",
@@ -21,10 +22,17 @@ ERROR_CODES: dict[str, str] = {
     "AIGIF_E_PARAM_FAMILY": "a model-dependent parameter is not allowed for the model's family",
     "AIGIF_E_MUST_UNDERSTAND": "an unknown extension record is marked must-understand",
     "AIGIF_E_EXTENSION": "a known extension record is malformed",
+}
+
+# Codes of the tools around the format: records, registry, files, models, rendering.
+TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_RECORD": "a JSON record does not match the record schema",
     "AIGIF_E_REGISTRY": "the registry is invalid",
     "AIGIF_E_IO": "a file could not be read or written",
+    "AIGIF_E_DEPENDENCY": "an optional package this operation needs is not installed",
 }
+
+ERROR_CODES: dict[str, str] = {**FILE_ERROR_CODES, **TOOL_ERROR_CODES}
 
 
 class AigifError(Exception):

@@ -119,6 +119,8 @@ def _extension(ext) -> dict[str, Any]:
     record = {"type": ext.ext_type, "must_understand": ext.must_understand}
     if ext.known_type == kaitai_module().Aigif.ExtensionType.pixels:
         return {**record, "pixel_compressor": ext.body.compressor.value, "data": ext.body._raw_data}
+    if ext.known_type == kaitai_module().Aigif.ExtensionType.pixel_digest:
+        return {**record, "digest_algorithm": ext.body.algorithm.value, "data": ext.body._raw_digest}
     return {**record, "data": ext.body.data}
 
 

@@ -106,8 +106,9 @@ def _extension_from_json(ext: dict[str, Any], registry: Registry) -> dict[str, A
         out["data"] = base64.b64decode(ext["data"], validate=True)
     except (binascii.Error, ValueError):
         raise AigifError("AIGIF_E_RECORD", f"extension {ext.get('type')}: data is not base64") from None
-    if "pixel_compressor" in out:
-        out["pixel_compressor"] = _resolve(out["pixel_compressor"], "pixel_compressors", registry, "pixel_compressor")
+    for field, enum in (("pixel_compressor", "pixel_compressors"), ("digest_algorithm", "digest_algorithms")):
+        if field in out:
+            out[field] = _resolve(out[field], enum, registry, field)
     return out
 
 

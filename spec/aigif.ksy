@@ -693,6 +693,7 @@ types:
           switch-on: known_type
           cases:
             extension_type::pixels: pixels
+            extension_type::pixel_digest: pixel_digest
             _: unknown_extension
         doc: The record body; read whole before it is interpreted.
         doc-ref: spec/bitstream.md#9-extension-records
@@ -727,7 +728,7 @@ types:
       - id: compressor
         type: exp_code
         valid:
-          expr: _.value <= 1
+          expr: _.value <= 2
         -aigif-error: AIGIF_E_UNKNOWN_CODE
         doc: Pixel compressor (pixel_compressor enum); other codes are not defined in v1.
         doc-ref: spec/bitstream.md#91-type-1-pixels
@@ -738,6 +739,7 @@ types:
           cases:
             pixel_compressor::raw_rgb8: raw_rgb8
             pixel_compressor::png: png_image
+            pixel_compressor::jxl: jxl_image
         doc: The pixels, in the rest of the record.
         doc-ref: spec/bitstream.md#91-type-1-pixels
     instances:
@@ -812,6 +814,180 @@ types:
         size-eos: true
         doc: The rest of the PNG stream.
         doc-ref: spec/bitstream.md#91-type-1-pixels
+
+  jxl_image:
+    doc: |
+      A bare JPEG XL codestream (ISO/IEC 18181-1; signature FF 0A, never the
+      ISOBMFF container) whose SizeHeader matches the record's height and width.
+      Only the signature and SizeHeader are checked here; the rest is the JPEG XL
+      decoder's job.
+    doc-ref: spec/bitstream.md#91-type-1-pixels
+    meta:
+      bit-endian: le
+    seq:
+      - id: check_length
+        size: 0
+        valid:
+          expr: _io.size >= 12
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: Room for the signature and the longest SizeHeader.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: jxl_signature
+        contents: [0xff, 0x0a]
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: The JPEG XL codestream signature.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: small
+        type: b1
+        doc: SizeHeader.small, dimensions are multiples of 8 up to 256.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: height_div8_minus_1
+        type: b5
+        if: small
+        doc: Height / 8 - 1 when small.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: height_selector
+        type: b2
+        if: not small
+        doc: Which of 9, 13, 18 or 30 bits hold height - 1.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: height_minus_1_9
+        type: b9
+        if: not small and height_selector == 0
+        doc: Height - 1 in 9 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: height_minus_1_13
+        type: b13
+        if: not small and height_selector == 1
+        doc: Height - 1 in 13 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: height_minus_1_18
+        type: b18
+        if: not small and height_selector == 2
+        doc: Height - 1 in 18 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: height_minus_1_30
+        type: b30
+        if: not small and height_selector == 3
+        doc: Height - 1 in 30 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: ratio
+        type: b3
+        doc: Aspect ratio code; 0 means the width follows.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: width_div8_minus_1
+        type: b5
+        if: ratio == 0 and small
+        doc: Width / 8 - 1 when small.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: width_selector
+        type: b2
+        if: ratio == 0 and not small
+        doc: Which of 9, 13, 18 or 30 bits hold width - 1.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: width_minus_1_9
+        type: b9
+        if: ratio == 0 and not small and width_selector == 0
+        doc: Width - 1 in 9 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: width_minus_1_13
+        type: b13
+        if: ratio == 0 and not small and width_selector == 1
+        doc: Width - 1 in 13 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: width_minus_1_18
+        type: b18
+        if: ratio == 0 and not small and width_selector == 2
+        doc: Width - 1 in 18 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: width_minus_1_30
+        type: b30
+        if: ratio == 0 and not small and width_selector == 3
+        doc: Width - 1 in 30 bits.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: check_height
+        size: 0
+        valid:
+          expr: jxl_height == _parent.height
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: SizeHeader height equals the record's height.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: check_width
+        size: 0
+        valid:
+          expr: jxl_width == _parent.width
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: SizeHeader width equals the record's width.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      - id: rest
+        size-eos: true
+        doc: The rest of the codestream.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+    instances:
+      jxl_height:
+        value: |
+          small ? (height_div8_minus_1 + 1) * 8
+          : (height_selector == 0 ? height_minus_1_9 : height_selector == 1 ? height_minus_1_13
+          : height_selector == 2 ? height_minus_1_18 : height_minus_1_30) + 1
+        doc: The codestream's height in pixels.
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+      jxl_width:
+        value: |
+          ratio == 1 ? jxl_height : ratio == 2 ? jxl_height * 12 / 10 : ratio == 3 ? jxl_height * 4 / 3
+          : ratio == 4 ? jxl_height * 3 / 2 : ratio == 5 ? jxl_height * 16 / 9 : ratio == 6 ? jxl_height * 5 / 4
+          : ratio == 7 ? jxl_height * 2
+          : small ? (width_div8_minus_1 + 1) * 8
+          : (width_selector == 0 ? width_minus_1_9 : width_selector == 1 ? width_minus_1_13
+          : width_selector == 2 ? width_minus_1_18 : width_minus_1_30) + 1
+        doc: The codestream's width in pixels (from the ratio code, or stored).
+        doc-ref: spec/bitstream.md#91-type-1-pixels
+
+  pixel_digest:
+    doc: |
+      Extension type 3: a digest of the original pixels, so that a file can prove
+      its own regeneration. Algorithm 0 (sha256-rgb8-luma8x8): SHA-256 of the
+      RGB8 buffer, then an 8x8 mean-luma signature.
+    doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: not _parent.must_understand
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: The pixel digest record is written with must_understand 0.
+        doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+      - id: algorithm
+        type: exp_code
+        valid:
+          expr: _.value == 0
+        -aigif-error: AIGIF_E_UNKNOWN_CODE
+        doc: Digest algorithm (digest_algorithms enumeration); only 0 is defined in v1.
+        doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+      - id: digest
+        size-eos: true
+        type: digest_sha256_luma8x8
+        doc: The digest, in the rest of the record.
+        doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+
+  digest_sha256_luma8x8:
+    doc: Digest algorithm 0, exactly 96 bytes.
+    doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+    seq:
+      - id: check_length
+        size: 0
+        valid:
+          expr: _io.size == 96
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: 32 bytes of SHA-256 and 64 bytes of signature, nothing else.
+        doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+      - id: sha256
+        size: 32
+        doc: SHA-256 of the RGB8 pixels, rows top to bottom.
+        doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+      - id: luma_signature
+        size: 64
+        doc: Mean luma of an 8x8 grid of blocks, row-major, one byte each.
+        doc-ref: spec/bitstream.md#93-type-3-pixel-digest
 
   unknown_extension:
     doc: An extension type this grammar does not know; kept as bytes.
@@ -1045,6 +1221,10 @@ enums:
       id: pixels
       doc: The original pixels (type 1, must_understand 0).
       doc-ref: spec/bitstream.md#91-type-1-pixels
+    3:
+      id: pixel_digest
+      doc: A digest of the original pixels (type 3, must_understand 0).
+      doc-ref: spec/bitstream.md#93-type-3-pixel-digest
   pixel_compressor:
     0:
       id: raw_rgb8
@@ -1053,4 +1233,8 @@ enums:
     1:
       id: png
       doc: A PNG stream.
+      doc-ref: spec/bitstream.md#91-type-1-pixels
+    2:
+      id: jxl
+      doc: A bare JPEG XL codestream.
       doc-ref: spec/bitstream.md#91-type-1-pixels

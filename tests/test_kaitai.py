@@ -366,6 +366,9 @@ def ext(ext_type: int, body: bytes, must_understand: int = 0) -> bytes:
 
 
 PNG = tiny_png(16, 8)  # width 16, height 8: matches hand_file
+# A JPEG XL codestream start the grammar accepts for hand_file: SizeHeader small, height 8, ratio 0, width 16
+# (bits, least significant first: 1, 00000, 000, 00001), padded to the 12-byte minimum.
+JXL = b"\xff\x0a\x01\x02" + bytes(8)
 
 
 def oversized_file() -> bytes:
@@ -412,11 +415,18 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("uvarint.check_64_bits", hand_file(guidance=b"\xff" * 9 + b"\x02")),
     ("exp_code.check_length", hand_file(model=b"\xff" * 64 + b"\x00")),
     ("extension.header", hand_file(tail=ext(0, b""))),
-    ("extension.check_count", hand_file(tail=b"".join(ext(t, b"") for t in range(2, 2 + 1025)))),
-    ("extension.check_order", hand_file(tail=ext(3, b"") + ext(2, b""))),
+    ("extension.check_count", hand_file(tail=b"".join(ext(t, b"") for t in range(4, 4 + 1025)))),
+    ("extension.check_order", hand_file(tail=ext(5, b"") + ext(4, b""))),
     ("extension.length", hand_file(tail=uv(4) + uv(limits.MAX_EXTENSION_BYTES + 1))),
     ("pixels.check_must_understand", hand_file(tail=ext(1, b"\x00" + bytes(384), must_understand=1))),
-    ("pixels.compressor", hand_file(tail=ext(1, b"\x02" + PNG))),
+    ("pixels.compressor", hand_file(tail=ext(1, b"\x03" + PNG))),
+    ("jxl_image.check_length", hand_file(tail=ext(1, b"\x02" + JXL[:11]))),
+    ("jxl_image.jxl_signature", hand_file(tail=ext(1, b"\x02" + b"\xff\x0b" + JXL[2:]))),
+    ("jxl_image.check_height", hand_file(tail=ext(1, b"\x02" + b"\xff\x0a\x03\x02" + bytes(8)))),  # 16 x 16
+    ("jxl_image.check_width", hand_file(tail=ext(1, b"\x02" + b"\xff\x0a\x01\x00" + bytes(8)))),  # 8 x 8
+    ("pixel_digest.check_must_understand", hand_file(tail=ext(3, b"\x00" + bytes(96), must_understand=1))),
+    ("pixel_digest.algorithm", hand_file(tail=ext(3, b"\x01" + bytes(96)))),
+    ("digest_sha256_luma8x8.check_length", hand_file(tail=ext(3, b"\x00" + bytes(97)))),
     ("raw_rgb8.rgb", hand_file(tail=ext(1, b"\x00" + bytes(383)))),
     ("png_image.check_length", hand_file(tail=ext(1, b"\x01" + PNG[:23]))),
     ("png_image.png_signature", hand_file(tail=ext(1, b"\x01" + b"\x89PNG\r\n\x1a\x0b" + PNG[8:]))),
@@ -455,6 +465,7 @@ def test_the_cases_are_valid_without_their_defect():
     # The hand-assembled skeleton itself reads (so each case fails only by its own defect).
     assert assert_agree(hand_file(tail=ext(1, b"\x01" + PNG) + ext(5, b"")))[0] == "record"
     assert assert_agree(hand_file(tail=ext(1, b"\x00" + bytes(384))))[0] == "record"
+    assert assert_agree(hand_file(tail=ext(1, b"\x02" + JXL) + ext(3, b"\x00" + bytes(96))))[0] == "record"
 
 
 def test_a_bad_text_block_wins_over_a_later_failure():

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from aigif_ref.api import decode, encode
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.fields import GROUPS
+from aigif_ref.grammar.aigif import EXTENSION_CODECS
 from aigif_ref.registry import default_registry
 
 REGISTRY = default_registry()
@@ -71,7 +72,7 @@ def records(draw):
         "params": draw(group(GROUPS["params"], set(family["params"]))),
         "scheduler_config": draw(group(GROUPS["scheduler_config"])),
         "platform": platform,
-        "extensions": draw(st.lists(st.integers(2, 10**6), max_size=3, unique=True).map(sorted).map(
+        "extensions": draw(st.lists(st.integers(2, 10**6).filter(lambda t: t not in EXTENSION_CODECS), max_size=3, unique=True).map(sorted).map(
             lambda types: [{"type": t, "must_understand": False, "data": ""} for t in types])),
     }
     return record

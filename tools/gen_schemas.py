@@ -91,6 +91,7 @@ def record_schema() -> dict:
                         "type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
                         "must_understand": {"type": "boolean"},
                         "pixel_compressor": code,
+                        "digest_algorithm": code,
                         "data": {"type": "string", "contentEncoding": "base64"},
                     },
                 },

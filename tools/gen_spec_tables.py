@@ -37,6 +37,7 @@ from aigif_ref.errors import ERROR_CODES, AigifError  # noqa: E402
 from aigif_ref.grammar import limits  # noqa: E402
 from aigif_ref.grammar.aigif import (  # noqa: E402
     EXTENSION_CODECS,
+    PixelDigestExtension,
     Body,
     Extensions,
     FieldGroup,
@@ -502,6 +503,7 @@ def _enum_users() -> dict[str, list[str]]:
             if spec.enum:
                 users.setdefault(spec.enum, []).append(f"`{group}.{spec.name}`")
     users.setdefault("pixel_compressors", []).append("pixels extension (type 1)")
+    users.setdefault("digest_algorithms", []).append("pixel digest extension (type 3)")
     users.setdefault("extension_types", []).append("extension record header")
     users.setdefault("model_compressors", []).append("reserved model extension (type 2); not in v1 files")
     return users
@@ -529,10 +531,18 @@ def gen_extension_types() -> str:
 
 def gen_pixel_compressors() -> str:
     rule = {0: "raw RGB, 8 bits per sample, rows top to bottom: exactly height × width × 3 bytes",
-            1: "a PNG stream whose IHDR width and height equal the record's"}
+            1: "a PNG stream whose IHDR width and height equal the record's",
+            2: "a bare JPEG XL codestream (`FF 0A`, not the container) whose SizeHeader equals the record's size"}
     return table(["code", "name", "media type", "data"],
                  [(e["code"], e["name"], e.get("media_type", ""), rule.get(e["code"], "—"))
                   for e in REG.data["enumerations"]["pixel_compressors"]])
+
+
+def gen_digest_algorithms() -> str:
+    sizes = PixelDigestExtension.DIGEST_BYTES
+    return table(["code", "name", "digest bytes"],
+                 [(e["code"], e["name"], sizes.get(e["code"], "—"))
+                  for e in REG.data["enumerations"]["digest_algorithms"]])
 
 
 def gen_registry_summary() -> str:
@@ -852,6 +862,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "hidden-settings": gen_hidden_settings,
     "extension-types": gen_extension_types,
     "pixel-compressors": gen_pixel_compressors,
+    "digest-algorithms": gen_digest_algorithms,
     "record-keys": gen_record_keys,
     "limits": gen_limits,
     "errors": gen_errors,

@@ -242,6 +242,31 @@ def raw_pixels(height: int, width: int) -> bytes:
     return bytes((x * 29 + y * 7 + c * 85) % 256 for y in range(height) for x in range(width) for c in range(3))
 
 
+# raw_pixels(8, 8) as a lossless JPEG XL codestream, written once by pillow-jxl-plugin 1.3.8
+# (Image.save(format="JXL", lossless=True)) and kept as bytes so the vectors do not depend on a libjxl version.
+JXL_8X8 = bytes.fromhex(
+    "ff0a414024080001004c034b3840c52b7bc4a1307dd1f8b2c2782928282895125130e206218631101dad586c086363f06ec5"
+    "18231a634860638c88c102b13178410c9e117d810002b4b51300b41b668b5ab484c1a256bde31be8bd20422f7a3b7555e4e5"
+    "364591bcd5154532a14f14490f23b151c428a1aa2a9b5955aa5246b095aa142075a52a5581507a5632c49e95cf8067e50944"
+    "89b7e287014a389010e23d4d8440a517a2f2fb3706a332861742a33206e39bbf3206a368fade97d528e010fb675c26b82b08"
+    "e26cf0629520bff4980239cff4610911e30544405810")
+
+
+def pixel_digest(height: int, width: int) -> bytes:
+    """Digest algorithm 0 of raw_pixels(height, width), computed from its definition (spec 9.3)."""
+    rgb = raw_pixels(height, width)
+    signature = bytearray()
+    bh, bw = height // 8, width // 8
+    for gy in range(8):
+        for gx in range(8):
+            total = sum(77 * rgb[i] + 150 * rgb[i + 1] + 29 * rgb[i + 2]
+                        for y in range(gy * bh, (gy + 1) * bh) for x in range(gx * bw, (gx + 1) * bw)
+                        for i in [(y * width + x) * 3])
+            n = bh * bw
+            signature.append((total + 128 * n) // (256 * n))
+    return hashlib.sha256(rgb).digest() + bytes(signature)
+
+
 def huffman_block(model: PhraseHuffmanModel, strings: list[list[int]]) -> tuple[bytes, int]:
     """(block, padding bits) for the given symbols of each string, END appended to each.
 
@@ -433,6 +458,16 @@ def valid_cases(b: Builder, registry: Registry) -> None:
             record_of(extensions=[{"type": 1, "pixel_compressor": 0, "data": b64(raw_pixels(8, 8))}]))
     b.valid("valid-pixels-png", "A pixels extension (type 1) holding a valid 8x8 RGB PNG.", ["extension", "pixels", "png"],
             record_of(extensions=[{"type": 1, "pixel_compressor": 1, "data": b64(tiny_png(8, 8))}]))
+    b.valid("valid-pixels-jxl", "A pixels extension (type 1) holding a lossless 8x8 JPEG XL codestream.",
+            ["extension", "pixels", "jxl"],
+            record_of(extensions=[{"type": 1, "pixel_compressor": 2, "data": b64(JXL_8X8)}]))
+    b.valid("valid-pixel-digest", "A pixel digest extension (type 3, algorithm 0) of the 8x8 raw_pixels image.",
+            ["extension", "pixel-digest"],
+            record_of(extensions=[{"type": 3, "digest_algorithm": 0, "data": b64(pixel_digest(8, 8))}]))
+    b.valid("valid-pixels-and-digest", "Pixels (type 1, PNG) and their digest (type 3) in one file.",
+            ["extension", "pixels", "png", "pixel-digest"],
+            record_of(extensions=[{"type": 1, "pixel_compressor": 1, "data": b64(tiny_png(8, 8))},
+                                  {"type": 3, "digest_algorithm": 0, "data": b64(pixel_digest(8, 8))}]))
     b.valid("valid-extension-unknown-5", "An unknown extension type 5 without must-understand: kept as bytes.",
             ["extension", "unknown-extension"],
             record_of(extensions=[{"type": 5, "must_understand": False, "data": b64(b"opaque extension body")}]))
@@ -721,6 +756,28 @@ def invalid_cases(b: Builder) -> None:
     at = s.replace_sized("ext0", body[:-3], "the same body without its last pixel")
     E("invalid-extension-raw-pixel-count", "Raw pixels of 189 bytes for an 8x8x3 = 192-byte image.", ["extension", "pixels"],
       s.done(), X, at)
+    s = b.cut("valid-pixels-jxl")
+    start = s.start("ext0.body") + 3  # after the compressor code and FF 0A: the first SizeHeader byte
+    s.replace((start, start + 1), b"\x43", "43 (small, height 16, ratio 1:1: a 16x16 codestream)")
+    E("invalid-extension-jxl-size", "A JPEG XL codestream whose SizeHeader says 16x16 while the record says 8x8.",
+      ["extension", "pixels", "jxl"], s.done(), X, s.start("ext0.body"))
+    s = b.cut("valid-pixels-jxl")
+    at = s.replace_sized("ext0", b"\x02" + b"\x00\x00\x00\x0cJXL \r\n\x87\n" + JXL_8X8,
+                         "02, then the codestream wrapped in the JPEG XL container signature box")
+    E("invalid-extension-jxl-container", "A JPEG XL file in the ISOBMFF container: AIGIF stores only the bare codestream.",
+      ["extension", "pixels", "jxl"], s.done(), X, at)
+    s = b.cut("valid-pixels-jxl")
+    at = s.replace_sized("ext0", b"\x02" + JXL_8X8[:11], "02 and the first 11 bytes of the codestream")
+    E("invalid-extension-jxl-short", "A JPEG XL payload of 11 bytes, shorter than a codestream header can be.",
+      ["extension", "pixels", "jxl"], s.done(), X, at)
+    s = b.cut("valid-pixel-digest")
+    body = bytes(s.data[slice(*s.at("ext0.body"))])
+    at = s.replace_sized("ext0", body[:-1], "the same body without its last signature byte")
+    E("invalid-extension-digest-length", "A pixel digest of 95 bytes; algorithm 0 has exactly 96.",
+      ["extension", "pixel-digest"], s.done(), X, at)
+    s = b.cut("valid-pixel-digest").replace("ext0.header", b"\x07", "07 (type 3, must_understand 1)")
+    E("invalid-noncanonical-digest-must-understand", "The pixel digest extension flagged must-understand, which it never is.",
+      ["extension", "pixel-digest"], s.done(), "AIGIF_E_NONCANONICAL", s.start("ext0.header"))
 
     # Registry codes and families (syntax is fine; the registry rejects).
     K = "AIGIF_E_UNKNOWN_CODE"
@@ -737,8 +794,12 @@ def invalid_cases(b: Builder) -> None:
     E("invalid-unknown-text-compressor", "Text compressor code 3, not known.", ["registry", "text-none"], s.done(), K,
       s.start("text_bytes"))
     s = b.cut("valid-pixels-raw")
-    s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x02", "02 (pixel compressor 2)")
-    E("invalid-unknown-pixel-compressor", "Pixel compressor code 2, not known.", ["registry", "pixels", "extension"],
+    s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x03", "03 (pixel compressor 3)")
+    E("invalid-unknown-pixel-compressor", "Pixel compressor code 3, not known.", ["registry", "pixels", "extension"],
+      s.done(), K, s.start("ext0.body"))
+    s = b.cut("valid-pixel-digest")
+    s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x01", "01 (digest algorithm 1)")
+    E("invalid-unknown-digest-algorithm", "Digest algorithm 1, not known.", ["registry", "pixel-digest", "extension"],
       s.done(), K, s.start("ext0.body"))
     s = b.cut("valid-exp-code-5000")
     E("invalid-unknown-gpu-5000-shipped-registry", "valid-exp-code-5000's bytes checked against the shipped registry, which lacks GPU 5000.",

@@ -15,6 +15,7 @@ from typing import Any
 
 from construct import Construct, Struct
 
+from aigif_ref.codecs.jxl import JXL_CONTAINER_SIGNATURE, jxl_size
 from aigif_ref.codecs.png import png_size
 from aigif_ref.codecs.text import decode_text, encode_text, smallest
 from aigif_ref.errors import AigifError
@@ -257,7 +258,10 @@ class Extensions(Construct):
                 raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} has must_understand={codec.must_understand}")
             if codec is None and must_understand:
                 raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"cannot write unknown must-understand extension {ext_type}")
-            body = codec.build(record, context) if codec else bytes(record["data"])
+            try:
+                body = codec.build(record, context) if codec else bytes(record["data"])
+            except KeyError as missing:
+                raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} needs the field {missing}") from None
             if len(body) > limits.MAX_EXTENSION_BYTES:
                 raise AigifError("AIGIF_E_LIMIT", f"extension of {len(body)} bytes exceeds {limits.MAX_EXTENSION_BYTES}")
             stream.write(encode_uvarint(ext_type << 1 | must_understand) + encode_uvarint(len(body)) + body)
@@ -295,11 +299,53 @@ class PixelsExtension:
             png_width, png_height = size
             if (png_height, png_width) != (height, width):
                 raise AigifError("AIGIF_E_EXTENSION", f"pixels: PNG is {png_width}x{png_height}, record says {width}x{height}")
+        elif compressor == 2:
+            if data.startswith(JXL_CONTAINER_SIGNATURE):
+                raise AigifError("AIGIF_E_EXTENSION", "pixels: JPEG XL container; AIGIF stores the bare codestream")
+            size = jxl_size(data)
+            if size is None:
+                raise AigifError("AIGIF_E_EXTENSION", "pixels: not a JPEG XL codestream")
+            jxl_width, jxl_height = size
+            if (jxl_height, jxl_width) != (height, width):
+                raise AigifError("AIGIF_E_EXTENSION", f"pixels: JPEG XL is {jxl_width}x{jxl_height}, record says {width}x{height}")
         else:
             raise AigifError("AIGIF_E_UNKNOWN_CODE", f"pixel compressor {compressor} is not known")
 
 
-EXTENSION_CODECS: dict[int, Any] = {1: PixelsExtension}
+class PixelDigestExtension:
+    """Type 3: a digest of the original pixels, so a file can prove its own regeneration.
+
+    Body: digest algorithm (exp code; 0 = sha256-rgb8-luma8x8), then the
+    algorithm's fixed-size digest: SHA-256 of the RGB8 buffer (32 bytes) and an
+    8x8 mean-luma signature (64 bytes). How both are computed is in spec/bitstream.md.
+    """
+
+    must_understand = False
+    DIGEST_BYTES = {0: 96}
+
+    @staticmethod
+    def parse(body: bytes, context) -> dict:
+        stream = io.BytesIO(body)
+        algorithm = read_exp_code(stream, "digest algorithm")
+        data = body[stream.tell():]
+        PixelDigestExtension.check(algorithm, data)
+        return {"digest_algorithm": algorithm, "data": data}
+
+    @staticmethod
+    def build(record: dict, context) -> bytes:
+        PixelDigestExtension.check(record["digest_algorithm"], record["data"])
+        return encode_exp_code(record["digest_algorithm"]) + bytes(record["data"])
+
+    @staticmethod
+    def check(algorithm: int, data: bytes) -> None:
+        expected = PixelDigestExtension.DIGEST_BYTES.get(algorithm)
+        if expected is None:
+            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"digest algorithm {algorithm} is not known")
+        if len(data) != expected:
+            raise AigifError("AIGIF_E_EXTENSION", f"pixel digest: {len(data)} bytes, algorithm {algorithm} has {expected}")
+
+
+EXTENSION_CODECS: dict[int, Any] = {1: PixelsExtension, 3: PixelDigestExtension}
 
 Body = Struct(
     "presence" / Presence(),

@@ -40,10 +40,12 @@ class Aigif(KaitaiStruct):
 
     class ExtensionType(IntEnum):
         pixels = 1
+        pixel_digest = 3
 
     class PixelCompressor(IntEnum):
         raw_rgb8 = 0
         png = 1
+        jxl = 2
     def __init__(self, _io, _parent=None, _root=None):
         super(Aigif, self).__init__(_io)
         self._parent = _parent
@@ -416,6 +418,31 @@ class Aigif(KaitaiStruct):
             return getattr(self, '_m_width', None)
 
 
+    class DigestSha256Luma8x8(KaitaiStruct):
+        """Digest algorithm 0, exactly 96 bytes.
+        
+        .. seealso::
+           spec/bitstream.md#93-type-3-pixel-digest
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.DigestSha256Luma8x8, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_length = self._io.read_bytes(0)
+            _ = self.check_length
+            if not self._io.size() == 96:
+                raise kaitaistruct.ValidationExprError(self.check_length, self._io, u"/types/digest_sha256_luma8x8/seq/0")
+            self.sha256 = self._io.read_bytes(32)
+            self.luma_signature = self._io.read_bytes(64)
+
+
+        def _fetch_instances(self):
+            pass
+
+
     class ExpCode(KaitaiStruct):
         """The paper's expandable code: n bytes 0xFF then a final byte 0..254, value
         255 * n + final; at most 64 bytes (values 0..16319).
@@ -501,7 +528,12 @@ class Aigif(KaitaiStruct):
             if not _.value <= 67108864:
                 raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/extension/seq/3")
             _on = self.known_type
-            if _on == Aigif.ExtensionType.pixels:
+            if _on == Aigif.ExtensionType.pixel_digest:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.PixelDigest(_io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.pixels:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
@@ -518,7 +550,10 @@ class Aigif(KaitaiStruct):
             self.header._fetch_instances()
             self.length._fetch_instances()
             _on = self.known_type
-            if _on == Aigif.ExtensionType.pixels:
+            if _on == Aigif.ExtensionType.pixel_digest:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.pixels:
                 pass
                 self.body._fetch_instances()
             else:
@@ -628,6 +663,156 @@ class Aigif(KaitaiStruct):
         def _fetch_instances(self):
             pass
             self.signature._fetch_instances()
+
+
+    class JxlImage(KaitaiStruct):
+        """A bare JPEG XL codestream (ISO/IEC 18181-1; signature FF 0A, never the
+        ISOBMFF container) whose SizeHeader matches the record's height and width.
+        Only the signature and SizeHeader are checked here; the rest is the JPEG XL
+        decoder's job.
+        
+        .. seealso::
+           spec/bitstream.md#91-type-1-pixels
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.JxlImage, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_length = self._io.read_bytes(0)
+            _ = self.check_length
+            if not self._io.size() >= 12:
+                raise kaitaistruct.ValidationExprError(self.check_length, self._io, u"/types/jxl_image/seq/0")
+            self.jxl_signature = self._io.read_bytes(2)
+            if not self.jxl_signature == b"\xFF\x0A":
+                raise kaitaistruct.ValidationNotEqualError(b"\xFF\x0A", self.jxl_signature, self._io, u"/types/jxl_image/seq/1")
+            self.small = self._io.read_bits_int_le(1) != 0
+            if self.small:
+                pass
+                self.height_div8_minus_1 = self._io.read_bits_int_le(5)
+
+            if (not (self.small)):
+                pass
+                self.height_selector = self._io.read_bits_int_le(2)
+
+            if  (((not (self.small))) and (self.height_selector == 0)) :
+                pass
+                self.height_minus_1_9 = self._io.read_bits_int_le(9)
+
+            if  (((not (self.small))) and (self.height_selector == 1)) :
+                pass
+                self.height_minus_1_13 = self._io.read_bits_int_le(13)
+
+            if  (((not (self.small))) and (self.height_selector == 2)) :
+                pass
+                self.height_minus_1_18 = self._io.read_bits_int_le(18)
+
+            if  (((not (self.small))) and (self.height_selector == 3)) :
+                pass
+                self.height_minus_1_30 = self._io.read_bits_int_le(30)
+
+            self.ratio = self._io.read_bits_int_le(3)
+            if  ((self.ratio == 0) and (self.small)) :
+                pass
+                self.width_div8_minus_1 = self._io.read_bits_int_le(5)
+
+            if  ((self.ratio == 0) and ((not (self.small)))) :
+                pass
+                self.width_selector = self._io.read_bits_int_le(2)
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 0)) :
+                pass
+                self.width_minus_1_9 = self._io.read_bits_int_le(9)
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 1)) :
+                pass
+                self.width_minus_1_13 = self._io.read_bits_int_le(13)
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 2)) :
+                pass
+                self.width_minus_1_18 = self._io.read_bits_int_le(18)
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 3)) :
+                pass
+                self.width_minus_1_30 = self._io.read_bits_int_le(30)
+
+            self.check_height = self._io.read_bytes(0)
+            _ = self.check_height
+            if not self.jxl_height == self._parent.height:
+                raise kaitaistruct.ValidationExprError(self.check_height, self._io, u"/types/jxl_image/seq/16")
+            self.check_width = self._io.read_bytes(0)
+            _ = self.check_width
+            if not self.jxl_width == self._parent.width:
+                raise kaitaistruct.ValidationExprError(self.check_width, self._io, u"/types/jxl_image/seq/17")
+            self.rest = self._io.read_bytes_full()
+
+
+        def _fetch_instances(self):
+            pass
+            if self.small:
+                pass
+
+            if (not (self.small)):
+                pass
+
+            if  (((not (self.small))) and (self.height_selector == 0)) :
+                pass
+
+            if  (((not (self.small))) and (self.height_selector == 1)) :
+                pass
+
+            if  (((not (self.small))) and (self.height_selector == 2)) :
+                pass
+
+            if  (((not (self.small))) and (self.height_selector == 3)) :
+                pass
+
+            if  ((self.ratio == 0) and (self.small)) :
+                pass
+
+            if  ((self.ratio == 0) and ((not (self.small)))) :
+                pass
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 0)) :
+                pass
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 1)) :
+                pass
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 2)) :
+                pass
+
+            if  ((self.ratio == 0) and ((not (self.small))) and (self.width_selector == 3)) :
+                pass
+
+
+        @property
+        def jxl_height(self):
+            """The codestream's height in pixels.
+            
+            .. seealso::
+               spec/bitstream.md#91-type-1-pixels
+            """
+            if hasattr(self, '_m_jxl_height'):
+                return self._m_jxl_height
+
+            self._m_jxl_height = ((self.height_div8_minus_1 + 1) * 8 if self.small else (self.height_minus_1_9 if self.height_selector == 0 else (self.height_minus_1_13 if self.height_selector == 1 else (self.height_minus_1_18 if self.height_selector == 2 else self.height_minus_1_30))) + 1)
+            return getattr(self, '_m_jxl_height', None)
+
+        @property
+        def jxl_width(self):
+            """The codestream's width in pixels (from the ratio code, or stored).
+            
+            .. seealso::
+               spec/bitstream.md#91-type-1-pixels
+            """
+            if hasattr(self, '_m_jxl_width'):
+                return self._m_jxl_width
+
+            self._m_jxl_width = (self.jxl_height if self.ratio == 1 else ((self.jxl_height * 12) // 10 if self.ratio == 2 else ((self.jxl_height * 4) // 3 if self.ratio == 3 else ((self.jxl_height * 3) // 2 if self.ratio == 4 else ((self.jxl_height * 16) // 9 if self.ratio == 5 else ((self.jxl_height * 5) // 4 if self.ratio == 6 else (self.jxl_height * 2 if self.ratio == 7 else ((self.width_div8_minus_1 + 1) * 8 if self.small else (self.width_minus_1_9 if self.width_selector == 0 else (self.width_minus_1_13 if self.width_selector == 1 else (self.width_minus_1_18 if self.width_selector == 2 else self.width_minus_1_30))) + 1))))))))
+            return getattr(self, '_m_jxl_width', None)
 
 
     class Pair(KaitaiStruct):
@@ -841,6 +1026,40 @@ class Aigif(KaitaiStruct):
 
 
 
+    class PixelDigest(KaitaiStruct):
+        """Extension type 3: a digest of the original pixels, so that a file can prove
+        its own regeneration. Algorithm 0 (sha256-rgb8-luma8x8): SHA-256 of the
+        RGB8 buffer, then an 8x8 mean-luma signature.
+        
+        .. seealso::
+           spec/bitstream.md#93-type-3-pixel-digest
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.PixelDigest, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not (not (self._parent.must_understand)):
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/pixel_digest/seq/0")
+            self.algorithm = Aigif.ExpCode(self._io, self, self._root)
+            _ = self.algorithm
+            if not _.value == 0:
+                raise kaitaistruct.ValidationExprError(self.algorithm, self._io, u"/types/pixel_digest/seq/1")
+            self._raw_digest = self._io.read_bytes_full()
+            _io__raw_digest = KaitaiStream(BytesIO(self._raw_digest))
+            self.digest = Aigif.DigestSha256Luma8x8(_io__raw_digest, self, self._root)
+
+
+        def _fetch_instances(self):
+            pass
+            self.algorithm._fetch_instances()
+            self.digest._fetch_instances()
+
+
     class Pixels(KaitaiStruct):
         """Extension type 1: the original pixels (Table I "saving pixels" = 1, the
         paper's dashed path in Fig. 1).
@@ -861,10 +1080,15 @@ class Aigif(KaitaiStruct):
                 raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/pixels/seq/0")
             self.compressor = Aigif.ExpCode(self._io, self, self._root)
             _ = self.compressor
-            if not _.value <= 1:
+            if not _.value <= 2:
                 raise kaitaistruct.ValidationExprError(self.compressor, self._io, u"/types/pixels/seq/1")
             _on = self.compressor_kind
-            if _on == Aigif.PixelCompressor.png:
+            if _on == Aigif.PixelCompressor.jxl:
+                pass
+                self._raw_data = self._io.read_bytes_full()
+                _io__raw_data = KaitaiStream(BytesIO(self._raw_data))
+                self.data = Aigif.JxlImage(_io__raw_data, self, self._root)
+            elif _on == Aigif.PixelCompressor.png:
                 pass
                 self._raw_data = self._io.read_bytes_full()
                 _io__raw_data = KaitaiStream(BytesIO(self._raw_data))
@@ -883,7 +1107,10 @@ class Aigif(KaitaiStruct):
             pass
             self.compressor._fetch_instances()
             _on = self.compressor_kind
-            if _on == Aigif.PixelCompressor.png:
+            if _on == Aigif.PixelCompressor.jxl:
+                pass
+                self.data._fetch_instances()
+            elif _on == Aigif.PixelCompressor.png:
                 pass
                 self.data._fetch_instances()
             elif _on == Aigif.PixelCompressor.raw_rgb8:
