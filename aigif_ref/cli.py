@@ -1,4 +1,4 @@
-"""The `aigif` command: encode, inspect and validate AIGIF files.
+"""The `aigif` command: encode, inspect and validate AIGIF files; check the registry.
 
 Every failure a user can cause prints `error: CODE: message` and exits 1; usage
 errors exit 2. No command leaves a partial output file behind.
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -163,6 +164,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_registry_check(args: argparse.Namespace) -> int:
+    from aigif_ref.registry import DEFAULT_REGISTRY
+    from aigif_ref.registry_check import check_registry
+
+    path = args.check_registry or args.registry or os.environ.get("AIGIF_REGISTRY") or DEFAULT_REGISTRY
+    report = check_registry(path, args.base)
+    print(json.dumps([p.as_dict() for p in report.problems], indent=2, ensure_ascii=False) if args.json else report.text())
+    return 0 if report.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aigif",
@@ -186,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE.aigif")
     p.add_argument("--json", action="store_true", help='one JSON object per file: {"file", "valid", "error", "offset", "message"}')
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("registry", help="registry maintenance", description="Registry maintenance (spec/registry.md).")
+    p = p.add_subparsers(dest="registry_command", required=True, metavar="SUBCOMMAND").add_parser(
+        "check", help="check registry.json (and a change to it); exit 0 only if it is accepted",
+        description="Check a registry.json against the rules of spec/registry.md and, with --base, the change from a git "
+                    "revision (append-only). Every problem is reported; exit 1 if there is any. See spec/contributing.md.")
+    p.add_argument("--base", metavar="GIT_REF", help="check the change from this revision's registry.json, e.g. origin/main")
+    p.add_argument("--registry", dest="check_registry", metavar="PATH", help="registry.json to check (default: as for `aigif --registry`)")
+    p.add_argument("--json", action="store_true", help='print a JSON list of problems: [{"code", "kind", "path", "message"}]')
+    p.set_defaults(func=cmd_registry_check)
     return parser
 
 

@@ -72,15 +72,19 @@ def read_registry_file(path: Path) -> dict[str, Any]:
         raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is not JSON: {exc}") from None
 
 
-def schema_errors(data: dict[str, Any]) -> list[str]:
-    """Messages for every way data fails the registry JSON Schema."""
+@lru_cache(maxsize=1)
+def schema_validator():
+    """The JSON Schema validator of spec/schema/registry.schema.json."""
     import jsonschema
 
-    schema = json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(json.loads(REGISTRY_SCHEMA.read_text(encoding="utf-8")))
+
+
+def schema_errors(data: dict[str, Any]) -> list[str]:
+    """Messages for every way data fails the registry JSON Schema."""
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        for e in sorted(schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     ]
 
 

@@ -2,7 +2,7 @@
 
 Every region between `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`
 is rewritten from aigif_ref/grammar (fields.py, limits.py, primitives, aigif.py),
-aigif_ref/errors.py, registry.json, spec/schema/record.schema.json and live encodings
+aigif_ref/errors.py, aigif_ref/registry_check.py, registry.json, spec/schema/record.schema.json and live encodings
 with aigif_ref.api; the prose around the regions is hand-written.
 
 Run: python tools/gen_spec_tables.py [--check] [--dir SPEC_DIR]
@@ -60,6 +60,7 @@ from aigif_ref.grammar.primitives import (  # noqa: E402
 )
 from aigif_ref.record import RECORD_SCHEMA, TOP_LEVEL_ENUMS, dumps  # noqa: E402
 from aigif_ref.registry import default_registry  # noqa: E402
+from aigif_ref.registry_check import RULES  # noqa: E402
 
 SPEC_DIR = ROOT / "spec"
 REGION = re.compile(
@@ -642,6 +643,12 @@ def gen_errors() -> str:
     return table(["code", "meaning"], [(f"`{c}`", m) for c, m in ERROR_CODES.items()])
 
 
+def gen_registry_check_rules() -> str:
+    """Every rejection of `aigif registry check` (aigif_ref/registry_check.py RULES), in its order."""
+    return table(["code", "kind", "checked", "rejected when", "why"],
+                 [(f"`{r.code}`", f"`{kind}`", "with `--base`" if r.base else "always", r.rejects, r.why) for kind, r in RULES.items()])
+
+
 # ---------------------------------------------------------------- worked examples
 def _solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     return encode_png_rgb8(width, height, bytes(rgb) * (width * height))
@@ -866,6 +873,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "record-keys": gen_record_keys,
     "limits": gen_limits,
     "errors": gen_errors,
+    "registry-check-rules": gen_registry_check_rules,
     "examples": gen_examples,
     "table1-mapping": gen_table1_mapping,
     "size-comparison": gen_size_comparison,
