@@ -19,7 +19,7 @@ doc: |
   `-aigif-error`, the stable error code (spec/bitstream.md#12-error-codes) a reader
   reports when it fails; an end of stream inside any field is AIGIF_E_TRUNCATED.
 
-  Not expressible in Kaitai Struct and left to the reader (aigif_ref/kaitai_adapter.py
+  Not expressible in Kaitai Struct and left to the reader (conformance/impls/kaitai_python/adapter.py
   shows how): decoding the text block (zlib canonical form, phrase-huffman-v1,
   UTF-8), the CRC-32 value, and every registry check (spec/registry.md).
 doc-ref:

@@ -1,6 +1,6 @@
 """The Kaitai Struct grammar (spec/aigif.ksy) agrees with the construct grammar.
 
-aigif_ref.kaitai_adapter.parse_with_kaitai reads files with the parser generated
+conformance.impls.kaitai_python.adapter.parse_with_kaitai reads files with the parser generated
 from the .ksy; every test here runs it and aigif_ref.api.decode on the same bytes
 and requires the same record or the same error code.
 """
@@ -31,7 +31,7 @@ from aigif_ref.grammar.aigif import with_crc
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PARAMS
 from aigif_ref.grammar.primitives import encode_uvarint, read_cfloat, read_exp_code, read_uvarint
-from aigif_ref.kaitai_adapter import CHECKS, KAITAI_ERRORS, error_for, kaitai_module, parse_with_kaitai
+from conformance.impls.kaitai_python.adapter import CHECKS, KAITAI_ERRORS, error_for, kaitai_module, parse_with_kaitai
 from aigif_ref.registry import Registry, default_registry, load_registry
 from tests.conftest import typical_record
 from tests.test_roundtrip import mutated_files, records

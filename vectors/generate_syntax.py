@@ -44,7 +44,7 @@ from aigif_ref.record import dumps  # noqa: E402
 from aigif_ref.registry import DEFAULT_REGISTRY, Registry, default_registry, load_registry  # noqa: E402
 
 GENERATOR = "vectors/generate_syntax.py"
-SUITE = {"suite": "aigif-syntax-vectors", "version": "1.0.0", "spec_version": "1.0"}
+SUITE = {"suite": "aigif-syntax-vectors", "version": "1.1.0", "spec_version": "1.0"}  # minor: cases added
 TEST_REGISTRY_NAME = "registry-test.json"
 TEST_REGISTRY_PATH = f"vectors/syntax/{TEST_REGISTRY_NAME}"
 # GPU codes the test registry adds: exp-code boundaries (1 byte max, 2 bytes min/max, 3 bytes, long, longest).
@@ -742,6 +742,10 @@ def invalid_cases(b: Builder) -> None:
     s = b.cut("valid-extension-unknown-5").replace("ext0.header", b"\x0b", "0b (type 5, must_understand 1)")
     E("invalid-must-understand-unknown-5", "Unknown extension type 5 flagged must-understand.", ["extension", "unknown-extension"],
       s.done(), "AIGIF_E_MUST_UNDERSTAND", s.start("ext0.header"))
+    s = b.cut("valid-extensions-two").replace("ext1.header", encode_uvarint(1000 << 1 | 1), "d1 0f (type 1000, must_understand 1)")
+    E("invalid-must-understand-second-record", "Unknown extension type 1000 flagged must-understand after a pixels extension: "
+      "every record is checked, not only the first.", ["extension", "unknown-extension"], s.done(),
+      "AIGIF_E_MUST_UNDERSTAND", s.start("ext1.header"))
     X = "AIGIF_E_EXTENSION"
     s = b.cut("valid-pixels-png").replace("height", b"\x02", "02 (16 px; the PNG stays 8x8)")
     E("invalid-extension-png-size", "A PNG of 8x8 while the record says 16x8.", ["extension", "pixels", "png"], s.done(), X,
@@ -874,7 +878,8 @@ def write_tree(dest: Path) -> None:
         (folder / "test.json").write_text(json_text(test), encoding="utf-8")
         manifest.append({"id": case.id, "valid": case.valid, "expected_error": case.expected_error,
                          "sha256": sha256(case.data)})
-    (syntax / "manifest.json").write_text(json_text({**SUITE, "cases": manifest}), encoding="utf-8")
+    shared = {TEST_REGISTRY_NAME: sha256((syntax / TEST_REGISTRY_NAME).read_bytes())}
+    (syntax / "manifest.json").write_text(json_text({**SUITE, "files": shared, "cases": manifest}), encoding="utf-8")
     levels = dest / "levels"
     levels.mkdir(parents=True, exist_ok=True)
     (levels / "parse.txt").write_text("".join(f"{c.id}\n" for c in cases), encoding="utf-8")

@@ -1,0 +1,140 @@
+"""Comparisons behind every verdict: JSON records field by field, bytes, and images.
+
+Pure functions: they see expected and actual data, never the implementation.
+"""
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_DIFFERENCES = 50  # a record that differs everywhere is reported by its first fields
+MAX_VALUE_CHARS = 200
+_F32 = struct.Struct("<f")
+_ABSENT = object()
+
+
+def pointer(parts: tuple[Any, ...]) -> str:
+    """RFC 6901 JSON pointer of a path ("" is the whole document)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def shown(value: Any) -> Any:
+    """A value as a report shows it: long strings cut, absence spelled out."""
+    if value is _ABSENT:
+        return "(absent)"
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return value[:MAX_VALUE_CHARS] + f"... ({len(value)} characters)"
+    if isinstance(value, (dict, list)):
+        text = repr(value)
+        return value if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "..."
+    return value
+
+
+def float32_bits(value: Any) -> bytes | None:
+    """The float32 a JSON number rounds to, as bits (so -0.0 and 0.0 differ); None if it has none."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return _F32.pack(float(value))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _same(expected: Any, got: Any) -> bool:
+    """Leaf equality: floats as float32 values, everything else by JSON type and value."""
+    if isinstance(expected, float):
+        # A float field: any number that rounds to the same float32 matches (0.1 and 0.10000000149011612 are
+        # the same float32; a writer may also print 100.0 as 100).
+        bits = float32_bits(got)
+        return bits is not None and bits == float32_bits(expected) and not math.isnan(expected)
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return type(expected) is type(got) and expected == got
+    if isinstance(expected, int):
+        return isinstance(got, int) and expected == got  # 64-bit seeds must stay exact
+    return type(expected) is type(got) and expected == got
+
+
+def record_differences(expected: Any, got: Any, path: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Every field where got differs from expected: {"pointer", "expected", "got"}."""
+    out: list[dict[str, Any]] = []
+    _walk(expected, got, path, out)
+    return out[:MAX_DIFFERENCES]
+
+
+def _walk(expected: Any, got: Any, path: tuple[Any, ...], out: list[dict[str, Any]]) -> None:
+    if len(out) >= MAX_DIFFERENCES:
+        return
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in [*expected, *sorted(k for k in got if k not in expected)]:
+            _walk(expected.get(key, _ABSENT), got.get(key, _ABSENT), (*path, key), out)
+        return
+    if isinstance(expected, list) and isinstance(got, list):
+        for index in range(max(len(expected), len(got))):
+            _walk(expected[index] if index < len(expected) else _ABSENT,
+                  got[index] if index < len(got) else _ABSENT, (*path, index), out)
+        return
+    if not _same(expected, got):
+        out.append({"pointer": pointer(path), "expected": shown(expected), "got": shown(got)})
+
+
+def byte_difference(expected: bytes, got: bytes) -> dict[str, Any] | None:
+    """Where two byte strings first differ, with both lengths and a hex window around it; None if equal."""
+    if expected == got:
+        return None
+    offset = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
+    return {"first_difference": offset, "expected_length": len(expected), "got_length": len(got),
+            **hex_window(expected, got, offset)}
+
+
+def hex_window(expected: bytes, got: bytes, offset: int) -> dict[str, Any]:
+    """16 bytes of each around offset, as hex, and where the window starts."""
+    window = slice(max(0, offset - 8), offset + 8)
+    return {"expected_bytes": expected[window].hex(" "), "got_bytes": got[window].hex(" "), "window_start": window.start}
+
+
+@dataclass(frozen=True)
+class ImageComparison:
+    passed: bool
+    reason: str
+    details: dict[str, Any]
+
+
+def compare_png(expected: Path, got: Path, max_abs_error: int, min_psnr: float | None) -> ImageComparison:
+    """Compare two PNGs as RGB8 arrays against the case's tolerances."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    if not got.is_file():
+        return ImageComparison(False, "no output file", {"expected_file": got.name})
+    try:
+        with Image.open(got) as image:
+            if image.format != "PNG":
+                return ImageComparison(False, f"output is {image.format}, not PNG", {})
+            actual = np.asarray(image.convert("RGB"), dtype=np.int16)
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        return ImageComparison(False, "output is not a readable PNG", {"error": str(exc)})
+    with Image.open(expected) as image:
+        golden = np.asarray(image.convert("RGB"), dtype=np.int16)
+    if actual.shape != golden.shape:
+        (eh, ew, _), (gh, gw, _) = golden.shape, actual.shape
+        return ImageComparison(False, f"wrong size: expected {ew}x{eh}, got {gw}x{gh}",
+                               {"expected_size": [ew, eh], "got_size": [gw, gh]})
+    error = np.abs(actual - golden)
+    max_error = int(error.max())
+    mse = float(np.mean(error.astype(np.float64) ** 2))
+    psnr = math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+    details = {"max_abs_error": max_error, "psnr": None if math.isinf(psnr) else round(psnr, 3),
+               "identical": mse == 0, "differing_samples": int(np.count_nonzero(error)),
+               "tolerance": {"max_abs_error": max_abs_error, "min_psnr": min_psnr}}
+    problems = []
+    if max_error > max_abs_error:
+        problems.append(f"max abs error {max_error} > {max_abs_error}")
+    if min_psnr is not None and psnr < min_psnr:
+        problems.append(f"PSNR {psnr:.2f} dB < {min_psnr} dB")
+    if problems:
+        return ImageComparison(False, "pixels out of tolerance: " + ", ".join(problems), details)
+    return ImageComparison(True, "bit-exact" if mse == 0 else f"within tolerance (max abs error {max_error}, PSNR {psnr:.2f} dB)",
+                           details)

@@ -1,0 +1,1 @@
+"""The reference implementation (aigif_ref) behind the conformance contract."""

@@ -1,0 +1,103 @@
+"""Mutation test of the conformance suite: every deliberately broken implementation must fail.
+
+Each mutant (conformance/mutants/) is the reference with one flaw. The runner
+runs the parse and build levels on each and must fail it, naming at least the
+cases listed here. When a new mutant slips through, the vectors lack a case:
+add it to vectors/generate_syntax.py (that is how
+invalid-must-understand-second-record came about).
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from conformance.cases import load_suite
+from conformance.contract import read_info
+from conformance.mutants.cli import MUTANTS
+from conformance.report import results_document, schema_errors
+from conformance.runner import run_suite
+from conformance.workers import ModuleImplementation
+
+ROOT = Path(__file__).resolve().parents[1]
+LEVELS = ["parse", "build"]
+
+# mutant -> cases (level, id) it must fail: the ones that exist to catch that flaw.
+MUST_FAIL: dict[str, set[tuple[str, str]]] = {
+    "ignore-crc": {("parse", "invalid-crc-bit-flip"), ("parse", "invalid-crc-prompt-byte"),
+                   ("parse", "invalid-crc-version-byte"), ("parse", "invalid-crc-cut-before-extensions")},
+    "overlong-uvarint": {("parse", "invalid-noncanonical-presence-overlong"), ("parse", "invalid-noncanonical-steps-overlong"),
+                         ("parse", "invalid-noncanonical-seed-overlong"),
+                         ("parse", "invalid-noncanonical-prompt-length-overlong")},
+    "zero-enum": {("parse", "invalid-noncanonical-dtype-zero"), ("parse", "invalid-noncanonical-gpu-zero")},
+    "exp-code-limit": {("parse", "invalid-limit-exp-code-65-bytes")},
+    "drop-negative-prompt": {("parse", "valid-table1-example"), ("parse", "valid-negative-empty"),
+                             ("parse", "valid-text-phrase-huffman-negative"), ("build", "valid-table1-example"),
+                             ("build", "valid-negative-long")},
+    "seed-32bit": {("parse", "valid-seed-4294967296"), ("parse", "valid-seed-18446744073709551615"),
+                   ("build", "valid-seed-9223372036854775808"), ("build", "valid-all-top-level-fields")},
+    "extra-byte": {("build", "valid-minimal"), ("build", "valid-all-top-level-fields"), ("build", "valid-pixels-png")},
+    "ignore-must-understand": {("parse", "invalid-must-understand-unknown-5"),
+                               ("parse", "invalid-must-understand-second-record")},
+    "must-understand-first-only": {("parse", "invalid-must-understand-second-record")},
+    "trailing-garbage": {("parse", "invalid-reserved-extension-type-0"), ("parse", "invalid-truncated-ext0-header"),
+                         ("parse", "invalid-truncated-ext0-body"), ("parse", "invalid-limit-extension-length")},
+    "extension-order": {("parse", "invalid-noncanonical-extension-order"),
+                        ("parse", "invalid-noncanonical-extension-duplicate")},
+    "guidance-digits": {("parse", "valid-guidance-raw-float32-max"), ("parse", "valid-guidance-compact-4194303.75"),
+                        ("build", "valid-guidance-raw-float32-max")},
+    "limit-code": {("parse", "invalid-limit-exp-code-65-bytes"), ("parse", "invalid-limit-text-block-65537"),
+                   ("parse", "invalid-limit-string-16385"), ("parse", "invalid-limit-zlib-bomb"),
+                   ("parse", "invalid-limit-extension-length")},
+    "no-registry-check": {("parse", "invalid-unknown-model-id"), ("parse", "invalid-unknown-gpu"),
+                          ("parse", "invalid-param-family-original-size-on-sd1"), ("parse", "invalid-range-batch-index")},
+    "reserved-bits": {("parse", "invalid-reserved-presence-bit")},
+    "zlib-any-level": {("parse", "invalid-noncanonical-zlib-level-1"), ("parse", "invalid-noncanonical-zlib-level-0")},
+    "own-text-compressor": {("build", "valid-text-zlib"), ("build", "valid-table1-example")},
+}
+# How a broken reader must fail where it matters: accepting a file it must refuse is the worst case.
+ACCEPTS_INVALID = {"ignore-crc", "zero-enum", "ignore-must-understand", "must-understand-first-only", "reserved-bits",
+                   "zlib-any-level", "no-registry-check", "trailing-garbage"}
+
+
+def run_one(entry: str, args: list[str]) -> dict:
+    suite = load_suite(ROOT / "vectors", {level: "syntax" for level in LEVELS})
+    with ModuleImplementation(entry, args, workers=1, cwd=str(ROOT)) as impl:
+        run = run_suite(impl, suite, LEVELS, read_info(impl, 30), jobs=1, timeout=30)
+    return results_document(run)
+
+
+@lru_cache(maxsize=1)
+def reports() -> dict[str, dict]:
+    """Every mutant and the unbroken reference, two at a time (each in a worker process of its own)."""
+    jobs = {name: ("conformance.mutants.cli:main", [name]) for name in MUTANTS}
+    jobs["(reference)"] = ("conformance.impls.reference.adapter:main", [])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run_one, *job) for name, job in jobs.items()}
+    return {name: future.result() for name, future in futures.items()}
+
+
+def test_every_mutant_has_expectations():
+    assert set(MUST_FAIL) == set(MUTANTS)
+
+
+def test_the_unbroken_reference_passes_the_same_run():
+    # The control: the harness itself does not make implementations fail.
+    document = reports()["(reference)"]
+    assert document["summary"]["verdict"] == "pass", [r for r in document["results"] if r["status"] != "pass"][:3]
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_mutant_is_caught_by_the_named_cases(name):
+    document = reports()[name]
+    assert not schema_errors(document)
+    assert document["summary"]["verdict"] == "fail"
+    failed = {(r["level"], r["id"]): r for r in document["results"] if r["status"] == "fail"}
+    missing = MUST_FAIL[name] - set(failed)
+    assert not missing, f"{name} ({MUTANTS[name].flaw}) passed cases that should catch it: {sorted(missing)}"
+    assert not [r for r in document["results"] if r["status"] in ("error", "timeout")]  # failures, not crashes
+    if name in ACCEPTS_INVALID:
+        assert {failed[key]["reason"] for key in MUST_FAIL[name]} == {"accepted invalid file"}
+    assert document["implementation"]["name"] == f"aigif_ref-mutant-{name}"
