@@ -1,4 +1,4 @@
-"""The `aigif` command: encode, inspect and validate AIGIF files; check the registry.
+"""The `aigif` command: encode, inspect, validate and render AIGIF files; check the registry.
 
 Every failure a user can cause prints `error: CODE: message` and exits 1; usage
 errors exit 2. No command leaves a partial output file behind.
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from aigif_ref import __version__
+from aigif_ref import __version__, cli_render
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.record import dumps, load_json
@@ -177,7 +177,7 @@ def cmd_registry_check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aigif",
-        description="Encode, inspect and validate AIGIF files (AI-generated images stored as their generation syntax).",
+        description="Encode, inspect, validate and render AIGIF files (AI-generated images stored as their generation syntax).",
     )
     parser.add_argument("--version", action="version", version=f"aigif {__version__} (format 1.0)")
     parser.add_argument("--registry", metavar="PATH", help="registry.json to use (default: the shipped one, or $AIGIF_REGISTRY)")
@@ -207,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", dest="check_registry", metavar="PATH", help="registry.json to check (default: as for `aigif --registry`)")
     p.add_argument("--json", action="store_true", help='print a JSON list of problems: [{"code", "kind", "path", "message"}]')
     p.set_defaults(func=cmd_registry_check)
+
+    cli_render.add_parser(sub)  # torch-free until it runs
     return parser
 
 

@@ -30,6 +30,10 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_REGISTRY": "the registry is invalid",
     "AIGIF_E_IO": "a file could not be read or written",
     "AIGIF_E_DEPENDENCY": "an optional package this operation needs is not installed",
+    "AIGIF_E_PLATFORM": "this machine or its libraries cannot do what rendering the file needs (a device, a diffusers class)",
+    "AIGIF_E_MODEL": "a model's weights are not available, do not match the registry, or do not load",
+    "AIGIF_E_RENDER": "the diffusers pipeline failed while regenerating the image",
+    "AIGIF_E_CAPTURE": "a pipeline call cannot be recorded faithfully in an AIGIF file",
 }
 
 ERROR_CODES: dict[str, str] = {**FILE_ERROR_CODES, **TOOL_ERROR_CODES}

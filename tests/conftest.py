@@ -1,6 +1,8 @@
 """Shared fixtures: the shipped registry and a builder for typical records."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from aigif_ref.registry import default_registry
@@ -20,3 +22,15 @@ def typical_record(**overrides):
     }
     record.update(overrides)
     return record
+
+
+# Regeneration tests: nothing may come from a hub; the tiny shipped models come from the model store.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture(scope="session")
+def tiny_models():
+    """{family: ResolvedModel} of the shipped tiny models (490 sd1, 491 sdxl), verified by the model store."""
+    from aigif_ref.model_store import resolve_model
+
+    return {m.family: m for m in (resolve_model(490), resolve_model(491))}

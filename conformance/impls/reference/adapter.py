@@ -5,9 +5,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from aigif_ref import __version__
-from aigif_ref.api import decode, encode
+from aigif_ref.api import decode, encode, write_atomic
+from aigif_ref.errors import AigifError
 from aigif_ref.registry import Registry
-from conformance.impls.adapter_cli import Unsupported, run_adapter
+from conformance.impls.adapter_cli import run_adapter
 
 
 class ReferenceAdapter:
@@ -17,8 +18,13 @@ class ReferenceAdapter:
     version = __version__
 
     def devices(self) -> list[str]:
-        # Rendering is not wired yet (see render); once it is, report "cuda" here when torch sees a GPU.
-        return ["cpu"]
+        from aigif_ref.regen.deps import require
+
+        try:
+            torch, _ = require()
+        except AigifError:
+            return []  # no render extra installed: no device to render on
+        return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
 
     def parse(self, data: bytes, registry: Registry) -> dict[str, Any]:
         return decode(data, registry)
@@ -27,9 +33,13 @@ class ReferenceAdapter:
         return encode(record, registry)
 
     def render(self, data: bytes, out: Path, device: str, registry: Registry) -> None:
-        # The reference decoder (issue "reference decoder") plugs in here: decode, render on `device`,
-        # write `out` as PNG with aigif_ref.api.write_atomic; raise AigifError for a file it refuses.
-        raise Unsupported("aigif_ref cannot render yet (the reference decoder is not part of this build)")
+        from aigif_ref.cli_render import png_bytes
+        from aigif_ref.regen.deps import require
+
+        require()
+        from aigif_ref.regen.render import Renderer
+
+        write_atomic(out, png_bytes(Renderer(device, registry=registry).render(decode(data, registry)).rgb))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

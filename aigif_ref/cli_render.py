@@ -1,0 +1,200 @@
+"""`aigif render`: regenerate images from AIGIF files (needs the `render` extra: torch, diffusers).
+
+Kept apart from cli.py so that the torch-free commands never import the rendering stack: everything
+heavy is imported when the command runs, and a missing package is an AIGIF_E_DEPENDENCY error
+with the install command.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from aigif_ref.api import decode, read_bytes, write_atomic
+from aigif_ref.errors import AigifError
+from aigif_ref.regen.platform import DEVICES
+from aigif_ref.registry import default_registry, load_registry
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "render", help="regenerate the image(s) of .aigif files",
+        description="Regenerate images through diffusers: FILE.aigif -o OUT.png, or many files -o OUTDIR/ "
+                    "(one PNG per input, named after it; loaded pipelines are reused). Says before each render "
+                    "what fidelity to expect on this machine. Needs the render extra: pip install \"aigif[render]\", "
+                    "except for files whose embedded pixels are used.")
+    p.add_argument("files", nargs="+", metavar="FILE.aigif")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png|OUTDIR/")
+    p.add_argument("--device", choices=DEVICES, default="auto",
+                   help="auto (default): the recorded device kind when this machine has it, else CUDA if present, else CPU")
+    p.add_argument("--models", metavar="DIR", help="folder holding model folders (also $AIGIF_MODELS); then the Hugging Face cache, then the shipped tiny models")
+    p.add_argument("--allow-unpinned", action="store_true", help="load models whose weights the registry does not pin by sha256")
+    p.add_argument("--save-array", metavar="OUT.npy|DIR/", help="also save the pipeline's float32 output (HxWx3 in [0,1]); a folder for many files")
+    p.add_argument("--verify", action="store_true",
+                   help="compare the image with the file's pixel digest: bit-exact, close (PSNR) or mismatch (exit 1)")
+    p.add_argument("--prefer-pixels", action="store_true",
+                   help="use the file's embedded pixels when it has them instead of regenerating (they are also used "
+                        "when the model or torch is missing)")
+    p.set_defaults(func=cmd_render)
+
+
+def _many(args: argparse.Namespace) -> bool:
+    return len(args.files) > 1 or args.output.endswith(("/", os.sep)) or Path(args.output).is_dir()
+
+
+def _targets(args: argparse.Namespace) -> list[tuple[str, Path, Path | None]]:
+    """(input, PNG path, array path or None) per input; refuses clashes and non-PNG names before any work."""
+    if not _many(args):
+        out = Path(args.output)
+        if out.suffix.lower() != ".png":
+            raise AigifError("AIGIF_E_IO", f"{out}: the output is written as PNG; name it .png (or give a folder)")
+        return [(args.files[0], out, Path(args.save_array) if args.save_array else None)]
+    outdir = Path(args.output)
+    if outdir.exists() and not outdir.is_dir():
+        raise AigifError("AIGIF_E_IO", f"{outdir} exists and is not a folder (many inputs need -o OUTDIR/)")
+    arrays = Path(args.save_array) if args.save_array else None
+    if arrays is not None and arrays.exists() and not arrays.is_dir():
+        raise AigifError("AIGIF_E_IO", f"{arrays} exists and is not a folder (many inputs need --save-array DIR/)")
+    stems = [Path(name).stem for name in args.files]
+    if len(set(stems)) < len(stems):  # e.g. case folders that each hold an input.aigif: name by folder too
+        stems = [f"{Path(name).resolve().parent.name}-{Path(name).stem}" for name in args.files]
+    targets, seen = [], {}
+    for name, stem in zip(args.files, stems):
+        if stem in seen:
+            raise AigifError("AIGIF_E_IO", f"{seen[stem]} and {name} would both be written as {stem}.png")
+        seen[stem] = name
+        targets.append((name, outdir / f"{stem}.png", arrays / f"{stem}.npy" if arrays else None))
+    return targets
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before a render that may take minutes, not after it."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot write {path}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise AigifError("AIGIF_E_IO", f"cannot write {path}: {folder} is not writable")
+
+
+def png_bytes(rgb: Any) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def npy_bytes(array: Any) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _progress():
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
+
+
+class _Renderers:
+    """The one Renderer of a command, made on first use: files rendered from embedded pixels need no torch."""
+
+    def __init__(self, args: argparse.Namespace, registry: Any) -> None:
+        self.args, self.registry, self.renderer = args, registry, None
+
+    def get(self) -> Any:
+        if self.renderer is None:
+            from aigif_ref.regen.deps import require
+
+            require()  # a clear AIGIF_E_DEPENDENCY, with the install command, if the render extra is missing
+            from aigif_ref.regen.render import Renderer  # the heavy imports happen here, not at `aigif` start-up
+
+            self.renderer = Renderer(self.args.device, self.args.models, self.args.allow_unpinned, self.registry)
+        return self.renderer
+
+
+# Failures after which a file's embedded pixels stand in for a render: the model or the packages are missing.
+FALL_BACK_ON = {"AIGIF_E_MODEL", "AIGIF_E_DEPENDENCY"}
+
+
+def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, args: argparse.Namespace,
+         registry: Any, progress: Any) -> int:
+    """Render (or take the embedded pixels of) one file; returns 1 when --verify finds a mismatch."""
+    from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE, decode_pixels
+    from aigif_ref.pixel_digest import find_extension, verify
+
+    record = decode(read_bytes(name), registry)
+    has_pixels = find_extension(record, PIXELS_EXTENSION_TYPE) is not None
+    result = None
+    if args.prefer_pixels and has_pixels:
+        rgb, how = decode_pixels(record), "took the embedded pixels (--prefer-pixels)"
+    else:
+        try:
+            renderer = renderers.get()
+            fidelity = renderer.check(record)
+            print(f"{name}: {fidelity.statement}")
+            for note in fidelity.notes:
+                print(f"{name}: note: {note}")
+            steps = progress.add_task(Path(name).name, total=record["steps"])
+            result = renderer.render(record, on_step=lambda done, total: progress.update(steps, completed=done, total=total))
+            progress.remove_task(steps)
+        except AigifError as exc:
+            if exc.code not in FALL_BACK_ON or not has_pixels:
+                raise
+            print(f"{name}: cannot regenerate ({exc}); the file holds its pixels")
+            rgb, how = decode_pixels(record), "took the embedded pixels"
+        else:
+            model = result.model
+            rgb, how = result.rgb, (f"rendered with model {model.model_id} {model.name} ({model.source}: {model.path}) on "
+                                    f"{result.device} in {result.seconds:.2f} s"
+                                    + (f" (+{result.load_seconds:.2f} s loading)" if result.load_seconds else ""))
+    write_atomic(png, png_bytes(rgb))
+    wrote = f"wrote {png}"
+    if array_path is not None:
+        if result is None:
+            wrote += f" (no {array_path}: embedded pixels have no float array)"
+        else:
+            write_atomic(array_path, npy_bytes(result.array))
+            wrote += f" and {array_path}"
+    print(f"{name}: {how}; {wrote}")
+    if not args.verify:
+        return 0
+    check = verify(record, rgb, decode_pixels(record) if result is not None and has_pixels else None)
+    print(f"{name}: verify: {check.message}")
+    return 1 if check.status == "mismatch" else 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    registry = load_registry(args.registry) if args.registry else default_registry()
+    targets = _targets(args)
+    for _, png, array in targets:
+        _check_writable(png)
+        if array is not None:
+            _check_writable(array)
+    renderers = _Renderers(args, registry)
+    many = _many(args)
+    status = failures = 0
+    with _progress() as progress:
+        files_task = progress.add_task("files", total=len(targets)) if many else None
+        for name, png, array_path in targets:
+            try:
+                status |= _one(name, png, array_path, renderers, args, registry, progress)
+            except AigifError as exc:
+                if not many:
+                    raise
+                failures += 1
+                print(f"error: {name}: {exc}", file=sys.stderr)
+            if files_task is not None:
+                progress.advance(files_task)
+    if many:
+        print(f"rendered {len(targets) - failures} of {len(targets)} file(s) into {args.output}")
+    return 1 if failures or status else 0

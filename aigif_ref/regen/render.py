@@ -1,0 +1,136 @@
+"""Regenerate the image of an AIGIF record: record -> diffusers pipeline call -> pixels.
+
+The renderer adds nothing of its own to the pipeline call: every argument comes from the record
+through the tables in :mod:`aigif_ref.regen.arguments` and :mod:`aigif_ref.regen.scheduler`, the
+noise from a generator seeded with the record's seed (a CPU generator unless the file says CUDA, as
+diffusers recommends), under the determinism settings the file records. Tests compare its output
+with a bare diffusers call.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from aigif_ref.api import decode, encode, read_bytes
+from aigif_ref.errors import AigifError
+from aigif_ref.model_store import ResolvedModel
+from aigif_ref.regen.arguments import call_arguments
+from aigif_ref.regen.compat import clip_skip_compat
+from aigif_ref.regen.deps import quiet_diffusers, require
+from aigif_ref.regen.determinism import applied
+from aigif_ref.regen.pipelines import PipelineCache
+from aigif_ref.regen.platform import DEVICES, Fidelity, compare, current_platform
+from aigif_ref.registry import Registry, default_registry
+
+StepCallback = Callable[[int, int], None]  # (steps done, steps in total)
+
+
+@dataclass
+class RenderResult:
+    rgb: np.ndarray  # uint8, height x width x 3
+    array: np.ndarray  # float32 in [0, 1], height x width x 3: the pipeline's own output
+    model: ResolvedModel
+    fidelity: Fidelity
+    device: str
+    seconds: float  # the pipeline call
+    load_seconds: float  # loading the pipeline (0 when it came from the cache)
+
+
+def to_rgb8(array: np.ndarray) -> np.ndarray:
+    """Float pixels in [0, 1] -> uint8, rounded as diffusers' numpy_to_pil does."""
+    return (array * 255).round().astype(np.uint8)
+
+
+class Renderer:
+    """Renders records; holds loaded pipelines so that files sharing a model load it once."""
+
+    def __init__(self, device: str = "auto", models_dir: str | os.PathLike | None = None, allow_unpinned: bool = False,
+                 registry: Registry | None = None, capacity: int = 2) -> None:
+        if device not in DEVICES and not device.startswith("cuda:"):
+            raise AigifError("AIGIF_E_PLATFORM", f"device {device!r}: use one of {', '.join(DEVICES)}")
+        self.torch, self.diffusers = require()
+        self.registry = registry or default_registry()
+        self.requested_device = device
+        self.cache = PipelineCache(self.registry, str(models_dir) if models_dir else None, allow_unpinned, capacity)
+
+    def device_for(self, record: dict[str, Any]) -> str:
+        """"auto": the recorded device kind when this machine has it (exact renders), else CUDA if present, else CPU."""
+        cuda = self.torch.cuda.is_available()
+        if self.requested_device.startswith("cuda"):
+            if not cuda:
+                raise AigifError("AIGIF_E_PLATFORM", f"--device cuda: torch {self.torch.__version__} sees no CUDA device "
+                                                        "(no GPU, or a CPU-only torch build); use --device cpu")
+            return self.requested_device
+        if self.requested_device == "cpu":
+            return "cpu"
+        kind = self.registry.enum_name("devices", record["device"])
+        if kind == "CPU":
+            return "cpu"
+        if kind == "MPS" and self.torch.backends.mps.is_available():
+            return "mps"
+        return "cuda" if cuda else "cpu"
+
+    def generator_device(self, record: dict[str, Any], device: str) -> str:
+        """Where the noise is drawn: a CUDA generator only when the file says so and we render on CUDA."""
+        wanted = self.registry.enum_name("generator_devices", record["platform"].get("generator_device", 0))
+        return device if wanted == "cuda" and device.startswith("cuda") else "cpu"
+
+    def check(self, record: dict[str, Any], device: str | None = None) -> Fidelity:
+        """The fidelity a render of ``record`` here would have, without rendering."""
+        device = device or self.device_for(record)
+        generator = self.generator_device(record, device).split(":")[0]
+        return compare(record, current_platform(device, self.registry, generator, dtype=record["dtype"]), self.registry)
+
+    def render(self, record: dict[str, Any], on_step: StepCallback | None = None) -> RenderResult:
+        """Regenerate ``record`` (a canonical JSON record, e.g. from ``aigif_ref.api.decode``)."""
+        record = decode(encode(record, self.registry), self.registry)  # validated, codes not names
+        device = self.device_for(record)
+        fidelity = self.check(record, device)
+        loaded, fresh = self.cache.get(record, device)
+        load_seconds = loaded.load_seconds if fresh else 0.0
+        pipe = loaded.pipe
+        platform = record["platform"]
+        batch, row = platform.get("batch_size", 1), platform.get("batch_index", 0)
+        generator = self.torch.Generator(self.generator_device(record, device)).manual_seed(record["seed"])
+        kwargs = call_arguments(record)
+        kwargs.update(generator=generator, output_type="np")
+        if batch > 1:  # row i of a batch depends on the whole batch's noise: generate all of it
+            kwargs["num_images_per_prompt"] = batch
+        if on_step is not None:
+            kwargs["callback_on_step_end"] = _progress_callback(on_step, record["steps"])
+        attention = self.registry.enum_name("attention_backends", platform["attention_backend"]) if "attention_backend" in platform else None
+        start = time.perf_counter()
+        with applied(self.torch, platform, attention, device, pipe), clip_skip_compat(pipe), quiet_diffusers():
+            try:
+                output = pipe(**kwargs)
+            except AigifError:
+                raise
+            except Exception as exc:  # diffusers' own checks, out of memory, an op missing for this dtype/device
+                raise AigifError("AIGIF_E_RENDER", f"{type(pipe).__name__} on {device}: {type(exc).__name__}: {exc}") from None
+        seconds = time.perf_counter() - start
+        array = np.asarray(output.images[row], dtype=np.float32)
+        return RenderResult(to_rgb8(array), array, loaded.model, fidelity, device, seconds, load_seconds)
+
+    def render_file(self, path: str | os.PathLike, on_step: StepCallback | None = None) -> RenderResult:
+        return self.render(decode(read_bytes(path), self.registry), on_step)
+
+
+def _progress_callback(on_step: StepCallback, steps: int) -> Callable:
+    def callback(pipe: Any, index: int, timestep: Any, tensors: dict) -> dict:
+        on_step(index + 1, getattr(pipe, "_num_timesteps", None) or steps)
+        return tensors  # unchanged: the callback only observes
+
+    return callback
+
+
+def render_file(path: str | os.PathLike, device: str = "auto", models_dir: str | os.PathLike | None = None,
+                allow_unpinned: bool = False) -> RenderResult:
+    """One-off convenience: render one file (use a :class:`Renderer` for many)."""
+    return Renderer(device, models_dir, allow_unpinned).render_file(path)
+
+
+__all__ = ["RenderResult", "Renderer", "render_file", "to_rgb8"]
