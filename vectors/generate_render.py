@@ -24,7 +24,6 @@ import argparse
 import hashlib
 import io
 import json
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -61,22 +60,20 @@ class Case:
     embeddings: Callable[..., dict[str, Any]] | None = None  # replaces prompt arguments, if set
 
 
-def clip_skip_embeddings(pipe, prompt: str, negative: str, clip_skip: int) -> dict[str, Any]:
+def clip_skip_embeddings(pipe, prompt: str, clip_skip: int) -> dict[str, Any]:
     """Prompt embeddings with clip_skip computed as diffusers means them, without diffusers' code path.
 
     diffusers 0.42.1's own path crashes with transformers >= 5.6 (issue 14124): the hidden state
-    clip_skip + 1 layers from the end, through the encoder's final layer norm.
+    clip_skip + 1 layers from the end, through the encoder's final layer norm. diffusers applies
+    clip_skip to the prompt only; the negative prompt keeps the last layer.
     """
     import torch
 
-    def embed(text: str):
-        ids = pipe.tokenizer(text, padding="max_length", max_length=pipe.tokenizer.model_max_length,
-                             truncation=True, return_tensors="pt").input_ids
-        with torch.no_grad():
-            out = pipe.text_encoder(ids, output_hidden_states=True)
-        return pipe.text_encoder.final_layer_norm(out.hidden_states[-(clip_skip + 1)])
-
-    return {"prompt_embeds": embed(prompt), "negative_prompt_embeds": embed(negative)}
+    ids = pipe.tokenizer(prompt, padding="max_length", max_length=pipe.tokenizer.model_max_length,
+                         truncation=True, return_tensors="pt").input_ids
+    with torch.no_grad():
+        out = pipe.text_encoder(ids, output_hidden_states=True)
+        return {"prompt_embeds": pipe.text_encoder.final_layer_norm(out.hidden_states[-(clip_skip + 1)])}
 
 
 def cases() -> list[Case]:
@@ -96,9 +93,9 @@ def cases() -> list[Case]:
              "aigif-tiny-sd15",
              {"scheduler": "DPM++ 2M Karras", "prompt": "an oil painting of a harbour", "negative_prompt": "",
               "guidance_scale": 6.5, "seed": 99, "params": {"clip_skip": 1}},
-             ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}), {"guidance_scale": 6.5},
+             ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}), {"negative_prompt": "", "guidance_scale": 6.5},
              ["scheduler", "params", "clip-skip"],
-             embeddings=lambda pipe: clip_skip_embeddings(pipe, "an oil painting of a harbour", "", 1)),
+             embeddings=lambda pipe: clip_skip_embeddings(pipe, "an oil painting of a harbour", 1)),
         Case("render-sd15-ddim-eta-trailing", "Tiny SD 1.5, DDIM with eta 0.5 and trailing timestep spacing.",
              "aigif-tiny-sd15",
              {"scheduler": "DDIM", "prompt": "a bowl of lemons", "guidance_scale": 7.5, "seed": 5,
