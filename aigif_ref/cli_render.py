@@ -123,7 +123,8 @@ class _Renderers:
 
 
 # Failures after which a file's embedded pixels stand in for a render: the model or the packages are missing.
-FALL_BACK_ON = {"AIGIF_E_MODEL", "AIGIF_E_DEPENDENCY"}
+FALL_BACK_ON = {"AIGIF_E_MODEL", "AIGIF_E_MODEL_MISSING", "AIGIF_E_MODEL_HASH", "AIGIF_E_MODEL_UNSAFE",
+                "AIGIF_E_MODEL_UNPINNED", "AIGIF_E_DEPENDENCY"}
 
 
 def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, args: argparse.Namespace,

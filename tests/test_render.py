@@ -198,7 +198,7 @@ def test_cuda_requested_without_cuda(monkeypatch, tiny_models):
 def test_unavailable_model_is_a_model_error(renderer):
     with pytest.raises(AigifError) as error:
         renderer.render(record("sd1", model_id=0))  # stable-diffusion-v1-5: no weights here
-    assert error.value.code == "AIGIF_E_MODEL" and "stable-diffusion-v1-5" in error.value.message
+    assert error.value.code == "AIGIF_E_MODEL_MISSING" and "stable-diffusion-v1-5" in error.value.message
 
 
 def test_unknown_pipeline_class(registry, tiny_models):
@@ -344,7 +344,7 @@ def test_cli_errors_are_codes_not_tracebacks(tmp_path, capsys, monkeypatch):
     cases = [
         ((str(good), "-o", str(tmp_path / "file" / "a.png")), "AIGIF_E_IO"),  # the output folder is a file
         ((str(good), "-o", str(tmp_path / "a.jpg")), "AIGIF_E_IO"),
-        ((str(missing), "-o", str(tmp_path / "m.png")), "AIGIF_E_MODEL"),
+        ((str(missing), "-o", str(tmp_path / "m.png")), "AIGIF_E_MODEL_MISSING"),
         ((str(tmp_path / "nope.aigif"), "-o", str(tmp_path / "n.png")), "AIGIF_E_IO"),
         ((str(good), "-o", str(tmp_path / "c.png"), "--device", "cuda"), "AIGIF_E_PLATFORM"),
     ]

@@ -36,11 +36,10 @@ def record_to_config(group: Mapping[str, Any], registry: Registry) -> dict[str, 
     return out
 
 
-def scheduler_spec(record: dict[str, Any], registry: Registry, model_config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(diffusers class name, config) of the record's scheduler on a model with ``model_config``."""
+def scheduler_spec(record: dict[str, Any], registry: Registry) -> tuple[str, dict[str, Any]]:
+    """(diffusers class name, config changes over the model's own config) of the record's scheduler."""
     entry = registry.enum("schedulers")[record["scheduler"]]
-    config = {**model_config, **entry["config"], **record_to_config(record["scheduler_config"], registry)}
-    return entry["diffusers_class"], config
+    return entry["diffusers_class"], {**entry["config"], **record_to_config(record["scheduler_config"], registry)}
 
 
 def scheduler_class(diffusers: Any, name: str) -> type:
@@ -51,8 +50,14 @@ def scheduler_class(diffusers: Any, name: str) -> type:
 
 
 def build_scheduler(diffusers: Any, record: dict[str, Any], registry: Registry, model_config: Mapping[str, Any]) -> Any:
-    name, config = scheduler_spec(record, registry, model_config)
-    return scheduler_class(diffusers, name).from_config(config)
+    """``Class.from_config(model_config, **changes)``, exactly as a diffusers user writes it.
+
+    The changes go in as keyword arguments, not merged into the config: a model config saved without
+    a key (SD 1.5's has no timestep_spacing) lists it in ``_use_default_values``, and from_config
+    then takes the class default for it, discarding a value merged into the dict.
+    """
+    name, changes = scheduler_spec(record, registry)
+    return scheduler_class(diffusers, name).from_config(model_config, **changes)
 
 
 # ------------------------------------------------------------------ capture: scheduler -> record
