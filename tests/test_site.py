@@ -1,0 +1,167 @@
+"""The spec website: builds with mkdocs --strict, shows tables generated at build time, loads nothing
+from another host, and renders every page in headless Chromium without console errors."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")  # plugins' banner, not ours
+
+
+def _load(name: str):
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+check_site = _load("check_site")
+
+
+def mkdocs_build(site: Path, config: Path = ROOT / "mkdocs.yml") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+                          cwd=ROOT, env=ENV, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    result = mkdocs_build(out)
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}{result.stderr}"
+    assert "WARNING" not in result.stderr, result.stderr
+    return out
+
+
+def require_browser() -> None:
+    why_not = check_site.browser_available()
+    if why_not is None:
+        return
+    if os.environ.get("AIGIF_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"AIGIF_REQUIRE_BROWSER=1 but the browser check cannot run: {why_not}")
+    pytest.skip(f"headless Chromium check not run: {why_not} (CI sets AIGIF_REQUIRE_BROWSER=1 to make this a failure)")
+
+
+def _spec_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of spec/ and an mkdocs.yml that builds it (the gen-files script stays the repository's)."""
+    docs = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", docs, ignore=shutil.ignore_patterns("__pycache__"))
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    text = text.replace("docs_dir: spec", f"docs_dir: {docs}")
+    text = text.replace("tools/site_gen_pages.py", str(ROOT / "tools" / "site_gen_pages.py"))
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(text, encoding="utf-8")
+    return docs, config
+
+
+def _set_region(page: Path, name: str, body: str) -> None:
+    text = page.read_text(encoding="utf-8")
+    new = re.sub(rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)",
+                 lambda m: m.group(1) + body + m.group(2), text, flags=re.DOTALL)
+    assert new != text
+    page.write_text(new, encoding="utf-8")
+
+
+def test_every_nav_page_and_linked_file_is_built(site):
+    pages = check_site.nav_pages()
+    assert [p.source for p in pages] == ["index.md", "bitstream.md", "text/phrase-huffman.md", "registry.md",
+                                         "conformance.md", "reference-decoder.md", "contributing.md"]
+    for page in pages:
+        assert (site / page.url / "index.html").is_file(), page.url
+    # files the pages link to are served as they are
+    for name in ("schema/record.schema.json", "schema/registry.schema.json", "aigif.ksy", "text/phrase-huffman-v1.json"):
+        assert (site / name).read_bytes() == (ROOT / "spec" / name).read_bytes(), name
+    assert (site / "search" / "search_index.json").is_file()  # search runs locally
+
+
+def test_registry_page_shows_every_model_family_and_enumeration(site, registry):
+    html = (site / "registry" / "index.html").read_text(encoding="utf-8")
+    for name in registry.data["enumerations"]:
+        assert f'<h3 id="{name}">' in html, name
+    for model in registry.data["models"]:
+        assert f"<code>{model['name']}</code>" in html, model["name"]
+    for family in registry.data["families"]:
+        assert f"<code>{family['name']}</code>" in html, family["name"]
+    # summary, families, models and one table per enumeration
+    assert html.count("<table>") >= 3 + len(registry.data["enumerations"])
+
+
+def test_tables_are_regenerated_at_build_time(tmp_path):
+    """A stale table in the markdown never reaches the site: the build renders it from the sources."""
+    docs, config = _spec_copy(tmp_path)
+    _set_region(docs / "bitstream.md", "limits", "| STALE_LIMIT | 999 |\n")
+    _set_region(docs / "registry.md", "models", "| 0 | `stale-model-name` |\n")
+    result = mkdocs_build(tmp_path / "site", config)
+    assert result.returncode == 0, result.stderr
+    bitstream = (tmp_path / "site" / "bitstream" / "index.html").read_text(encoding="utf-8")
+    registry = (tmp_path / "site" / "registry" / "index.html").read_text(encoding="utf-8")
+    assert "STALE_LIMIT" not in bitstream and "MAX_EXTENSION_BYTES" in bitstream
+    assert "stale-model-name" not in registry and "<code>stable-diffusion-v1-5</code>" in registry
+
+
+def test_unknown_generated_region_fails_the_build(tmp_path):
+    docs, config = _spec_copy(tmp_path)
+    page = docs / "registry.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- BEGIN GENERATED: no-such-table -->\n"
+                    "<!-- END GENERATED: no-such-table -->\n", encoding="utf-8")
+    result = mkdocs_build(tmp_path / "site", config)
+    assert result.returncode != 0
+    assert "unknown generated region 'no-such-table'" in result.stdout + result.stderr
+
+
+def test_site_references_no_other_host(site):
+    assert check_site.external_references(site) == []
+
+
+def test_external_reference_scan_finds_fetched_resources(tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">'
+        '<link rel="canonical" href="https://example.org/aigif/">'
+        '<script src="//cdn.example.com/x.js"></script><a href="https://github.com/">a link is fine</a>'
+        '<img src="http://127.0.0.1:8000/ok.png">', encoding="utf-8")
+    (tmp_path / "style.css").write_text("@import url('https://cdn.example.com/a.css');", encoding="utf-8")
+    found = check_site.external_references(tmp_path)
+    assert sorted(found) == ["index.html: //cdn.example.com/x.js", "index.html: https://fonts.googleapis.com/css?family=Roboto",
+                             "style.css: https://cdn.example.com/a.css"]
+
+
+def test_pages_render_in_headless_chromium(site, tmp_path):
+    require_browser()
+    from PIL import Image
+
+    pages = check_site.nav_pages()
+    assert next(p for p in pages if p.source == "bitstream.md").min_tables >= 20
+    assert next(p for p in pages if p.source == "registry.md").min_tables >= 10
+    shots = tmp_path / "shots"
+    assert check_site.browse(site, shots, pages) == []
+    for page in pages:
+        stem = page.source[: -len(".md")].replace("/", "-")
+        with Image.open(shots / f"{stem}.png") as image:
+            assert image.width >= 1000
+            low, high = image.convert("L").getextrema()
+            assert high - low > 100, f"{stem}.png is blank"
+
+
+def test_browser_check_reports_console_errors_foreign_requests_and_missing_tables(tmp_path):
+    require_browser()
+    site = tmp_path / "site"
+    (site / "broken").mkdir(parents=True)
+    # No <h1>, no table, a script error and an image from another host.
+    (site / "broken" / "index.html").write_text(
+        '<!doctype html><html><body><article><p>text</p><img src="http://aigif.invalid/x.png"></article>'
+        '<script>throw new Error("boom from the page")</script></body></html>', encoding="utf-8")
+    problems = check_site.browse(site, tmp_path / "shots", [check_site.Page("broken.md", "broken/", 1)], settle_s=0.2)
+    text = "\n".join(problems)
+    assert "broken.md: console:" in text and "boom from the page" in text
+    assert "broken.md: request to another host: http://aigif.invalid/x.png" in text
+    assert "broken.md: no <h1>" in text
+    assert "broken.md: 0 <table> elements, the source has 1" in text
