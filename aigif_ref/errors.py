@@ -31,7 +31,7 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_IO": "a file could not be read or written",
     "AIGIF_E_DEPENDENCY": "an optional package this operation needs is not installed",
     "AIGIF_E_PLATFORM": "this machine or its libraries cannot do what rendering the file needs (a device, a diffusers class)",
-    "AIGIF_E_MODEL": "a model's folder does not load as the pipeline its family names",
+    "AIGIF_E_MODEL": "a model's files do not load as the pipeline its family names",
     "AIGIF_E_MODEL_MISSING": "a model is in none of the places the model store looks",
     "AIGIF_E_MODEL_HASH": "a model file is missing or its sha256 differs from the registry's",
     "AIGIF_E_MODEL_UNSAFE": "a model folder holds pickle-format weights; only safetensors are loaded",

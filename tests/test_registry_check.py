@@ -90,13 +90,14 @@ def text_compressor(data: dict) -> dict:
 
 
 # (kind, how the real registry is broken, a JSON path of a problem, words the message must contain)
+NEW = len(json.loads(Path(DEFAULT_REGISTRY).read_text(encoding="utf-8"))["models"])  # index of an appended model
 BAD: list[tuple[str, Callable[[dict], Any], str, str]] = [
     ("schema", lambda d: d["families"][0].update(pipeline="NotAPipelineClass"), "$.families[0].pipeline", "does not match"),
     ("schema", lambda d: d["models"][0].pop("status"), "$.models[0]", "'status' is a required property"),
-    ("model-id-duplicate", lambda d: add_model(d, id=2), "$.models[7].id", "already models[2]"),
-    ("model-name-duplicate", lambda d: add_model(d, name="sd-turbo"), "$.models[7].name", "already models[5]"),
-    ("test-id-range", lambda d: add_model(d, id=495), "$.models[7].id", "reserved for test models"),
-    ("test-id-range", lambda d: add_model(d, status="test"), "$.models[7].status", "outside the test range 490..509"),
+    ("model-id-duplicate", lambda d: add_model(d, id=2), f"$.models[{NEW}].id", "already models[2]"),
+    ("model-name-duplicate", lambda d: add_model(d, name="sd-turbo"), f"$.models[{NEW}].name", "already models[5]"),
+    ("test-id-range", lambda d: add_model(d, id=495), f"$.models[{NEW}].id", "reserved for test models"),
+    ("test-id-range", lambda d: add_model(d, status="test"), f"$.models[{NEW}].status", "outside the test range 490..509"),
     ("test-id-range", lambda d: d["test_model_ids"].update(first=600), "$.test_model_ids", "empty"),
     ("enum-code-duplicate", lambda d: d["enumerations"]["devices"].append({"code": 2, "name": "NPU"}),
      "$.enumerations.devices[3].code", "code 2 is already devices[2]'s; a new entry takes the next code, 4"),
@@ -113,17 +114,17 @@ BAD: list[tuple[str, Callable[[dict], Any], str, str]] = [
     ("param-unknown", lambda d: d["families"][0]["params"].append("lora_scale"), "$.families[0].params[6]",
      '"lora_scale" is not a field of the bitstream\'s params group'),
     ("sha256-malformed", lambda d: add_model(d, files={"model_index.json": SHA.upper()}),
-     "$.models[7].files['model_index.json']", "use lowercase"),
-    ("sha256-malformed", lambda d: add_model(d, files={"model_index.json": "abc"}), "$.models[7].files['model_index.json']", "sha256sum"),
+     f"$.models[{NEW}].files['model_index.json']", "use lowercase"),
+    ("sha256-malformed", lambda d: add_model(d, files={"model_index.json": "abc"}), f"$.models[{NEW}].files['model_index.json']", "sha256sum"),
     ("sha256-malformed", lambda d: text_compressor(d).update(sha256="xyz"), "$.enumerations.text_compressors[2].sha256", "not a sha256"),
     ("revision-malformed", lambda d: d["models"][0]["source"].update(revision="main"), "$.models[0].source.revision", "commit hash"),
-    ("file-path", lambda d: add_model(d, files={"../unet/x.safetensors": SHA}), "$.models[7].files['../unet/x.safetensors']", "relative path"),
-    ("file-path", lambda d: add_model(d, files={"/abs/x.safetensors": SHA}), "$.models[7].files['/abs/x.safetensors']", "relative path"),
-    ("file-path", lambda d: add_model(d, files={"unet\\x.safetensors": SHA}), "$.models[7].files['unet\\\\x.safetensors']", "`/` separators"),
+    ("file-path", lambda d: add_model(d, files={"../unet/x.safetensors": SHA}), f"$.models[{NEW}].files['../unet/x.safetensors']", "relative path"),
+    ("file-path", lambda d: add_model(d, files={"/abs/x.safetensors": SHA}), f"$.models[{NEW}].files['/abs/x.safetensors']", "relative path"),
+    ("file-path", lambda d: add_model(d, files={"unet\\x.safetensors": SHA}), f"$.models[{NEW}].files['unet\\\\x.safetensors']", "`/` separators"),
     ("file-path", lambda d: text_compressor(d).update(model_file="../outside.json"), "$.enumerations.text_compressors[2].model_file", "no empty"),
     ("weights-format", lambda d: add_model(d, files={"unet/diffusion_pytorch_model.bin": SHA}),
-     "$.models[7].files['unet/diffusion_pytorch_model.bin']", "pickle weights can run code"),
-    ("weights-format", lambda d: add_model(d, files={"model.onnx": SHA}), "$.models[7].files['model.onnx']", ".safetensors"),
+     f"$.models[{NEW}].files['unet/diffusion_pytorch_model.bin']", "pickle weights can run code"),
+    ("weights-format", lambda d: add_model(d, files={"model.onnx": SHA}), f"$.models[{NEW}].files['model.onnx']", ".safetensors"),
     ("weights-format", lambda d: model(d, "hyper-sd-sdxl-1step-unet")["source"].update(file="Hyper-SDXL-1step-Unet.ckpt"),
      "$.models[4].source.file", "pickle"),
     ("data-file-missing", lambda d: text_compressor(d).update(model_file="spec/text/no-such-model.json"),
@@ -209,9 +210,9 @@ def test_unreadable_registry(tmp_path):
 
 def test_next_free_model_id_skips_the_test_range():
     data = real()
-    assert next_free_model_id(data) == 1 + max(m["id"] for m in data["models"])
+    assert next_free_model_id(data) == 1 + max(m["id"] for m in data["models"] if m["status"] != "test")
     add_model(data, id=489)
-    add_model(data, id=490, name="tiny", status="test")
+    add_model(data, id=509, name="tiny", status="test")
     assert next_free_model_id(data) == 510
 
 
@@ -308,7 +309,8 @@ def test_registry_version_may_not_go_down(tmp_path):
 
 ALLOWED: list[tuple[str, Callable[[dict], Any]]] = [
     ("a new model, pinned", lambda d: add_model(d)),
-    ("a new test model with no hf_repo", lambda d: add_model(d, id=490, status="test", source={"hf_repo": None, "revision": None})),
+    ("a new test model with no hf_repo", lambda d: add_model(d, id=max(m["id"] for m in d["models"]) + 1, status="test",
+                                                               source={"hf_repo": None, "revision": None})),
     ("deprecating a model", lambda d: d["models"][0].update(status="deprecated")),
     ("deprecating an enumeration entry", lambda d: enum_named(d, "gpus", "NVIDIA A40").update(status="deprecated")),
     ("activating a reserved extension type", lambda d: enum_named(d, "extension_types", "pixel_digest").update(status="active")),
@@ -394,7 +396,7 @@ def test_cli_rejects_with_exit_1_codes_and_messages(tmp_path):
 def test_cli_base_comparison_in_a_git_repo(tmp_path):
     path = repo_with(tmp_path, real())
     new = real()
-    new["models"].pop()
+    new["models"] = [m for m in new["models"] if m["id"] != 6]
     write(path.parent, new)
     result = run("registry", "check", "--registry", str(path), "--base", "HEAD")
     assert result.returncode == 1

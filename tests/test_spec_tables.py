@@ -72,10 +72,10 @@ def test_bad_markers_are_errors(tool, tmp_path, text, message):
 
 
 def test_render_replaces_only_the_region(tool):
-    text = "before\n<!-- BEGIN GENERATED: errors -->\nold\n<!-- END GENERATED: errors -->\nafter\n"
+    text = "before\n<!-- BEGIN GENERATED: errors -->\nSTALE-TABLE-TEXT\n<!-- END GENERATED: errors -->\nafter\n"
     out = tool.render(text)
     assert out.startswith("before\n<!-- BEGIN GENERATED: errors -->\n| code | meaning |")
-    assert out.endswith("<!-- END GENERATED: errors -->\nafter\n") and "old" not in out
+    assert out.endswith("<!-- END GENERATED: errors -->\nafter\n") and "STALE-TABLE-TEXT" not in out
     assert tool.render(out) == out
 
 

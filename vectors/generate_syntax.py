@@ -448,6 +448,11 @@ def valid_cases(b: Builder, registry: Registry) -> None:
                 "matmul_tf32": False, "cudnn_tf32": False, "deterministic_algorithms": True, "cudnn_benchmark": False,
                 "attention_backend": 1, "batch_size": 4, "batch_index": 3, "generator_device": 0, "num_threads": 16}))
 
+    # Model IDs the per-code files above do not reach (the test models, 490..509).
+    for model_id in sorted(m for m in registry.models if m >= most):
+        b.valid(f"valid-model-id-{model_id}", f"Model ID {model_id} ({registry.models[model_id]['name']}), a "
+                f"{len(encode_exp_code(model_id))}-byte exp code.", ["exp-code", "registry"], record_of(model_id=model_id))
+
     # Exp-code boundaries, on the gpu field of a vectors-only registry.
     for code in TEST_GPU_CODES:
         b.valid(f"valid-exp-code-{code}", f"An exp code of value {code} ({len(encode_exp_code(code))} byte(s)) in the gpu field; needs {TEST_REGISTRY_PATH}.",

@@ -17,6 +17,9 @@ class ReferenceAdapter:
     name = "aigif_ref"
     version = __version__
 
+    def __init__(self) -> None:
+        self._renderers: dict[tuple[str, int], Any] = {}  # loaded pipelines live on across cases in one process
+
     def devices(self) -> list[str]:
         from aigif_ref.regen.deps import require
 
@@ -39,7 +42,10 @@ class ReferenceAdapter:
         require()
         from aigif_ref.regen.render import Renderer
 
-        write_atomic(out, png_bytes(Renderer(device, registry=registry).render(decode(data, registry)).rgb))
+        key = (device, id(registry))
+        if key not in self._renderers:
+            self._renderers[key] = Renderer(device, registry=registry)
+        write_atomic(out, png_bytes(self._renderers[key].render(decode(data, registry)).rgb))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

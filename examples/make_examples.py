@@ -1,0 +1,41 @@
+"""Make the shipped example file, examples/tiny-fox.aigif, with the capture API.
+
+The README's first command renders it with the tiny model embedded in the repository
+(registry ID 490, random weights: the image is noise-like by design) and checks the render
+against the pixel digest the file carries. The file was made by an ordinary diffusers call
+wrapped in aigif_ref.capture.capture, on CPU with one thread (recorded in the file, so a
+render anywhere uses one thread too and can be bit-exact):
+
+    python3 examples/make_examples.py
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+
+def main() -> int:
+    import torch
+    from diffusers import StableDiffusionPipeline
+
+    from aigif_ref.capture import capture
+    from aigif_ref.model_store import resolve_model
+
+    torch.set_num_threads(1)
+    model = resolve_model(490)  # aigif-tiny-sd15, verified against its registry sha256s
+    pipe = StableDiffusionPipeline.from_pretrained(model.path, use_safetensors=True, local_files_only=True,
+                                                   dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    out = HERE / "tiny-fox.aigif"
+    capture(pipe, out, prompt="a red fox in the snow, watercolor", negative_prompt="blurry, low quality",
+            height=96, width=96, num_inference_steps=12, guidance_scale=7.5,
+            generator=torch.Generator("cpu").manual_seed(20261121), digest=True)
+    print(f"wrote {out.relative_to(HERE.parent)} ({out.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
