@@ -111,7 +111,11 @@ def verify(record: dict[str, Any], rgb: "np.ndarray", original: "np.ndarray | No
     else:
         value, basis = psnr(signature.reshape(GRID, GRID, 1), expected_signature.reshape(GRID, GRID, 1)), "signature"
     status: Status = "close" if error <= CLOSE_MAX_SIGNATURE_ERROR else "mismatch"
-    where = "against the embedded pixels" if basis == "pixels" else "of the 8x8 luma signature"
+    if basis == "pixels":
+        how = f"PSNR {value:.2f} dB against the embedded pixels"
+    elif math.isinf(value):
+        how = "the 8x8 luma signature is identical (no pixels in the file to measure a PSNR against)"
+    else:
+        how = f"PSNR {value:.2f} dB of the 8x8 luma signature"
     return Verification(status, psnr=value, psnr_basis=basis, max_signature_error=error,
-                        message=f"{status}: not bit-exact; PSNR {value:.2f} dB {where}, "
-                                f"largest signature difference {error}/255")
+                        message=f"{status}: not bit-exact; {how}; largest signature difference {error}/255")

@@ -70,7 +70,7 @@ def clip_skip_embeddings(pipe, prompt: str, clip_skip: int) -> dict[str, Any]:
     import torch
 
     ids = pipe.tokenizer(prompt, padding="max_length", max_length=pipe.tokenizer.model_max_length,
-                         truncation=True, return_tensors="pt").input_ids
+                         truncation=True, return_tensors="pt").input_ids.to(pipe.text_encoder.device)
     with torch.no_grad():
         out = pipe.text_encoder(ids, output_hidden_states=True)
         return {"prompt_embeds": pipe.text_encoder.final_layer_norm(out.hidden_states[-(clip_skip + 1)])}

@@ -30,6 +30,7 @@ class LoadedPipeline:
     scheduler_config: dict[str, Any]  # the model's own scheduler config, as loaded
     vae_defaults: dict[tuple[str, str], Any]  # the model's own VAE settings that records may change
     load_seconds: float
+    configured_for: tuple | None = None  # the scheduler and VAE settings the pipeline holds now
 
 
 def pipeline_class(diffusers: Any, family: dict[str, Any]) -> type:
@@ -120,9 +121,14 @@ class PipelineCache:
         """Per-file state of a cached pipeline: scheduler and VAE settings, from the record or the model's defaults."""
         _, diffusers = require()
         pipe = loaded.pipe
+        vae_wanted = vae_settings(record, loaded.family)
+        key = (record["scheduler"], tuple(sorted(record["scheduler_config"].items())), tuple(sorted(vae_wanted.items())))
+        if key == loaded.configured_for:
+            return  # as a diffusers user reuses one scheduler across calls (each call resets it in set_timesteps)
         pipe.scheduler = build_scheduler(diffusers, record, self.registry, loaded.scheduler_config)
         vae = getattr(pipe, "vae", None)
-        for (where, target), value in vae_settings(record, loaded.family).items():
+        loaded.configured_for = key
+        for (where, target), value in vae_wanted.items():
             if vae is None:
                 continue
             value = loaded.vae_defaults[(where, target)] if value is None else value
