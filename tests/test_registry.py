@@ -95,3 +95,26 @@ def test_unknown_names_list_the_known_ones(registry: Registry):
     with pytest.raises(AigifError) as info:
         registry.enum_code("schedulers", "Heun++")
     assert info.value.code == "AIGIF_E_UNKNOWN_CODE" and "'DDIM'" in info.value.message
+
+
+@pytest.mark.parametrize("source, valid", [
+    ({"embedded": "vectors/models/aigif-tiny-sd15"}, True),
+    ({"hf_repo": "org/name", "revision": None}, True),
+    ({"embedded": "vectors/../../etc"}, False),         # no way out of the repository
+    ({"embedded": "/abs/path"}, False),
+    ({"embedded": "vectors/models/x", "hf_repo": "org/name", "revision": None}, False),  # one source only
+    ({"hf_repo": "org/name"}, False),                    # a repository needs its (possibly null) revision
+])
+def test_model_sources_are_a_repository_or_an_embedded_folder(source, valid):
+    data = json.loads(DEFAULT_REGISTRY.read_text())
+    data["models"][-1]["source"] = source
+    assert (schema_errors(data) == []) == valid
+
+
+def test_pinned_file_paths_stay_inside_the_model_folder():
+    # The registry check owns this rule (one message that says how to fix it), not the schema.
+    from aigif_ref.registry_check import check_data
+
+    data = json.loads(DEFAULT_REGISTRY.read_text())
+    data["models"][-1]["files"]["../registry.json"] = "0" * 64
+    assert any(p.kind == "file-path" for p in check_data(data, DEFAULT_REGISTRY.parent))

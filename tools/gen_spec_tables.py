@@ -565,10 +565,11 @@ def gen_models() -> str:
     rows = []
     for m in REG.data["models"]:
         src = m["source"]
-        extra = ", ".join(f"{k}: {v}" for k, v in src.items() if k not in ("hf_repo", "revision"))
-        rows.append((m["id"], f"`{m['name']}`", m["family"], m["status"], src["hf_repo"] or "—",
-                     src["revision"] or "not pinned", extra or "—", len(m["files"])))
-    return table(["ID", "name", "family", "status", "Hugging Face repo", "revision", "other source keys", "pinned files"], rows)
+        where = f"embedded: `{src['embedded']}`" if "embedded" in src else src["hf_repo"] or "—"
+        revision = "—" if "embedded" in src else src["revision"] or "not pinned"
+        extra = ", ".join(f"{k}: {v}" for k, v in src.items() if k not in ("hf_repo", "revision", "embedded"))
+        rows.append((m["id"], f"`{m['name']}`", m["family"], m["status"], where, revision, extra or "—", len(m["files"])))
+    return table(["ID", "name", "family", "status", "source", "revision", "other source keys", "pinned files"], rows)
 
 
 def _plain(value: Any) -> str:

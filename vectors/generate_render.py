@@ -45,6 +45,7 @@ LEVEL = REPO_ROOT / "vectors" / "levels" / "render.txt"
 SUITE_VERSION = "1.0.0"
 SIZE = 64
 STEPS = 4
+CUDA_TOLERANCE = {"max_abs_error": 2, "min_psnr": 50.0}
 
 
 @dataclass
@@ -204,7 +205,9 @@ def write_case(case: Case, dest: Path, device: str) -> list[str]:
     test = {
         "id": folder.name, "level": "render", "description": case.description, "features": case.features,
         "requires": device,
-        "tolerance": {"max_abs_error": 0, "min_psnr": None},  # bit-exact on the platform the golden was made on
+        # CPU: bit-exact in the pinned environment. CUDA: a render in a fresh process on the same GPU model
+        # differed from the golden by 1/255 in two of eight cases (kernel choices vary between processes).
+        "tolerance": {"max_abs_error": 0, "min_psnr": None} if device == "cpu" else CUDA_TOLERANCE,
         "platform": {"device": device, "gpu": torch.cuda.get_device_name() if device == "cuda" else None,
                      "torch": torch.__version__, "diffusers": info["diffusers_version"],
                      "transformers": info["transformers_version"], "num_threads": 1 if device == "cpu" else None},

@@ -12,7 +12,9 @@ main command; they do not make meaningful images:
 Determinism, independent of the torch version: every configuration file is written here from the
 dicts below (with ``_diffusers_version`` pinned to the version the recipe was written for); weights
 come from save_pretrained (safetensors only) after every randomly initialised tensor has been
-overwritten with values derived from SHAKE-256 of (SEED, model, component, tensor name). Tensors
+overwritten with values derived from SHAKE-256 of (SEED, model, component, tensor name), rounded once
+to WEIGHT_DTYPE (float16: in float32 the SDXL folder is 4.7 MB; float16 values are exact in float32,
+so loading with either dtype gives the same weights). Tensors
 whose initialisation is a constant (norm weights 1, biases 0) keep it; the build asserts they are
 exactly 0 or 1, so torch's random number generator never reaches the output. The bytes then depend
 only on the architecture (the tensor names and shapes) and the safetensors writer.
@@ -22,9 +24,9 @@ open_clip_torch 3.3.0 wheel), truncated to its first BPE_MERGES = 7678 merges, w
 vocabulary of exactly 8192 tokens (256 byte tokens, 256 end-of-word byte tokens, 7678 merges,
 <|startoftext|>, <|endoftext|>). Token IDs below 8190 are the real CLIP IDs; the two special tokens
 are 8190 and 8191 instead of 49406 and 49407. The full 49,408-token vocabulary does not fit the
-4 MB budget: its token embedding alone is 49408 x 32 x 4 = 6.3 MB per text encoder (SDXL has two),
-and its vocab.json + merges.txt are about 1.4 MB per tokenizer. 8192 tokens keep common words whole
-(a 40-token prompt in the real tokenizer takes 48 here) at 1 MB per embedding. The truncated merges
+4 MB budget: its token embedding alone is 49408 x 32 x 2 bytes = 3.2 MB per text encoder (SDXL has
+two), and its vocab.json + merges.txt are about 1.4 MB per tokenizer. 8192 tokens keep common words
+whole (a 40-token prompt in the real tokenizer takes 48 here) at 0.5 MB per embedding. The truncated merges
 list is vendored as bpe/clip-bpe-merges.txt (with the licence), so the build needs no network;
 ``--bpe-from OPEN_CLIP_WHEEL`` re-derives it from the wheel and checks the original's sha256.
 
@@ -53,12 +55,15 @@ REGISTRY = REPO_ROOT / "registry.json"
 BUILD_RECORD = HERE / "BUILD.json"
 SCRIPT = "vectors/models/build_models.py"
 
+sys.path.insert(0, str(REPO_ROOT))
+from aigif_ref.api import write_atomic  # noqa: E402
+
 SEED = 0
 # The configs below were written for these versions; they are pinned into the files so that the
-# bytes do not change with the installed version (the loaders accept both keys as information only).
+# bytes do not change with the installed version (the loaders read these keys as information only).
 DIFFUSERS_VERSION = "0.42.1"
 TRANSFORMERS_VERSION = "5.23.0"
-WEIGHT_DTYPE = "float16"  # see the module docstring: float32 weights make the SDXL folder 4.7 MB
+WEIGHT_DTYPE = "float16"  # see the module docstring
 
 # -- the CLIP BPE vocabulary ----------------------------------------------------------------------
 
@@ -79,7 +84,8 @@ def bpe_from_wheel(wheel: Path) -> None:
     lines = gzip.decompress(data).decode("utf-8").split("\n")
     # The header of Hugging Face's merges.txt (the original's names its file); the file is then
     # byte-identical to the tokenizers' merges.txt.
-    BPE_FILE.write_text("#version: 0.2\n" + "".join(line + "\n" for line in lines[1:1 + BPE_MERGES]), encoding="utf-8")
+    text = "#version: 0.2\n" + "".join(line + "\n" for line in lines[1:1 + BPE_MERGES])
+    write_atomic(BPE_FILE, text.encode("utf-8"))
     print(f"wrote {BPE_FILE.relative_to(REPO_ROOT)} sha256 {hashlib.sha256(BPE_FILE.read_bytes()).hexdigest()}")
 
 
@@ -167,7 +173,7 @@ def vae_config(scaling_factor: float, force_upcast: bool) -> dict:
     }
 
 
-# name -> (pipeline model_index.json, {component: config}); tokenizers are {"tokenizer": pad token}.
+# model name -> {"model_index": the pipeline's model_index.json, component folder: its configuration}.
 MODELS: dict[str, dict[str, Any]] = {
     "aigif-tiny-sd15": {
         "model_index": {
@@ -313,13 +319,25 @@ def registry_entry(registry: dict, name: str) -> dict:
     raise SystemExit(f"registry.json has no model named {name!r}: add its entry first")
 
 
+def quiet_libraries() -> None:
+    """Progress bars and cast warnings from the libraries say nothing about this build."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.set_verbosity_error()
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+
+
 def build_all(dest: Path) -> dict[str, dict[str, str]]:
+    quiet_libraries()
     for name in MODELS:
         build_model(name, dest / name)
     return {name: file_hashes(dest / name) for name in MODELS}
 
 
-def write(registry_path: Path = REGISTRY) -> None:
+def write(registry_path: Path | None = None) -> None:
+    registry_path = registry_path or REGISTRY
     with tempfile.TemporaryDirectory(dir=HERE) as tmp:
         hashes = build_all(Path(tmp))
         for name in MODELS:
@@ -330,20 +348,19 @@ def write(registry_path: Path = REGISTRY) -> None:
     registry = json.loads(registry_path.read_text(encoding="utf-8"))
     for name, files in hashes.items():
         registry_entry(registry, name)["files"] = files
-    tmp_path = registry_path.with_suffix(".json.tmp")
-    tmp_path.write_text(json.dumps(registry, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp_path, registry_path)
+    write_atomic(registry_path, (json.dumps(registry, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     record = {"script": SCRIPT, "seed": SEED, "weight_dtype": WEIGHT_DTYPE, "bpe_merges": BPE_MERGES,
               "pinned_config_versions": {"diffusers": DIFFUSERS_VERSION, "transformers": TRANSFORMERS_VERSION},
               "built_with": versions()}
-    BUILD_RECORD.write_bytes(json_bytes(record))
+    write_atomic(BUILD_RECORD, json_bytes(record))
     for name, files in hashes.items():
         size = sum((HERE / name / f).stat().st_size for f in files)
         print(f"{name}: {len(files)} files, {size} bytes")
 
 
-def check(registry_path: Path = REGISTRY) -> list[str]:
+def check(registry_path: Path | None = None) -> list[str]:
     """Rebuild in a temporary folder; every difference from registry.json and the shipped folders."""
+    registry_path = registry_path or REGISTRY
     registry = json.loads(registry_path.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         hashes = build_all(Path(tmp))
