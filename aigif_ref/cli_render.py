@@ -15,7 +15,7 @@ from typing import Any
 
 from aigif_ref.api import decode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
-from aigif_ref.regen.platform import DEVICES
+from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES
 from aigif_ref.registry import default_registry, load_registry
 
 
@@ -32,6 +32,8 @@ def add_parser(sub: Any) -> None:
                    help="auto (default): the recorded device kind when this machine has it, else CUDA if present, else CPU")
     p.add_argument("--models", metavar="DIR", help="folder holding model folders (also $AIGIF_MODELS); then the Hugging Face cache, then the shipped tiny models")
     p.add_argument("--allow-unpinned", action="store_true", help="load models whose weights the registry does not pin by sha256")
+    p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, metavar="N",
+                   help=f"refuse files that ask for more than N pixels (height x width x batch; default {DEFAULT_MAX_PIXELS})")
     p.add_argument("--save-array", metavar="OUT.npy|DIR/", help="also save the pipeline's float32 output (HxWx3 in [0,1]); a folder for many files")
     p.add_argument("--verify", action="store_true",
                    help="compare the image with the file's pixel digest: bit-exact, close (PSNR) or mismatch (exit 1)")
@@ -118,7 +120,8 @@ class _Renderers:
             require()  # a clear AIGIF_E_DEPENDENCY, with the install command, if the render extra is missing
             from aigif_ref.regen.render import Renderer  # the heavy imports happen here, not at `aigif` start-up
 
-            self.renderer = Renderer(self.args.device, self.args.models, self.args.allow_unpinned, self.registry)
+            self.renderer = Renderer(self.args.device, self.args.models, self.args.allow_unpinned, self.registry,
+                                     max_pixels=self.args.max_pixels)
         return self.renderer
 
 

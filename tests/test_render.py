@@ -397,3 +397,14 @@ def test_cli_uses_embedded_pixels_when_asked_or_when_the_model_is_missing(tmp_pa
     assert "cannot regenerate (AIGIF_E_MODEL" in out and "took the embedded pixels" in out
     for name in ("asked", "missing"):
         assert np.array_equal(_png_pixels(tmp_path / f"{name}.png"), pixels)
+
+
+def test_a_file_asking_for_more_pixels_than_the_limit_is_refused_before_loading(tmp_path):
+    data = encode(record("sd1", height=4096, width=4096))
+    path = tmp_path / "huge.aigif"
+    path.write_bytes(data)
+    assert main(["render", str(path), "-o", str(tmp_path / "huge.png"), "--device", "cpu"]) == 1
+    with pytest.raises(AigifError) as error:
+        Renderer("cpu", max_pixels=64 * 64).render(record("sd1", height=72, width=64))
+    assert error.value.code == "AIGIF_E_LIMIT" and "--max-pixels" in error.value.message
+    assert not (tmp_path / "huge.png").exists()

@@ -16,6 +16,10 @@ from aigif_ref.registry import Registry
 # Devices a render can be asked for ("auto": the recorded kind when present, see Renderer.device_for).
 DEVICES = ("auto", "cpu", "cuda")
 
+# A file may declare up to 16384 x 16384 pixels (spec limits); a render that large would exhaust the
+# machine's memory, so the renderer refuses more than this many pixels unless told otherwise.
+DEFAULT_MAX_PIXELS = 2048 * 2048
+
 # torch device type -> registry `devices` name.
 DEVICE_KINDS: dict[str, str] = {"cpu": "CPU", "cuda": "GPU", "mps": "MPS"}
 

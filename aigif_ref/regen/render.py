@@ -23,7 +23,7 @@ from aigif_ref.regen.compat import clip_skip_compat
 from aigif_ref.regen.deps import quiet_diffusers, require
 from aigif_ref.regen.determinism import applied
 from aigif_ref.regen.pipelines import PipelineCache
-from aigif_ref.regen.platform import DEVICES, Fidelity, compare, current_platform
+from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES, Fidelity, compare, current_platform
 from aigif_ref.registry import Registry, default_registry
 
 StepCallback = Callable[[int, int], None]  # (steps done, steps in total)
@@ -49,12 +49,13 @@ class Renderer:
     """Renders records; holds loaded pipelines so that files sharing a model load it once."""
 
     def __init__(self, device: str = "auto", models_dir: str | os.PathLike | None = None, allow_unpinned: bool = False,
-                 registry: Registry | None = None, capacity: int = 2) -> None:
+                 registry: Registry | None = None, capacity: int = 2, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
         if device not in DEVICES and not device.startswith("cuda:"):
             raise AigifError("AIGIF_E_PLATFORM", f"device {device!r}: use one of {', '.join(DEVICES)}")
         self.torch, self.diffusers = require()
         self.registry = registry or default_registry()
         self.requested_device = device
+        self.max_pixels = max_pixels
         self.cache = PipelineCache(self.registry, str(models_dir) if models_dir else None, allow_unpinned, capacity)
 
     def device_for(self, record: dict[str, Any]) -> str:
@@ -88,6 +89,12 @@ class Renderer:
     def render(self, record: dict[str, Any], on_step: StepCallback | None = None) -> RenderResult:
         """Regenerate ``record`` (a canonical JSON record, e.g. from ``aigif_ref.api.decode``)."""
         record = decode(encode(record, self.registry), self.registry)  # validated, codes not names
+        pixels = record["height"] * record["width"] * record["platform"].get("batch_size", 1)
+        if pixels > self.max_pixels:
+            raise AigifError("AIGIF_E_LIMIT", f"the file asks for {record['width']}x{record['height']} pixels "
+                                              f"x {record['platform'].get('batch_size', 1)} image(s), above this renderer's "
+                                              f"limit of {self.max_pixels} pixels; raise it with --max-pixels if the "
+                                              "machine has the memory")
         device = self.device_for(record)
         fidelity = self.check(record, device)
         loaded, fresh = self.cache.get(record, device)
