@@ -127,7 +127,7 @@ def gen_header() -> str:
 
 def gen_uvarint_examples() -> str:
     valid = [0, 1, 127, 128, 300, 16383, 16384, 2**32 - 1, 2**63, 2**64 - 1]
-    rows = [(v if v < 2**16 else f"{v} (2^{v.bit_length()}{'' if v == 2**63 else ' − 1'})", hexs(encode_uvarint(v)), len(encode_uvarint(v)))
+    rows = [(v if v < 2**16 else f"{v} (2^{v.bit_length() - 1})" if v & (v - 1) == 0 else f"{v} (2^{v.bit_length()} − 1)", hexs(encode_uvarint(v)), len(encode_uvarint(v)))
             for v in valid]
     out = table(["value", "bytes", "length"], rows)
     invalid = [
