@@ -44,7 +44,7 @@ from aigif_ref.record import dumps  # noqa: E402
 from aigif_ref.registry import DEFAULT_REGISTRY, Registry, default_registry, load_registry  # noqa: E402
 
 GENERATOR = "vectors/generate_syntax.py"
-SUITE = {"suite": "aigif-syntax-vectors", "version": "1.1.0", "spec_version": "1.0"}  # minor: cases added
+SUITE = {"suite": "aigif-syntax-vectors", "version": "1.2.0", "spec_version": "1.0"}  # minor: cases added
 TEST_REGISTRY_NAME = "registry-test.json"
 TEST_REGISTRY_PATH = f"vectors/syntax/{TEST_REGISTRY_NAME}"
 # GPU codes the test registry adds: exp-code boundaries (1 byte max, 2 bytes min/max, 3 bytes, long, longest).
