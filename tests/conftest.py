@@ -34,3 +34,24 @@ def tiny_models():
     from aigif_ref.model_store import resolve_model
 
     return {m.family: m for m in (resolve_model(490), resolve_model(491))}
+
+
+@pytest.fixture(scope="module")
+def pinned_threads():
+    """Regeneration tests run on a fixed number of CPU threads (the float output depends on it)."""
+    import torch
+
+    from tests.regen_support import THREADS
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    yield
+    torch.set_num_threads(saved)
+
+
+@pytest.fixture(scope="module")
+def renderer(tiny_models):
+    """A CPU renderer shared by a module's tests (it keeps the tiny pipelines loaded)."""
+    from aigif_ref.regen.render import Renderer
+
+    return Renderer("cpu")

@@ -15,17 +15,7 @@ from tests.regen_support import HERE, MODEL_IDS, THREADS, load_bare
 KARRAS = 5  # registry scheduler code "DPM++ 2M Karras"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pinned_threads():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield
-    torch.set_num_threads(saved)
-
-
-@pytest.fixture(scope="module")
-def renderer(tiny_models):
-    return Renderer("cpu")
+pytestmark = pytest.mark.usefixtures("pinned_threads")  # fixtures in tests/conftest.py
 
 
 @pytest.fixture

@@ -35,17 +35,7 @@ from tests.regen_support import HERE, THREADS, bare_call, load_bare, record
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def pinned_threads():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield
-    torch.set_num_threads(saved)
-
-
-@pytest.fixture(scope="module")
-def renderer(tiny_models):
-    return Renderer("cpu")
+pytestmark = pytest.mark.usefixtures("pinned_threads")  # fixtures in tests/conftest.py
 
 
 @pytest.fixture(scope="module")
