@@ -6,6 +6,7 @@ errors exit 2. No command leaves a partial output file behind.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import sys
@@ -111,9 +112,14 @@ def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, s
     ]
     for group in ("params", "scheduler_config", "platform"):
         rows += [(f"{group}.{k}", json.dumps(v)) for k, v in record[group].items()]
+    known_types = registry.enum("extension_types")
     for ext in record["extensions"]:
-        size = len(ext["data"]) * 3 // 4
-        rows.append((f"extension {ext['type']}", f"{'must-understand, ' if ext['must_understand'] else ''}~{size} bytes"))
+        size = len(base64.b64decode(ext["data"]))
+        name = known_types[ext["type"]]["name"] if ext["type"] in known_types else "unknown"
+        detail = f"algorithm {ext['digest_algorithm']}={e('digest_algorithms', ext['digest_algorithm'])}, " \
+            if "digest_algorithm" in ext else ""
+        rows.append((f"extension {ext['type']} ({name})",
+                     f"{'must-understand, ' if ext['must_understand'] else ''}{detail}{size} bytes"))
     return rows
 
 
