@@ -149,7 +149,8 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
             for note in fidelity.notes:
                 print(f"{name}: note: {note}")
             steps = progress.add_task(Path(name).name, total=record["steps"])
-            result = renderer.render(record, on_step=lambda done, total: progress.update(steps, completed=done, total=total))
+            result = renderer.render(record, on_step=lambda done, total: progress.update(steps, completed=done, total=total),
+                                     decoded=True)
             progress.remove_task(steps)
         except AigifError as exc:
             if exc.code not in FALL_BACK_ON or not has_pixels:

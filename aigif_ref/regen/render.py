@@ -86,9 +86,14 @@ class Renderer:
         generator = self.generator_device(record, device).split(":")[0]
         return compare(record, current_platform(device, self.registry, generator, dtype=record["dtype"]), self.registry)
 
-    def render(self, record: dict[str, Any], on_step: StepCallback | None = None) -> RenderResult:
-        """Regenerate ``record`` (a canonical JSON record, e.g. from ``aigif_ref.api.decode``)."""
-        record = decode(encode(record, self.registry), self.registry)  # validated, codes not names
+    def render(self, record: dict[str, Any], on_step: StepCallback | None = None, *, decoded: bool = False) -> RenderResult:
+        """Regenerate ``record``, a JSON record (names or codes).
+
+        ``decoded=True`` says it comes straight from ``aigif_ref.api.decode`` with this registry, so it
+        is already checked and canonical; otherwise it is validated (encoded and decoded) first.
+        """
+        if not decoded:
+            record = decode(encode(record, self.registry), self.registry)
         pixels = record["height"] * record["width"] * record["platform"].get("batch_size", 1)
         if pixels > self.max_pixels:
             raise AigifError("AIGIF_E_LIMIT", f"the file asks for {record['width']}x{record['height']} pixels "
@@ -123,7 +128,7 @@ class Renderer:
         return RenderResult(to_rgb8(array), array, loaded.model, fidelity, device, seconds, load_seconds)
 
     def render_file(self, path: str | os.PathLike, on_step: StepCallback | None = None) -> RenderResult:
-        return self.render(decode(read_bytes(path), self.registry), on_step)
+        return self.render(decode(read_bytes(path), self.registry), on_step, decoded=True)
 
 
 def _progress_callback(on_step: StepCallback, steps: int) -> Callable:

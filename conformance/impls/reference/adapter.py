@@ -45,7 +45,7 @@ class ReferenceAdapter:
         key = (device, id(registry))
         if key not in self._renderers:
             self._renderers[key] = Renderer(device, registry=registry)
-        write_atomic(out, png_bytes(self._renderers[key].render(decode(data, registry)).rgb))
+        write_atomic(out, png_bytes(self._renderers[key].render(decode(data, registry), decoded=True).rgb))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
