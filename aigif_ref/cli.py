@@ -16,7 +16,8 @@ from typing import Any, Sequence
 from aigif_ref import __version__, cli_render
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
-from aigif_ref.record import dumps, load_json
+from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
+from aigif_ref.record import dumps, find_extension, load_json
 from aigif_ref.registry import Registry, default_registry, load_registry
 
 
@@ -89,7 +90,7 @@ def _encode_many(source: Path, outdir: Path, registry: Registry) -> int:
 def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, str]]:
     """Table I of the paper, in its order, with registry names resolved."""
     e = registry.enum_name
-    pixels = next((x for x in record["extensions"] if x["type"] == 1), None)
+    pixels = find_extension(record, PIXELS_EXTENSION_TYPE)
     model = registry.models.get(record["model_id"])
     model_name = f"{model['name']} (family {model['family']})" if model else "unknown"
     rows = [

@@ -134,7 +134,8 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
          registry: Any, progress: Any) -> int:
     """Render (or take the embedded pixels of) one file; returns 1 when --verify finds a mismatch."""
     from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE, decode_pixels
-    from aigif_ref.pixel_digest import find_extension, verify
+    from aigif_ref.pixel_digest import verify
+    from aigif_ref.record import find_extension
 
     record = decode(read_bytes(name), registry)
     has_pixels = find_extension(record, PIXELS_EXTENSION_TYPE) is not None

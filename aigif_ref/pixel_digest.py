@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from aigif_ref.errors import AigifError
+from aigif_ref.record import find_extension
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,10 +83,6 @@ def psnr(a: "np.ndarray", b: "np.ndarray") -> float:
 
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
-
-
-def find_extension(record: dict[str, Any], ext_type: int) -> dict[str, Any] | None:
-    return next((e for e in record.get("extensions") or [] if e["type"] == ext_type), None)
 
 
 def verify(record: dict[str, Any], rgb: "np.ndarray", original: "np.ndarray | None" = None) -> Verification:

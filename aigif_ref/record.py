@@ -143,3 +143,8 @@ def load_json(path: Path) -> Any:
         raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AigifError("AIGIF_E_RECORD", f"{path} is not UTF-8 JSON: {exc}") from None
+
+
+def find_extension(record: dict[str, Any], ext_type: int) -> dict[str, Any] | None:
+    """The record's extension record of type ``ext_type`` (types are unique in a file), or None."""
+    return next((e for e in record.get("extensions") or [] if e["type"] == ext_type), None)

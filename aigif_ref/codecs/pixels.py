@@ -11,6 +11,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from aigif_ref.errors import AigifError
+from aigif_ref.record import find_extension
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +58,7 @@ def decode_pixels(record: dict[str, Any]) -> "np.ndarray | None":
     """The record's embedded pixels as uint8 height x width x 3, or None without a pixels record."""
     import numpy as np
 
-    ext = next((e for e in record.get("extensions") or [] if e["type"] == PIXELS_EXTENSION_TYPE), None)
+    ext = find_extension(record, PIXELS_EXTENSION_TYPE)
     if ext is None:
         return None
     height, width, code = record["height"], record["width"], ext["pixel_compressor"]

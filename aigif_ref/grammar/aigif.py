@@ -268,23 +268,37 @@ class Extensions(Construct):
         return obj
 
 
-class PixelsExtension:
-    """Type 1: the original pixels (Table I "saving pixels" = 1)."""
+class CodedPayloadExtension:
+    """An extension body that is one exp code (a registry enumeration) followed by that code's data.
+
+    Subclasses name the code's record field and check the data the code announces.
+    """
 
     must_understand = False
+    code_field: str
 
-    @staticmethod
-    def parse(body: bytes, context) -> dict:
+    @classmethod
+    def parse(cls, body: bytes, context) -> dict:
         stream = io.BytesIO(body)
-        compressor = read_exp_code(stream, "pixel compressor")
+        code = read_exp_code(stream, cls.code_field.replace("_", " "))
         data = body[stream.tell():]
-        PixelsExtension.check(compressor, data, context)
-        return {"pixel_compressor": compressor, "data": data}
+        cls.check(code, data, context)
+        return {cls.code_field: code, "data": data}
+
+    @classmethod
+    def build(cls, record: dict, context) -> bytes:
+        cls.check(record[cls.code_field], record["data"], context)
+        return encode_exp_code(record[cls.code_field]) + bytes(record["data"])
 
     @staticmethod
-    def build(record: dict, context) -> bytes:
-        PixelsExtension.check(record["pixel_compressor"], record["data"], context)
-        return encode_exp_code(record["pixel_compressor"]) + bytes(record["data"])
+    def check(code: int, data: bytes, context) -> None:
+        raise NotImplementedError
+
+
+class PixelsExtension(CodedPayloadExtension):
+    """Type 1: the original pixels (Table I "saving pixels" = 1)."""
+
+    code_field = "pixel_compressor"
 
     @staticmethod
     def check(compressor: int, data: bytes, context) -> None:
@@ -312,7 +326,7 @@ class PixelsExtension:
             raise AigifError("AIGIF_E_UNKNOWN_CODE", f"pixel compressor {compressor} is not known")
 
 
-class PixelDigestExtension:
+class PixelDigestExtension(CodedPayloadExtension):
     """Type 3: a digest of the original pixels, so a file can prove its own regeneration.
 
     Body: digest algorithm (exp code; 0 = sha256-rgb8-luma8x8), then the
@@ -320,24 +334,11 @@ class PixelDigestExtension:
     8x8 mean-luma signature (64 bytes). How both are computed is in spec/bitstream.md.
     """
 
-    must_understand = False
+    code_field = "digest_algorithm"
     DIGEST_BYTES = {0: 96}
 
     @staticmethod
-    def parse(body: bytes, context) -> dict:
-        stream = io.BytesIO(body)
-        algorithm = read_exp_code(stream, "digest algorithm")
-        data = body[stream.tell():]
-        PixelDigestExtension.check(algorithm, data)
-        return {"digest_algorithm": algorithm, "data": data}
-
-    @staticmethod
-    def build(record: dict, context) -> bytes:
-        PixelDigestExtension.check(record["digest_algorithm"], record["data"])
-        return encode_exp_code(record["digest_algorithm"]) + bytes(record["data"])
-
-    @staticmethod
-    def check(algorithm: int, data: bytes) -> None:
+    def check(algorithm: int, data: bytes, context) -> None:
         expected = PixelDigestExtension.DIGEST_BYTES.get(algorithm)
         if expected is None:
             raise AigifError("AIGIF_E_UNKNOWN_CODE", f"digest algorithm {algorithm} is not known")
