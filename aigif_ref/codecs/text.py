@@ -62,6 +62,7 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
     return _none_decode(payload, n_strings)
 
 
+ZLIB_CODE = 1
 PHRASE_HUFFMAN_CODE = 2
 
 
@@ -98,7 +99,7 @@ Decoder = Callable[[bytes, int], "list[bytes]"]
 # Registry code -> (encoder, decoder). Codes and names: registry.json "text_compressors".
 CODECS: dict[int, tuple[Encoder, Decoder]] = {
     0: (_none_encode, _none_decode),
-    1: (_zlib_encode, _zlib_decode),
+    ZLIB_CODE: (_zlib_encode, _zlib_decode),
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
 }
 
