@@ -38,7 +38,7 @@ MUST_FAIL: dict[str, set[tuple[str, str]]] = {
     "zero-enum": {("parse", "invalid-noncanonical-dtype-zero"), ("parse", "invalid-noncanonical-gpu-zero")},
     "exp-code-limit": {("parse", "invalid-limit-exp-code-65-bytes")},
     "drop-negative-prompt": {("parse", "valid-table1-example"), ("parse", "valid-negative-empty"),
-                             ("parse", "valid-text-phrase-huffman-negative"), ("build", "valid-table1-example"),
+                             ("parse", "valid-text-phrase-huffman-negative"), ("build", "valid-negative-empty"),
                              ("build", "valid-negative-long")},
     "seed-32bit": {("parse", "valid-seed-4294967296"), ("parse", "valid-seed-18446744073709551615"),
                    ("build", "valid-seed-9223372036854775808"), ("build", "valid-all-top-level-fields")},
