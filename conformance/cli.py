@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from aigif_ref.console import run_entry_point
 from conformance import SUITE_NAME, SUITE_VERSION
 from conformance.cases import DEFAULT_VECTORS, load_suite, read_level
 from conformance.contract import CommandImplementation, read_info
@@ -124,14 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return run_entry_point(lambda: _run(args))  # closed stdout pipe, SIGTERM/SIGHUP, Ctrl-C
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except SuiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":
