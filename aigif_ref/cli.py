@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from aigif_ref import __version__, cli_render
-from aigif_ref.console import run_entry_point
+from aigif_ref.console import run_entry_point, stdout_console
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
@@ -190,9 +190,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         table.add_column("value", overflow="fold")
         for field, value in _table_rows(record, registry):
             table.add_row(field, value)
-        from rich.console import Console
-
-        Console().print(table)
+        stdout_console().print(table)
     return status
 
 

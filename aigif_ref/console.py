@@ -71,3 +71,17 @@ def run_entry_point(command: Callable[[], int]) -> int:
     except Terminated as exc:
         print(f"terminated ({exc})", file=sys.stderr)
         return 128 + exc.signum
+
+
+def stdout_console() -> "rich.console.Console":  # noqa: F821
+    """A rich Console on stdout whose closed pipe ends the command like any other write to stdout.
+
+    (rich's own handling raises SystemExit(1), which would make `aigif inspect | head` exit 1.)
+    """
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    return _Console()
