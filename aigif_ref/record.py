@@ -144,15 +144,42 @@ def json_pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def normalise_numbers(value: Any) -> Any:
-    """Integral floats (490.0) -> int: JSON Schema's "integer" accepts them, so the encoder must too."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: normalise_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [normalise_numbers(v) for v in value]
-    return value
+def _integer_places(schema: dict[str, Any]) -> dict | bool:
+    """Where the schema puts integers, as a tree: {key: subtree}, "*" for array items, True for a leaf."""
+    if schema.get("type") == "integer" or any(_integer_places(b) is True for b in schema.get("anyOf", [])):
+        return True
+    tree: dict[str, Any] = {}
+    for key, sub in schema.get("properties", {}).items():
+        if (found := _integer_places(sub)):
+            tree[key] = found
+    if isinstance(schema.get("items"), dict) and (found := _integer_places(schema["items"])):
+        tree["*"] = found
+    return tree
+
+
+@lru_cache(maxsize=1)
+def _integer_tree() -> dict:
+    return _integer_places(json.loads(RECORD_SCHEMA.read_text(encoding="utf-8")))  # type: ignore[return-value]
+
+
+def normalise_numbers(record: Any) -> Any:
+    """Integral floats where the schema wants an integer (490.0) -> int, as JSON Schema's "integer" accepts them.
+
+    Only there: a float field keeps its float (-0.0 stays -0.0). A float parsed by :func:`parse_json` carries
+    the exact integer of its decimal text, so a big integral literal is not rounded through binary64.
+    """
+    def walk(value: Any, places: Any) -> Any:
+        if places is True:
+            if isinstance(value, float) and value.is_integer():
+                return getattr(value, "exact", None) if isinstance(value, _IntegralLiteral) else int(value)
+            return value
+        if isinstance(value, dict) and isinstance(places, dict):
+            return {k: walk(v, places[k]) if k in places else v for k, v in value.items()}
+        if isinstance(value, list) and isinstance(places, dict) and "*" in places:
+            return [walk(v, places["*"]) for v in value]
+        return value
+
+    return walk(record, _integer_tree())
 
 
 def _strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -197,14 +224,24 @@ def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _json_number(literal: str) -> float | int:
-    """A JSON number with a fraction or exponent: an int when its value is integral (exactly, from the
-    decimal text: "12345678901234567.0" must not round through a float), else a float."""
+class _IntegralLiteral(float):
+    """A JSON number with a fraction or exponent whose value is an integer: the float, and the exact
+    integer of its decimal text ("12345678901234567.0" would round through binary64 to ...568)."""
+
+    exact: int
+
+    def __new__(cls, value: float, exact: int) -> "_IntegralLiteral":
+        self = super().__new__(cls, value)
+        self.exact = exact
+        return self
+
+
+def _json_number(literal: str) -> float:
     value = float(literal)
-    if value.is_integer() and abs(value) < 2.0**70:  # beyond every integer field's range: the float will do
+    if value.is_integer() and abs(value) < 2.0**70:  # beyond every integer field's range the float will do
         exact = Decimal(literal)
         if exact == exact.to_integral_value():
-            return int(exact)
+            return _IntegralLiteral(value, int(exact))
     return value
 
 

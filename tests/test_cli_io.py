@@ -299,3 +299,11 @@ def test_inspect_json_over_several_files_names_each(tmp_path):
     rows = [json.loads(line) for line in many.stdout.splitlines()]
     assert [r["file"] for r in rows] == ["examples/tiny-fox.aigif", str(tmp_path / "cat.aigif")]
     assert dumps(rows[0]["record"]) == dumps(record)
+
+
+def test_integral_floats_become_integers_only_where_the_schema_wants_integers():
+    from aigif_ref.record import parse_json
+
+    record = parse_json(json.dumps(typical_record(guidance_scale=-0.0, seed=-0.0, params={"eta": 1.0})), "test")
+    decoded = decode(encode(record))
+    assert str(decoded["guidance_scale"]) == "-0.0" and decoded["seed"] == 0 and decoded["params"]["eta"] == 1.0
