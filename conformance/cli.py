@@ -11,13 +11,13 @@ Exit status of `run`: 0 every claimed applicable case passed; 1 some case did no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from aigif_ref.console import run_entry_point
 from conformance import SUITE_NAME, SUITE_VERSION
 from conformance.cases import DEFAULT_VECTORS, load_suite, read_level
 from conformance.contract import CommandImplementation, read_info
@@ -125,15 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_entry_point(lambda: _run(args))  # closed stdout pipe, SIGTERM/SIGHUP, Ctrl-C
-
-
-def _run(args: argparse.Namespace) -> int:
     try:
-        return args.func(args)
+        try:
+            return args.func(args)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except SuiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `aigif-conformance list-levels | head`: the reader chose to stop
+        # (this package does not import aigif_ref, whose entry points do the same in aigif_ref/console.py)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a writer stopped by a closed pipe
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
