@@ -93,7 +93,8 @@ def decode_pixels(record: dict[str, Any], max_pixels: int | None = None) -> "np.
         raise AigifError("AIGIF_E_DECODER_LIMIT", f"embedded {name} pixels ({width}x{height}) do not fit in memory; "
                                                   "lower --max-pixels") from None
     except Exception as exc:  # noqa: BLE001  untrusted bytes: Pillow and its plugins raise anything (RuntimeError, ...)
-        raise AigifError("AIGIF_E_EXTENSION", f"embedded {name} pixels do not decode: {type(exc).__name__}: {exc}") from None
+        raise AigifError("AIGIF_E_EXTENSION", f"embedded {name} pixels do not decode: {type(exc).__name__}: "
+                                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}") from None
     if array.shape[:2] != (height, width):
         raise AigifError("AIGIF_E_EXTENSION", f"embedded pixels are {array.shape[1]}x{array.shape[0]}, "
                                               f"record says {width}x{height}")
