@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 from typing import Any, Iterable
 
-from aigif_ref.errors import AigifError
+from aigif_ref.errors import FILE_ERROR_CODES, AigifError
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.aigif import build_file, parse_file
 from aigif_ref.record import json_to_syntax, syntax_to_json
@@ -26,9 +26,20 @@ def decode(data: bytes, registry: Registry | None = None) -> dict[str, Any]:
 def encode(record: dict[str, Any], registry: Registry | None = None) -> bytes:
     """Canonical AIGIF bytes for a JSON record (names or codes; text compressor chosen if absent)."""
     registry = registry or default_registry()
-    syntax = json_to_syntax(record, registry)
-    check_semantics(syntax, registry)
-    return build_file(syntax)
+    try:
+        syntax = json_to_syntax(record, registry)
+        check_semantics(syntax, registry)
+        return build_file(syntax)
+    except AigifError as exc:
+        # File codes describe bytes; a record no valid file can hold is a bad record (spec 10.1).
+        # Registry verdicts stay as a reader would give them for the same record.
+        if exc.code in FILE_ERROR_CODES and exc.code not in RECORD_REGISTRY_CODES:
+            raise AigifError("AIGIF_E_RECORD", f"{exc.message} (fix the record: this value cannot be written)") from None
+        raise
+
+
+# Errors encode reports as a reader does: the record is well formed, the registry does not know it.
+RECORD_REGISTRY_CODES = frozenset({"AIGIF_E_UNKNOWN_CODE", "AIGIF_E_PARAM_FAMILY"})
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:

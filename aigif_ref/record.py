@@ -2,7 +2,7 @@
 
 Field names follow Table I in snake_case. Enumerations are registry codes
 (integers); on input, registry names are accepted too and resolved. Floats are
-float32 values written as the shortest decimal that reads back exactly.
+float32 values written as spec/bitstream.md 10.1 says (exact for k/4 values, else the fewest correctly rounded digits).
 Binary payloads are base64 (RFC 4648, with padding).
 """
 from __future__ import annotations
