@@ -2,7 +2,10 @@
 
 Each behaviour answers the contract in one particular (mostly wrong) way, so the
 tests can check how the runner judges and reports it. The fakes cheat by reading
-the case's own expected files next to FILE; they test the runner, not AIGIF.
+the case's expected files (the runner hands them private copies of the inputs only,
+in a folder named after the case: they look the case up in the repository's
+vectors/syntax, and synthetic render cases name their golden in input.aigif);
+they test the runner, not AIGIF.
 """
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ import numpy as np
 from PIL import Image
 
 
+SYNTAX = Path(__file__).resolve().parents[1] / "vectors" / "syntax"
+
+
 def _reject(code: str) -> int:
     print(json.dumps({"error": code}))
     return 1
@@ -30,7 +36,7 @@ def perturb(op: str, args: list[str]) -> int:
     if op == "info":
         return 1  # no info: the runner must fall back to "unknown"
     file = Path(args[-1])
-    expected = file.parent / "expected.json"
+    expected = SYNTAX / file.parent.name / "expected.json"  # the runner's folder for the case has its ID
     if expected.exists():
         record = json.loads(expected.read_text(encoding="utf-8"))
         record["seed"] += 1
@@ -65,8 +71,9 @@ def renderer(op: str, args: list[str]) -> int:
         return 0
     file, out = Path(args[-2]), Path(args[-1])
     assert args[args.index("--device") + 1] in ("cpu", "cuda")
-    how = file.read_text(encoding="ascii").split()
-    golden = np.asarray(Image.open(file.parent / "expected.png").convert("RGB"), dtype=np.int16)
+    instruction, golden_path = file.read_text(encoding="utf-8").splitlines()
+    how = instruction.split()
+    golden = np.asarray(Image.open(golden_path).convert("RGB"), dtype=np.int16)
     if how[0] == "none":
         return 0  # claims success, writes nothing
     if how[0] == "reject":

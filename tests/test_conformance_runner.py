@@ -335,7 +335,8 @@ def render_vectors(root: Path, ids: list[str]) -> Path:
         how, max_abs, psnr, requires = RENDER_CASES[case_id]
         folder = root / "render" / case_id
         folder.mkdir(parents=True)
-        files = {"input.aigif": how.encode(), "expected.png": png_bytes(index)}
+        # The fake renderer's instruction, and where it finds the golden to start from.
+        files = {"input.aigif": f"{how}\n{folder / 'expected.png'}".encode(), "expected.png": png_bytes(index)}
         for name, data in files.items():
             (folder / name).write_bytes(data)
         test = {"id": case_id, "level": "render", "tolerance": {"max_abs_error": max_abs, "min_psnr": psnr},
