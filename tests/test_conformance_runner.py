@@ -24,7 +24,7 @@ from conformance import SUITE_VERSION
 from conformance.cases import load_suite
 from conformance.cli import main
 from conformance.compare import compare_png, record_differences
-from conformance.contract import CommandImplementation, read_info
+from conformance.contract import CommandImplementation, Info, read_info
 from conformance.errors import EXIT_FAIL, EXIT_NOTHING_RAN, EXIT_PASS, EXIT_USAGE, EXIT_VECTORS, VectorsError
 from conformance.levels import LEVELS
 from conformance.report import exit_code, html_report, markdown, results_document, schema_errors
@@ -264,6 +264,120 @@ def test_level_lists_must_name_manifest_cases(vectors_copy):
         load_suite(vectors_copy, {"parse": "syntax"})
 
 
+# -- an implementation under test cannot defeat the runner (issue 9, section 3) ----------------------
+
+def test_rewriting_the_expected_files_during_the_run_does_not_make_a_wrong_answer_pass(vectors_copy, tmp_path):
+    """The runner judges against the bytes it verified before the run, not the files it verified."""
+    with_level(vectors_copy, "parse", ["valid-minimal"])
+    with_level(vectors_copy, "build", ["valid-minimal"])
+    impl = CommandImplementation(f"{PY} -m tests.conformance_fakes tamper", cwd=ROOT, env={"FAKE_VECTORS": str(vectors_copy)})
+    document = run_api(impl, vectors_copy, ["parse", "build"], jobs=1)
+    results = by_id(document)
+    assert (results[("parse", "valid-minimal")]["status"], results[("parse", "valid-minimal")]["reason"]) == \
+        ("fail", "field differs: /seed")
+    assert results[("build", "valid-minimal")]["status"] == "fail"
+    # The implementation did rewrite them (in the vectors folder, which it was never given).
+    assert (vectors_copy / "syntax/valid-minimal/input.aigif").read_bytes().endswith(b"\x00")
+    vectors = render_vectors(tmp_path / "render-vectors", ["render-tamper"])
+    golden = (vectors / "render/render-tamper/expected.png").read_bytes()
+    document = run_api(CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT), vectors, ["render"])
+    assert (vectors / "render/render-tamper/expected.png").read_bytes() != golden  # rewritten during the run
+    assert (document["results"][0]["status"], document["results"][0]["reason"]) == \
+        ("fail", "pixels out of tolerance: max abs error 40 > 0")
+
+
+def test_inputs_are_private_copies_in_a_private_folder(vectors_copy):
+    with_level(vectors_copy, "parse", ["valid-minimal"])
+    seen = []
+
+    class Spy:
+        def invoke(self, args, timeout, output_limit=0, workdir=None):
+            from conformance.contract import Outcome
+
+            file = Path(args[-1])
+            seen.append((file, workdir, file.stat().st_mode, workdir.stat().st_mode, file.read_bytes()))
+            return Outcome(args, exit_code=1, stdout=b'{"error": "AIGIF_E_CRC"}')
+
+        def describe(self):
+            return "spy"
+
+    suite = load_suite(vectors_copy, {"parse": "syntax"})
+    run_suite(Spy(), suite, ["parse"], Info(), jobs=1)
+    (file, workdir, _, folder_mode, data), = seen
+    assert file.parent == workdir and not file.is_relative_to(vectors_copy)
+    assert folder_mode & 0o077 == 0  # nobody else may read or write it
+    assert data == (vectors_copy / "syntax/valid-minimal/input.aigif").read_bytes()
+    assert not workdir.exists()  # removed after the run
+
+
+def peak_rss_mib_of(command: list[str]) -> float:
+    """Peak resident memory of a command's process tree (Linux ru_maxrss of waited-for descendants)."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([PY, "-c", code, *command], capture_output=True, text=True, cwd=ROOT, check=True)
+    return int(done.stdout) / 1024
+
+
+def test_output_is_read_up_to_a_bound_and_more_fails_the_case(vectors_copy, tmp_path):
+    """300 MiB on stdout (a correct rejection padded with JSON whitespace) used to be read whole, and passed."""
+    with_level(vectors_copy, "parse", ["invalid-crc-bit-flip"])
+    report = tmp_path / "r.json"
+    peak = peak_rss_mib_of([PY, "-m", "conformance", "run", "--impl", f"{PY} -m tests.conformance_fakes flood",
+                            "--vectors", str(vectors_copy), "--report", str(report), "--jobs", "1"])
+    document = json.loads(report.read_text(encoding="utf-8"))
+    result = document["results"][0]
+    limit = document["run"]["output_limit_bytes"]
+    assert limit < 16 << 20
+    assert (result["status"], result["reason"]) == ("fail", f"printed more than {limit} bytes on stdout (killed)")
+    assert peak < 200, f"the runner's process tree peaked at {peak:.0f} MiB"
+    # The fast path is bounded the same way.
+    with ModuleImplementation("tests.conformance_fakes:main", ["flood"], cwd=str(ROOT)) as impl:
+        document = run_api(impl, vectors_copy, ["parse"])
+    assert document["results"][0]["reason"].startswith("printed more than")
+
+
+def _dead(pid: int) -> bool:
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_timeout_holds_against_grandchildren_in_their_own_session(vectors_copy, tmp_path):
+    """A grandchild that setsid()s and keeps stdout open used to hold the runner until it exited (30 s here)."""
+    with_level(vectors_copy, "parse", ["invalid-crc-bit-flip"])
+    pid_file = tmp_path / "pids"
+    impl = CommandImplementation(f"{PY} -m tests.conformance_fakes escape", cwd=ROOT, env={"FAKE_PID_FILE": str(pid_file)})
+    start = time.monotonic()
+    document = run_api(impl, vectors_copy, ["parse"], timeout=3.0)
+    assert time.monotonic() - start < 15
+    result = document["results"][0]
+    assert result["status"] == "timeout"  # the invocation never ended: its stdout stayed open
+    holder, daemon = map(int, pid_file.read_text().split())
+    assert _dead(holder), f"grandchild {holder} (holding stdout) survived"
+    assert _dead(daemon), f"grandchild {daemon} (a daemon) survived"
+
+
+def test_hostile_json_output_is_judged_by_the_spec_not_reported_as_an_error(vectors_copy):
+    """5000-digit integers and 100000-deep nesting in an implementation's output: pass or fail, never error."""
+    with_level(vectors_copy, "parse", ["valid-minimal", "invalid-crc-bit-flip"])
+    with ModuleImplementation("tests.conformance_fakes:main", ["long-int"], cwd=str(ROOT)) as impl:
+        results = by_id(run_api(impl, vectors_copy, ["parse"]))
+    valid, invalid = results[("parse", "valid-minimal")], results[("parse", "invalid-crc-bit-flip")]
+    assert (valid["status"], valid["reason"]) == ("fail", "field differs: /seed")
+    assert valid["details"]["differences"] == [{"pointer": "/seed", "expected": 0, "got": "(an integer of 5000 digits)"}]
+    assert (invalid["status"], invalid["reason"]) == ("pass", "rejected with AIGIF_E_CRC")  # offset is informative
+    with ModuleImplementation("tests.conformance_fakes:main", ["deep-json"], cwd=str(ROOT)) as impl:
+        results = by_id(run_api(impl, vectors_copy, ["parse"]))
+    valid, invalid = results[("parse", "valid-minimal")], results[("parse", "invalid-crc-bit-flip")]
+    assert (valid["status"], valid["reason"]) == ("fail", "output is not UTF-8 JSON")
+    assert "nested deeper than" in valid["details"]["error"]
+    assert (invalid["status"], invalid["reason"]) == ("fail", "rejected, wrong code")
+
+
 # -- exit codes and usage ---------------------------------------------------------------------------
 
 def test_usage_errors_exit_2_with_a_message(capsys):
@@ -325,6 +439,7 @@ RENDER_CASES = {  # id: (what the fake renderer does, max_abs_error, min_psnr, r
     "render-no-output": ("none", 0, None, "cpu"),
     "render-rejected": ("reject", 0, None, "cpu"),
     "render-needs-cuda": ("exact", 0, None, "cuda"),
+    "render-tamper": ("tamper 40", 0, None, "cpu"),
 }
 
 
