@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,6 +159,7 @@ def test_field_differences_wrong_codes_and_accepted_files_are_reported(vectors_c
     assert "rejected, wrong code" in page and "/seed: expected 0, got 1" in page
     # Self-contained: nothing is fetched when the page is opened.
     assert not any(tag in page for tag in ("<script", "<link", "src=", "url(", "@import"))
+    assert page.index("<h2>Not passed") < page.index("<h2>All cases")
 
 
 def test_record_comparison_is_by_field_with_float32_values():
@@ -465,7 +467,7 @@ def render_vectors(root: Path, ids: list[str]) -> Path:
 
 
 def test_render_level_compares_pixels_within_tolerances(tmp_path):
-    vectors = render_vectors(tmp_path / "vectors", list(RENDER_CASES))
+    vectors = render_vectors(tmp_path / "vectors", [i for i in RENDER_CASES if i != "render-tamper"])
     impl = CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT)
     document = run_api(impl, vectors, ["render"])
     results = {r["id"]: (r["status"], r["reason"]) for r in document["results"]}
@@ -506,6 +508,54 @@ def test_an_empty_render_level_is_reported_as_empty_not_passed(tmp_path, vectors
     assert document["levels"] == [{"name": "render", "description": LEVELS["render"].description, "verdict": "empty",
                                    "counts": {"cases": 0, "pass": 0, "fail": 0, "error": 0, "timeout": 0, "skipped": 0}}]
     assert document["summary"]["verdict"] == "nothing-ran" and document["spec_version"] is None
+
+
+def test_html_report_leads_with_what_did_not_pass_and_shows_render_evidence(tmp_path):
+    vectors = render_vectors(tmp_path / "vectors", ["render-exact", "render-noise-over-max", "render-noise-within",
+                                                    "render-needs-cuda"])
+    document = run_api(CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT), vectors, ["render"])
+    page = html_report(document)
+    # The not-passed section comes before the levels and the list of all cases, failures before skips.
+    bad = page.index("<h2>Not passed (2)</h2>")
+    assert bad < page.index("<h2>Levels</h2>") < page.index("<h2>All cases (4)</h2>")
+    section = page[bad:page.index("<h2>Levels</h2>")]
+    assert section.index("render-noise-over-max") < section.index("render-needs-cuda")
+    assert "render-exact" not in section
+    # Passed rows are hidden by default (the switch starts on).
+    assert '<input type="checkbox" id="only-bad" checked>' in page
+    # No Python None anywhere in the text; tolerances in words.
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert not re.search(r"\bNone\b", text), re.findall(r".{40}\bNone\b.{40}", text)
+    assert "allowed: max abs error 3, PSNR at least 30.0 dB" in text
+    # A render failure shows the amplified difference image, embedded, and the golden-vs-here platform table.
+    failed = by_id(document)[("render", "render-noise-over-max")]
+    diff = failed["details"]["diff_image"]
+    assert (diff["max_abs_error"], diff["amplification"]) == (40, round(255 / 40, 3))
+    import base64
+    import io
+
+    with Image.open(io.BytesIO(base64.b64decode(diff["png_base64"]))) as image:
+        pixels = np.asarray(image)
+    assert image.size == (8, 8) and pixels.max() == 255 and np.count_nonzero(pixels) == 1  # one sample differs
+    assert f"src='data:image/png;base64,{diff['png_base64']}'" in section
+    assert "<th>golden made on</th><th>rendered here</th>" in section and "<th>device</th><td>cpu</td><td>cpu</td>" in section
+    # Only data: URIs: the page still fetches nothing.
+    assert all(src.startswith("data:") for src in re.findall(r"src='([^']*)'", page))
+    assert "difference image in the HTML report" in markdown(document)
+
+
+def test_evidence_words_render_tolerances_and_missing_values():
+    from conformance.report import evidence, tolerance_text
+
+    assert tolerance_text({"max_abs_error": 0, "min_psnr": None}) == "bit-exact (max abs error 0)"
+    assert tolerance_text({"max_abs_error": 2, "min_psnr": None}) == "max abs error 2, no PSNR bound"
+    result = {"details": {"max_abs_error": 1, "psnr": None, "differing_samples": 0,
+                          "tolerance": {"max_abs_error": 0, "min_psnr": None},
+                          "expected_error": "AIGIF_E_CRC", "got_error": None}}
+    lines = evidence(result)
+    assert "expected error AIGIF_E_CRC, got no error code" in lines
+    assert "max abs error 1, PSNR infinite (identical), 0 samples differ; allowed: bit-exact (max abs error 0)" in lines
+    assert not any("None" in line for line in lines)
 
 
 def test_png_comparison_psnr_and_max_error(tmp_path):
