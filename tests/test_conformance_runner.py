@@ -339,10 +339,13 @@ def test_output_is_read_up_to_a_bound_and_more_fails_the_case(vectors_copy, tmp_
 
 
 def _dead(pid: int) -> bool:
+    """Gone, or a zombie (killed, waiting for init to reap it)."""
     for _ in range(50):
         try:
             os.kill(pid, 0)
-        except ProcessLookupError:
+            if "\tZ" in Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0]:
+                return True
+        except (ProcessLookupError, FileNotFoundError):
             return True
         time.sleep(0.1)
     return False
