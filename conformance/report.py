@@ -22,6 +22,7 @@ RESULTS_SCHEMA = "results.schema.json"
 # Libraries whose versions a render golden records (test.json "platform"); read from installed metadata, never imported.
 PLATFORM_LIBRARIES = ("torch", "diffusers", "transformers")
 NOT_PASSED_ORDER = ("fail", "error", "timeout", "skipped")
+DIFF_IMAGE_NOTE = "difference image in the HTML report"
 EXIT_BY_VERDICT = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "nothing-ran": EXIT_NOTHING_RAN}
 
 
@@ -114,10 +115,11 @@ def evidence(result: dict[str, Any]) -> list[str]:
                      f"got [{d['got_bytes']}]")
     if "max_abs_error" in d and "tolerance" in d:
         psnr = "infinite (identical)" if d.get("psnr") is None else f"{d['psnr']} dB"
-        lines.append(f"max abs error {d['max_abs_error']}, PSNR {psnr}, {d.get('differing_samples', 0)} samples differ; "
-                     f"allowed: {tolerance_text(d['tolerance'])}")
+        samples = d.get("differing_samples", 0)
+        lines.append(f"max abs error {d['max_abs_error']}, PSNR {psnr}, {samples} sample{'' if samples == 1 else 's'} "
+                     f"differ{'s' if samples == 1 else ''}; allowed: {tolerance_text(d['tolerance'])}")
     if "diff_image" in d:
-        lines.append("difference image in the HTML report")
+        lines.append(DIFF_IMAGE_NOTE)
     if "output_limit" in d:
         lines.append(f"output limit {d['output_limit']} bytes per stream")
     for key in ("exit_code", "error", "stderr"):
@@ -219,7 +221,7 @@ def _h(text: Any) -> str:
 
 
 def _evidence_html(result: dict[str, Any], doc: dict[str, Any]) -> str:
-    lines = evidence(result)
+    lines = [line for line in evidence(result) if line != DIFF_IMAGE_NOTE]  # the page shows the image itself
     out = f"<ul>{''.join(f'<li>{_h(line)}</li>' for line in lines)}</ul>" if lines else ""
     diff = result["details"].get("diff_image")
     if diff:
