@@ -5,6 +5,7 @@ A new level is one more entry in LEVELS (plus its vectors and levels/<name>.txt)
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -138,11 +139,36 @@ def judge_render(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
         return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
     tolerance = case.test["tolerance"]
     golden = case.data("expected.png")
+    # The size a PNG declares is checked before any decoder sees it: a header claiming gigapixels would
+    # otherwise stop the comparison with a decompression-bomb error instead of a verdict.
+    expected_size, got_size = _png_size(golden), _png_size(_output_head(scratch / "out.png"))
+    if expected_size and got_size and expected_size != got_size:
+        (ew, eh), (gw, gh) = expected_size, got_size
+        return Verdict("fail", f"wrong size: expected {ew}x{eh}, got {gw}x{gh}",
+                       {"expected_size": [ew, eh], "got_size": [gw, gh], "golden_platform": case.test["platform"]})
     result = compare_png(io.BytesIO(golden), scratch / "out.png", tolerance["max_abs_error"], tolerance["min_psnr"])
     details = {**result.details, "golden_platform": case.test["platform"]}
     if not result.passed and "max_abs_error" in result.details:  # same size, pixels differ: show where
         details["diff_image"] = diff_image(golden, scratch / "out.png")
     return Verdict("pass" if result.passed else "fail", result.reason, details)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _output_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(24)
+    except OSError:
+        return b""
+
+
+def _png_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, or None if the bytes do not start like a PNG."""
+    if len(head) >= 24 and head.startswith(PNG_SIGNATURE) and head[12:16] == b"IHDR":
+        return struct.unpack(">II", head[16:24])
+    return None
 
 
 DIFF_IMAGE_MAX_SIDE = 512  # larger renders are shown max-pooled to this size

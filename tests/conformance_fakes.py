@@ -158,6 +158,13 @@ def renderer(op: str, args: list[str]) -> int:
         return 0  # claims success, writes nothing
     if how[0] == "reject":
         return _reject("AIGIF_E_UNSUPPORTED")
+    if how[0] == "bomb":  # a PNG whose header declares 100000 x 100000 pixels
+        import struct
+        import zlib
+
+        ihdr = b"IHDR" + struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+        out.write_bytes(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr)))
+        return 0
     if how[0] == "size":
         golden = golden[:, :-1]
     if how[0] in ("noise", "tamper"):

@@ -366,6 +366,13 @@ def test_the_timeout_holds_against_grandchildren_in_their_own_session(vectors_co
     assert _dead(daemon), f"grandchild {daemon} (a daemon) survived"
 
 
+def test_a_png_declaring_gigapixels_is_a_wrong_size_not_an_error(tmp_path):
+    vectors = render_vectors(tmp_path / "vectors", ["render-bomb"])
+    document = run_api(CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT), vectors, ["render"])
+    assert (document["results"][0]["status"], document["results"][0]["reason"]) == \
+        ("fail", "wrong size: expected 8x8, got 100000x100000")
+
+
 def test_hostile_json_output_is_judged_by_the_spec_not_reported_as_an_error(vectors_copy):
     """5000-digit integers and 100000-deep nesting in an implementation's output: pass or fail, never error."""
     with_level(vectors_copy, "parse", ["valid-minimal", "invalid-crc-bit-flip"])
@@ -445,6 +452,7 @@ RENDER_CASES = {  # id: (what the fake renderer does, max_abs_error, min_psnr, r
     "render-rejected": ("reject", 0, None, "cpu"),
     "render-needs-cuda": ("exact", 0, None, "cuda"),
     "render-tamper": ("tamper 40", 0, None, "cpu"),
+    "render-bomb": ("bomb", 255, None, "cpu"),
 }
 
 
@@ -470,7 +478,7 @@ def render_vectors(root: Path, ids: list[str]) -> Path:
 
 
 def test_render_level_compares_pixels_within_tolerances(tmp_path):
-    vectors = render_vectors(tmp_path / "vectors", [i for i in RENDER_CASES if i != "render-tamper"])
+    vectors = render_vectors(tmp_path / "vectors", [i for i in RENDER_CASES if i not in ("render-tamper", "render-bomb")])
     impl = CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT)
     document = run_api(impl, vectors, ["render"])
     results = {r["id"]: (r["status"], r["reason"]) for r in document["results"]}
