@@ -173,7 +173,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
     from aigif_ref.registry import DEFAULT_REGISTRY
-    from aigif_ref.registry_check import check_registry
+    from aigif_ref.registry_lint import check_registry
 
     path = args.check_registry or args.registry or os.environ.get("AIGIF_REGISTRY") or DEFAULT_REGISTRY
     report = check_registry(path, args.base)

@@ -128,7 +128,23 @@ def check_record_schema(record: Any) -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(record))
     if error is not None:
         where = "/".join(map(str, error.absolute_path)) or "(record)"
-        raise AigifError("AIGIF_E_RECORD", f"{where}: {error.message}")
+        raise AigifError("AIGIF_E_RECORD", f"{where}: {error.message}{_stale_schema_hint()}")
+
+
+REGEN_COMMAND = "python tools/regen.py"
+
+
+def _stale_schema_hint() -> str:
+    """A note naming the regeneration command when the committed schema no longer matches the grammar."""
+    from aigif_ref.record_schema import schema_text
+
+    try:
+        if RECORD_SCHEMA.read_text(encoding="utf-8") == schema_text():
+            return ""
+    except OSError:
+        pass
+    return (f" (note: {RECORD_SCHEMA.relative_to(REPO_ROOT)} is out of date with aigif_ref/grammar;"
+            f" run `{REGEN_COMMAND}` and try again)")
 
 
 def dumps(record: dict[str, Any]) -> str:

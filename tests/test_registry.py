@@ -113,7 +113,7 @@ def test_model_sources_are_a_repository_or_an_embedded_folder(source, valid):
 
 def test_pinned_file_paths_stay_inside_the_model_folder():
     # The registry check owns this rule (one message that says how to fix it), not the schema.
-    from aigif_ref.registry_check import check_data
+    from aigif_ref.registry_lint import check_data
 
     data = json.loads(DEFAULT_REGISTRY.read_text())
     data["models"][-1]["files"]["../registry.json"] = "0" * 64

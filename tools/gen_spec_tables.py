@@ -2,7 +2,7 @@
 
 Every region between `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED: name -->`
 is rewritten from aigif_ref/grammar (fields.py, limits.py, primitives, aigif.py),
-aigif_ref/errors.py, aigif_ref/registry_check.py, registry.json, spec/schema/record.schema.json and live encodings
+aigif_ref/errors.py, aigif_ref/registry_lint.py, registry.json, spec/schema/record.schema.json and live encodings
 with aigif_ref.api; the prose around the regions is hand-written.
 
 Run: python tools/gen_spec_tables.py [--check] [--dir SPEC_DIR]
@@ -60,7 +60,7 @@ from aigif_ref.grammar.primitives import (  # noqa: E402
 )
 from aigif_ref.record import RECORD_SCHEMA, TOP_LEVEL_ENUMS, dumps  # noqa: E402
 from aigif_ref.registry import default_registry  # noqa: E402
-from aigif_ref.registry_check import RULES  # noqa: E402
+from aigif_ref.registry_lint import RULES  # noqa: E402
 
 SPEC_DIR = ROOT / "spec"
 REGION = re.compile(
@@ -645,7 +645,7 @@ def gen_errors() -> str:
 
 
 def gen_registry_check_rules() -> str:
-    """Every rejection of `aigif registry check` (aigif_ref/registry_check.py RULES), in its order."""
+    """Every rejection of `aigif registry check` (aigif_ref/registry_lint.py RULES), in its order."""
     return table(["code", "kind", "checked", "rejected when", "why"],
                  [(f"`{r.code}`", f"`{kind}`", "with `--base`" if r.base else "always", r.rejects, r.why) for kind, r in RULES.items()])
 
@@ -940,7 +940,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stale.append(path)
             if not args.check:
                 path.write_text(new, encoding="utf-8")
-    verb = "out of date" if args.check else "rewritten"
+    verb = "out of date (run python tools/regen.py)" if args.check else "rewritten"
     for path in stale:
         print(f"{path}: {verb}")
     return 1 if args.check and stale else 0

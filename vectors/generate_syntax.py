@@ -926,7 +926,7 @@ def main(argv: list[str] | None = None) -> int:
         report = check(vectors)
         for line in report:
             print(line)
-        print(f"vectors/syntax: {'out of date' if report else 'up to date'}")
+        print(f"vectors/syntax: {'out of date (run python tools/regen.py)' if report else 'up to date'}")
         return 1 if report else 0
     with tempfile.TemporaryDirectory() as tmp:  # build fully first: a failure leaves the old vectors intact
         write_tree(Path(tmp))

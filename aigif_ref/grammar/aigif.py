@@ -4,7 +4,7 @@ Layout (spec/bitstream.md): signature, version, CRC-32, then the body: a
 presence bitmap, the core generation syntax, optional field groups and
 extension records up to the end of the file. This module is bitstream only: it
 checks syntax, canonical form and limits; registry meaning is checked by
-aigif_ref.semantics.
+aigif_ref.record_rules.
 """
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ from aigif_ref.grammar.primitives import (
 )
 
 PRESENCE_MASK = (1 << (max(PRESENCE_BITS.values()) + 1)) - 1
+
+
+def registry_of(context) -> Any:
+    """The registry passed to parse/build (parse_stream(..., registry=...)), or None for the shipped one."""
+    parent = context.get("_") if context is not None else None
+    return parent.get("registry") if parent is not None else None
 
 
 def _bit(context, name: str) -> bool:
@@ -107,7 +113,7 @@ class ZeroDefaultEnum(Construct):
         return obj
 
 
-def read_text_block(stream, has_negative: int) -> dict[str, Any]:
+def read_text_block(stream, has_negative: int, registry=None) -> dict[str, Any]:
     compressor = read_exp_code(stream, "text compressor")
     length = read_uvarint(stream, "text block length")
     if length > limits.MAX_TEXT_BLOCK_BYTES:
@@ -115,7 +121,7 @@ def read_text_block(stream, has_negative: int) -> dict[str, Any]:
                          stream.tell() - len(encode_uvarint(length)))
     block = read_exact(stream, length, "text block")
     try:
-        strings = decode_text(compressor, block, 2 if has_negative else 1)
+        strings = decode_text(compressor, block, 2 if has_negative else 1, registry)
         texts = [s.decode("utf-8") for s in strings]
     except AigifError as exc:
         block_start = stream.tell() - length
@@ -129,11 +135,11 @@ class TextBlock(Construct):
     """Text compressor (exp code), block length (uvarint), compressed strings."""
 
     def _parse(self, stream, context, path):
-        return read_text_block(stream, context["presence"] >> PRESENCE_BITS["negative_prompt"] & 1)
+        return read_text_block(stream, context["presence"] >> PRESENCE_BITS["negative_prompt"] & 1, registry_of(context))
 
     def _emitparse(self, code):
         code.append("from aigif_ref.grammar.aigif import read_text_block")
-        return f"read_text_block(io, this['presence'] >> {PRESENCE_BITS['negative_prompt']} & 1)"
+        return f"read_text_block(io, this['presence'] >> {PRESENCE_BITS['negative_prompt']} & 1, this['_'].get('registry'))"
 
     def _build(self, obj, stream, context, path):
         strings = [obj["prompt"].encode("utf-8")]
@@ -141,9 +147,9 @@ class TextBlock(Construct):
             strings.append(obj["negative_prompt"].encode("utf-8"))
         compressor = obj["text_compressor"]
         if compressor is None:
-            compressor, block = smallest(strings)
+            compressor, block = smallest(strings, registry_of(context))
         else:
-            block = encode_text(compressor, strings)
+            block = encode_text(compressor, strings, registry_of(context))
         stream.write(encode_exp_code(compressor) + encode_uvarint(len(block)) + block)
         return obj
 
@@ -399,14 +405,17 @@ def with_crc(data: bytes) -> bytes:
     return bytes(data[:5]) + file_crc(data).to_bytes(4, "little") + bytes(data[9:])
 
 
-def parse_file(data: bytes) -> dict[str, Any]:
-    """Bytes -> syntax record (a plain dict). Raises AigifError."""
+def parse_file(data: bytes, registry: Any = None) -> dict[str, Any]:
+    """Bytes -> syntax record (a plain dict). Raises AigifError.
+
+    registry: where registry-named codec data (the phrase model) comes from; None = the shipped one.
+    """
     if len(data) > limits.MAX_FILE_BYTES:
         raise AigifError("AIGIF_E_LIMIT", f"file of {len(data)} bytes exceeds {limits.MAX_FILE_BYTES}")
     major, minor = check_header(data)
     stream = io.BytesIO(data)
     stream.seek(limits.HEADER_SIZE)
-    body = _compiled_body().parse_stream(stream)
+    body = _compiled_body().parse_stream(stream, registry=registry)
     stored_crc = int.from_bytes(data[5:9], "little")
     if file_crc(data) != stored_crc:
         raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {stored_crc:08x}, computed {file_crc(data):08x})", 5)
@@ -415,9 +424,9 @@ def parse_file(data: bytes) -> dict[str, Any]:
     return syntax
 
 
-def build_file(record: dict[str, Any]) -> bytes:
+def build_file(record: dict[str, Any], registry: Any = None) -> bytes:
     """Syntax record (as parse_file returns) -> canonical bytes."""
     stream = io.BytesIO()
     stream.write(limits.SIGNATURE + bytes([limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION]) + b"\0\0\0\0")
-    Body.build_stream({**record, "presence": None}, stream)
+    Body.build_stream({**record, "presence": None}, stream, registry=registry)
     return with_crc(stream.getvalue())

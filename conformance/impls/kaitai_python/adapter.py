@@ -33,7 +33,7 @@ from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import syntax_to_json
 from aigif_ref.registry import REPO_ROOT, Registry, default_registry
-from aigif_ref.semantics import check_semantics
+from aigif_ref.record_rules import check_record_rules
 from conformance.impls.adapter_cli import Unsupported, run_adapter
 
 GENERATED = REPO_ROOT / "spec" / "generated"
@@ -66,17 +66,17 @@ def error_for(exc: BaseException) -> AigifError:
         check = _checks().get(exc.src_path)
         if check is None:
             # The table and the parser were generated from different .ksy files.
-            raise LookupError(f"no error code for Kaitai check {exc.src_path}; run tools/build_kaitai.py") from exc
+            raise LookupError(f"no error code for Kaitai check {exc.src_path}; run python tools/regen.py") from exc
         return AigifError(check["code"], f"{check['field']} failed ({exc})")
     if isinstance(exc, EOFError):
         return AigifError("AIGIF_E_TRUNCATED", f"file ends inside a field ({exc})")
     raise TypeError(f"not a Kaitai parse error: {exc!r}") from exc
 
 
-def _text(core) -> dict[str, Any]:
+def _text(core, registry: Registry | None = None) -> dict[str, Any]:
     """Decode the text block (Kaitai exposes only the compressed bytes)."""
     n_strings = 2 if core.has_negative_prompt else 1
-    strings = decode_text(core.text.compressor.value, core.text.data, n_strings)
+    strings = decode_text(core.text.compressor.value, core.text.data, n_strings, registry)
     try:
         texts = [s.decode("utf-8") for s in strings]
     except UnicodeDecodeError as exc:
@@ -88,7 +88,7 @@ def _text(core) -> dict[str, Any]:
     }
 
 
-def _raise_text_error_first(data: bytes) -> None:
+def _raise_text_error_first(data: bytes, registry: Registry | None = None) -> None:
     """Raise the text block's error if the block was read before Kaitai failed.
 
     Kaitai parses the whole file before this module can decode the text block,
@@ -101,7 +101,7 @@ def _raise_text_error_first(data: bytes) -> None:
         core = aigif.Core(KaitaiStream(BytesIO(data[limits.HEADER_SIZE:])))
     except KAITAI_ERRORS:
         return  # Kaitai failed in the header or the core: its own error stands
-    _text(core)
+    _text(core, registry)
 
 
 def _value(field) -> Any:
@@ -129,7 +129,7 @@ def _extension(ext) -> dict[str, Any]:
     return {**record, "data": ext.body.data}
 
 
-def _syntax(root) -> dict[str, Any]:
+def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
     """The syntax record (as aigif_ref.grammar.aigif.parse_file returns it) of a parsed file."""
     body, core = root.body, root.body.core
     syntax: dict[str, Any] = {
@@ -142,7 +142,7 @@ def _syntax(root) -> dict[str, Any]:
         "seed": core.seed.value,
         "height": core.height,
         "width": core.width,
-        "text": _text(core),
+        "text": _text(core, registry),
         "device": _code(body, "device"),
         "gpu": _code(body, "gpu"),
         "cuda": _code(body, "cuda"),
@@ -163,14 +163,14 @@ def parse_with_kaitai(data: bytes, registry: Registry | None = None) -> dict[str
         root = kaitai_module().Aigif.from_bytes(data)
     except KAITAI_ERRORS as exc:
         error = error_for(exc)
-        _raise_text_error_first(data)
+        _raise_text_error_first(data, registry)
         raise error from None
-    syntax = _syntax(root)
+    syntax = _syntax(root, registry)
     # CRC-32 over the file minus the CRC field itself (bytes 5..8).
     computed = zlib.crc32(data[limits.HEADER_SIZE:], zlib.crc32(data[: limits.HEADER_SIZE - 4]))
     if computed != root.header.crc32:
         raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {root.header.crc32:08x}, computed {computed:08x})", 5)
-    check_semantics(syntax, registry or default_registry())
+    check_record_rules(syntax, registry or default_registry())
     return syntax_to_json(syntax)
 
 
