@@ -7,14 +7,13 @@ Binary payloads are base64 (RFC 4648, with padding).
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import type_of
 from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
 from aigif_ref.grammar.primitives import float32_repr, to_float32
 from aigif_ref.registry import REPO_ROOT, Registry
@@ -51,10 +50,7 @@ def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
     for group in GROUPS:
         values = syntax[group]
         record[group] = {k: float32_repr(v) if k in _FLOAT_FIELDS[group] else v for k, v in values.items()} if values else {}
-    record["extensions"] = [
-        {k: base64.b64encode(v).decode("ascii") if k == "data" else v for k, v in ext.items()}
-        for ext in syntax["extensions"]
-    ]
+    record["extensions"] = [type_of(ext["type"]).to_json(ext) for ext in syntax["extensions"]]
     return record
 
 
@@ -101,15 +97,7 @@ def json_to_syntax(record: dict[str, Any], registry: Registry) -> dict[str, Any]
 
 
 def _extension_from_json(ext: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    out = dict(ext)
-    try:
-        out["data"] = base64.b64decode(ext["data"], validate=True)
-    except (binascii.Error, ValueError):
-        raise AigifError("AIGIF_E_RECORD", f"extension {ext.get('type')}: data is not base64") from None
-    for field, enum in (("pixel_compressor", "pixel_compressors"), ("digest_algorithm", "digest_algorithms")):
-        if field in out:
-            out[field] = _resolve(out[field], enum, registry, field)
-    return out
+    return type_of(ext.get("type")).from_json(ext, lambda value, enum, where: _resolve(value, enum, registry, where))
 
 
 @lru_cache(maxsize=1)

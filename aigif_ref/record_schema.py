@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from aigif_ref.extensions import enum_fields
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, FieldSpec
 
@@ -85,8 +86,7 @@ def record_schema() -> dict:
                     "properties": {
                         "type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
                         "must_understand": {"type": "boolean"},
-                        "pixel_compressor": code,
-                        "digest_algorithm": code,
+                        **{field: code for field in enum_fields()},
                         "data": {"type": "string", "contentEncoding": "base64"},
                     },
                 },

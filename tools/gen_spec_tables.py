@@ -35,9 +35,8 @@ from aigif_ref.codecs.png import encode_png_rgb8  # noqa: E402
 from aigif_ref.codecs.text import CODECS  # noqa: E402
 from aigif_ref.errors import ERROR_CODES, AigifError  # noqa: E402
 from aigif_ref.grammar import limits  # noqa: E402
+from aigif_ref.extensions import DECODED, TYPES, CodedPayload, PixelDigest, Pixels  # noqa: E402
 from aigif_ref.grammar.aigif import (  # noqa: E402
-    EXTENSION_CODECS,
-    PixelDigestExtension,
     Body,
     Extensions,
     FieldGroup,
@@ -503,8 +502,9 @@ def _enum_users() -> dict[str, list[str]]:
         for spec in specs:
             if spec.enum:
                 users.setdefault(spec.enum, []).append(f"`{group}.{spec.name}`")
-    users.setdefault("pixel_compressors", []).append("pixels extension (type 1)")
-    users.setdefault("digest_algorithms", []).append("pixel digest extension (type 3)")
+    for kind in TYPES.values():
+        for enum in kind.enums.values():
+            users.setdefault(enum, []).append(f"{kind.name.replace('_', ' ')} extension (type {kind.code})")
     users.setdefault("extension_types", []).append("extension record header")
     users.setdefault("model_compressors", []).append("reserved model extension (type 2); not in v1 files")
     return users
@@ -519,7 +519,7 @@ def gen_text_compressors() -> str:
 def gen_extension_types() -> str:
     rows = []
     for e in REG.data["enumerations"]["extension_types"]:
-        codec = EXTENSION_CODECS.get(e["code"])
+        codec = DECODED.get(e["code"])
         if e["code"] == 0:
             reader = "never valid (`AIGIF_E_RESERVED`)"
         elif codec:
@@ -531,16 +531,14 @@ def gen_extension_types() -> str:
 
 
 def gen_pixel_compressors() -> str:
-    rule = {0: "raw RGB, 8 bits per sample, rows top to bottom: exactly height × width × 3 bytes",
-            1: "a PNG stream whose IHDR width and height equal the record's",
-            2: "a bare JPEG XL codestream (`FF 0A`, not the container) whose SizeHeader equals the record's size"}
+    rule = {code: what for code, (_, what) in Pixels.PAYLOADS.items()}
     return table(["code", "name", "media type", "data"],
                  [(e["code"], e["name"], e.get("media_type", ""), rule.get(e["code"], "—"))
                   for e in REG.data["enumerations"]["pixel_compressors"]])
 
 
 def gen_digest_algorithms() -> str:
-    sizes = PixelDigestExtension.DIGEST_BYTES
+    sizes = PixelDigest.DIGEST_BYTES
     return table(["code", "name", "digest bytes"],
                  [(e["code"], e["name"], sizes.get(e["code"], "—"))
                   for e in REG.data["enumerations"]["digest_algorithms"]])
@@ -742,8 +740,10 @@ class _Tracer:
             header = self.read(read_uvarint, lambda h: f"extension header: type {h >> 1}, must_understand {h & 1}")
             length = self.read(read_uvarint, lambda n: f"extension length = {n}")
             end = self.stream.tell() + length
-            if header >> 1 == 1:
-                self.read(read_exp_code, lambda c: f"pixel compressor = {_enum_note('pixel_compressors', c)}")
+            kind = DECODED.get(header >> 1)
+            if kind is not None and issubclass(kind, CodedPayload):
+                enum = kind.enums[kind.code_field]
+                self.read(read_exp_code, lambda c: f"{kind.code_field.replace('_', ' ')} = {_enum_note(enum, c)}")
             at = self.stream.tell()
             self.stream.seek(end)
             self.mark(at, "extension data")

@@ -15,10 +15,9 @@ from typing import Any
 
 from construct import Construct, Struct
 
-from aigif_ref.codecs.jxl import JXL_CONTAINER_SIGNATURE, jxl_size
-from aigif_ref.codecs.png import png_size
 from aigif_ref.codecs.text import decode_text, encode_text, smallest
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import UnknownExtension, type_of
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS, ZERO_DEFAULT_ENUMS, FieldSpec
 from aigif_ref.grammar.primitives import (
@@ -205,49 +204,76 @@ class FieldGroup(Construct):
         return obj
 
 
-class Extensions(Construct):
-    """Extension records up to the end of the file, in strictly increasing type order.
+class ExtensionLoop:
+    """The reader's loop over extension records, one method per step, in the order of checks.
 
-    Each record: uvarint (type << 1 | must_understand), uvarint length, body.
-    Known types are decoded by EXTENSION_CODECS; unknown ones are kept as bytes,
-    or rejected when marked must-understand.
+    Each record: uvarint (type << 1 | must_understand), uvarint length, body. Known types are
+    decoded by their class in aigif_ref.extensions; unknown ones are kept as bytes, or rejected
+    when marked must-understand. Conformance mutants subclass this and override one step.
     """
 
-    def _parse(self, stream, context, path):
-        records = []
+    def read_all(self, stream, context) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
         previous = -1
         while True:
             start = stream.tell()
             if not stream.read(1):
                 return records
             stream.seek(start)
-            header = read_uvarint(stream, "extension header")
-            ext_type, must_understand = header >> 1, bool(header & 1)
-            if ext_type == 0:
-                raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
-            if len(records) == limits.MAX_EXTENSION_RECORDS:
-                raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
-            if ext_type <= previous:
-                raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
-            previous = ext_type
-            length_at = stream.tell()
-            length = read_uvarint(stream, "extension length")
-            if length > limits.MAX_EXTENSION_BYTES:
-                raise AigifError("AIGIF_E_LIMIT", f"extension of {length} bytes exceeds {limits.MAX_EXTENSION_BYTES}", length_at)
-            body_at = stream.tell()
-            body = read_exact(stream, length, f"extension {ext_type}")
-            codec = EXTENSION_CODECS.get(ext_type)
-            if codec is None:
-                if must_understand:
-                    raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"unknown must-understand extension type {ext_type}", start)
-                records.append({"type": ext_type, "must_understand": False, "data": body})
-                continue
-            if must_understand != codec.must_understand:
-                raise AigifError("AIGIF_E_NONCANONICAL", f"extension {ext_type} must have must_understand={codec.must_understand}", start)
-            try:
-                records.append({"type": ext_type, "must_understand": must_understand, **codec.parse(body, context)})
-            except AigifError as exc:
-                raise AigifError(exc.code, exc.message, body_at + (exc.offset or 0)) from None
+            records.append(self.read_record(stream, context, start, previous, len(records)))
+            previous = records[-1]["type"]
+
+    def read_record(self, stream, context, start: int, previous: int, count: int) -> dict[str, Any]:
+        header = read_uvarint(stream, "extension header")
+        ext_type, must_understand = header >> 1, bool(header & 1)
+        self.check_type(ext_type, start)
+        self.check_count(count, start)
+        self.check_order(ext_type, previous, start)
+        length_at = stream.tell()
+        length = read_uvarint(stream, "extension length")
+        if length > limits.MAX_EXTENSION_BYTES:
+            raise AigifError("AIGIF_E_LIMIT", f"extension of {length} bytes exceeds {limits.MAX_EXTENSION_BYTES}", length_at)
+        body_at = stream.tell()
+        body = read_exact(stream, length, f"extension {ext_type}")
+        kind = type_of(ext_type)
+        if kind is UnknownExtension or not kind.defined:
+            self.check_must_understand(ext_type, must_understand, start, count)
+            return {"type": ext_type, "must_understand": must_understand, "data": body}
+        if must_understand != kind.must_understand:
+            raise AigifError("AIGIF_E_NONCANONICAL", f"extension {ext_type} must have must_understand={kind.must_understand}", start)
+        return {"type": ext_type, "must_understand": must_understand, **self.decode_body(kind, body, body_at, context)}
+
+    def check_type(self, ext_type: int, start: int) -> None:
+        if ext_type == 0:
+            raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
+
+    def check_count(self, count: int, start: int) -> None:
+        if count == limits.MAX_EXTENSION_RECORDS:
+            raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
+
+    def check_order(self, ext_type: int, previous: int, start: int) -> None:
+        if ext_type <= previous:
+            raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
+
+    def check_must_understand(self, ext_type: int, must_understand: bool, start: int, count: int) -> None:
+        """An unknown type: refused when marked must-understand."""
+        if must_understand:
+            raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"unknown must-understand extension type {ext_type}", start)
+
+    def decode_body(self, kind, body: bytes, body_at: int, context) -> dict[str, Any]:
+        try:
+            return kind.parse(body, context)
+        except AigifError as exc:
+            raise AigifError(exc.code, exc.message, body_at + (exc.offset or 0)) from None
+
+
+class Extensions(Construct):
+    """Extension records up to the end of the file, in strictly increasing type order (see ExtensionLoop)."""
+
+    loop = ExtensionLoop()
+
+    def _parse(self, stream, context, path):
+        return self.loop.read_all(stream, context)
 
     def _build(self, obj, stream, context, path):
         if len(obj) > limits.MAX_EXTENSION_RECORDS:
@@ -258,14 +284,15 @@ class Extensions(Construct):
             if ext_type <= previous or ext_type == 0:
                 raise AigifError("AIGIF_E_RECORD", "extension types must be nonzero and strictly increasing")
             previous = ext_type
-            codec = EXTENSION_CODECS.get(ext_type)
-            must_understand = bool(record.get("must_understand", codec.must_understand if codec else False))
-            if codec is not None and must_understand != codec.must_understand:
-                raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} has must_understand={codec.must_understand}")
-            if codec is None and must_understand:
+            kind = type_of(ext_type)
+            known = kind is not UnknownExtension and kind.defined
+            must_understand = bool(record.get("must_understand", kind.must_understand if known else False))
+            if known and must_understand != kind.must_understand:
+                raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} has must_understand={kind.must_understand}")
+            if not known and must_understand:
                 raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"cannot write unknown must-understand extension {ext_type}")
             try:
-                body = codec.build(record, context) if codec else bytes(record["data"])
+                body = kind.build(record, context)
             except KeyError as missing:
                 raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} needs the field {missing}") from None
             if len(body) > limits.MAX_EXTENSION_BYTES:
@@ -273,86 +300,6 @@ class Extensions(Construct):
             stream.write(encode_uvarint(ext_type << 1 | must_understand) + encode_uvarint(len(body)) + body)
         return obj
 
-
-class CodedPayloadExtension:
-    """An extension body that is one exp code (a registry enumeration) followed by that code's data.
-
-    Subclasses name the code's record field and check the data the code announces.
-    """
-
-    must_understand = False
-    code_field: str
-
-    @classmethod
-    def parse(cls, body: bytes, context) -> dict:
-        stream = io.BytesIO(body)
-        code = read_exp_code(stream, cls.code_field.replace("_", " "))
-        data = body[stream.tell():]
-        cls.check(code, data, context)
-        return {cls.code_field: code, "data": data}
-
-    @classmethod
-    def build(cls, record: dict, context) -> bytes:
-        cls.check(record[cls.code_field], record["data"], context)
-        return encode_exp_code(record[cls.code_field]) + bytes(record["data"])
-
-    @staticmethod
-    def check(code: int, data: bytes, context) -> None:
-        raise NotImplementedError
-
-
-class PixelsExtension(CodedPayloadExtension):
-    """Type 1: the original pixels (Table I "saving pixels" = 1)."""
-
-    code_field = "pixel_compressor"
-
-    @staticmethod
-    def check(compressor: int, data: bytes, context) -> None:
-        height, width = context.height, context.width
-        if compressor == 0:
-            if len(data) != height * width * 3:
-                raise AigifError("AIGIF_E_EXTENSION", f"raw pixels: {len(data)} bytes, expected {height}x{width}x3")
-        elif compressor == 1:
-            size = png_size(data)
-            if size is None:
-                raise AigifError("AIGIF_E_EXTENSION", "pixels: not a PNG stream")
-            png_width, png_height = size
-            if (png_height, png_width) != (height, width):
-                raise AigifError("AIGIF_E_EXTENSION", f"pixels: PNG is {png_width}x{png_height}, record says {width}x{height}")
-        elif compressor == 2:
-            if data.startswith(JXL_CONTAINER_SIGNATURE):
-                raise AigifError("AIGIF_E_EXTENSION", "pixels: JPEG XL container; AIGIF stores the bare codestream")
-            size = jxl_size(data)
-            if size is None:
-                raise AigifError("AIGIF_E_EXTENSION", "pixels: not a JPEG XL codestream")
-            jxl_width, jxl_height = size
-            if (jxl_height, jxl_width) != (height, width):
-                raise AigifError("AIGIF_E_EXTENSION", f"pixels: JPEG XL is {jxl_width}x{jxl_height}, record says {width}x{height}")
-        else:
-            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"pixel compressor {compressor} is not known")
-
-
-class PixelDigestExtension(CodedPayloadExtension):
-    """Type 3: a digest of the original pixels, so a file can prove its own regeneration.
-
-    Body: digest algorithm (exp code; 0 = sha256-rgb8-luma8x8), then the
-    algorithm's fixed-size digest: SHA-256 of the RGB8 buffer (32 bytes) and an
-    8x8 mean-luma signature (64 bytes). How both are computed is in spec/bitstream.md.
-    """
-
-    code_field = "digest_algorithm"
-    DIGEST_BYTES = {0: 96}
-
-    @staticmethod
-    def check(algorithm: int, data: bytes, context) -> None:
-        expected = PixelDigestExtension.DIGEST_BYTES.get(algorithm)
-        if expected is None:
-            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"digest algorithm {algorithm} is not known")
-        if len(data) != expected:
-            raise AigifError("AIGIF_E_EXTENSION", f"pixel digest: {len(data)} bytes, algorithm {algorithm} has {expected}")
-
-
-EXTENSION_CODECS: dict[int, Any] = {1: PixelsExtension, 3: PixelDigestExtension}
 
 Body = Struct(
     "presence" / Presence(),

@@ -29,6 +29,7 @@ from kaitaistruct import BytesIO, KaitaiStream
 
 from aigif_ref.codecs.text import decode_text
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import DECODED
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import syntax_to_json
@@ -122,11 +123,12 @@ def _code(holder, name: str) -> int:
 
 def _extension(ext) -> dict[str, Any]:
     record = {"type": ext.ext_type, "must_understand": ext.must_understand}
-    if ext.known_type == kaitai_module().Aigif.ExtensionType.pixels:
-        return {**record, "pixel_compressor": ext.body.compressor.value, "data": ext.body._raw_data}
-    if ext.known_type == kaitai_module().Aigif.ExtensionType.pixel_digest:
-        return {**record, "digest_algorithm": ext.body.algorithm.value, "data": ext.body._raw_digest}
-    return {**record, "data": ext.body.data}
+    kind = DECODED.get(ext.ext_type)
+    if kind is None:
+        return {**record, "data": ext.body.data}
+    # Which body attribute holds each JSON field is the extension type's declaration (ksy_fields).
+    values = {field: getattr(ext.body, attr) for field, attr in kind.ksy_fields.items()}
+    return {**record, **{k: v if isinstance(v, (bytes, bytearray)) else v.value for k, v in values.items()}}
 
 
 def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
