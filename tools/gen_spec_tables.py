@@ -5,7 +5,7 @@ is rewritten from aigif_ref/grammar (fields.py, limits.py, primitives, aigif.py)
 aigif_ref/errors.py, aigif_ref/registry_lint.py, registry.json, spec/schema/record.schema.json and live encodings
 with aigif_ref.api; the prose around the regions is hand-written.
 
-Run: python tools/gen_spec_tables.py [--check] [--dir SPEC_DIR]
+Run through `python tools/regen.py` (every generator, in order); alone: python tools/gen_spec_tables.py [--check] [--dir SPEC_DIR]
 --check exits 1 (and names the files) if any file would change; unknown region
 names and unbalanced markers exit 2.
 """
