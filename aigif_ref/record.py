@@ -20,11 +20,12 @@ from aigif_ref.registry import REPO_ROOT, Registry
 
 RECORD_SCHEMA = REPO_ROOT / "spec" / "schema" / "record.schema.json"
 
+_SPECS = {group: {s.name: s for s in specs} for group, specs in GROUPS.items()}
+
 # Enumeration-valued fields outside the groups, and the registry enumeration each uses.
 TOP_LEVEL_ENUMS: dict[str, str] = {**ZERO_DEFAULT_ENUMS, "text_compressor": "text_compressors"}
 
 
-_FLOAT_FIELDS = {group: {s.name for s in specs if s.wire == "cfloat"} for group, specs in GROUPS.items()}
 
 
 def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +50,8 @@ def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
     }
     for group in GROUPS:
         values = syntax[group]
-        record[group] = {k: float32_repr(v) if k in _FLOAT_FIELDS[group] else v for k, v in values.items()} if values else {}
+        by_name = _SPECS[group]
+        record[group] = {k: by_name[k].wire_type.to_json(v) for k, v in values.items()} if values else {}
     record["extensions"] = [type_of(ext["type"]).to_json(ext) for ext in syntax["extensions"]]
     return record
 
@@ -87,10 +89,10 @@ def json_to_syntax(record: dict[str, Any], registry: Registry) -> dict[str, Any]
         for spec in specs:
             if spec.name not in values:
                 continue
-            if spec.wire == "enum":
+            if spec.enum:
                 values[spec.name] = _resolve(values[spec.name], spec.enum, registry, f"{group}.{spec.name}")
-            elif spec.wire == "cfloat":
-                values[spec.name] = to_float32(values[spec.name])
+            else:
+                values[spec.name] = spec.wire_type.from_json(values[spec.name])
         syntax[group] = values
     syntax["extensions"] = [_extension_from_json(ext, registry) for ext in record.get("extensions") or []]
     return syntax

@@ -11,7 +11,7 @@ from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
 from aigif_ref.registry import Registry
 
 
-_GROUP_ENUMS = [(group, s.name, s.enum) for group, specs in GROUPS.items() for s in specs if s.wire == "enum"]
+_GROUP_ENUMS = [(group, s.name, s.enum) for group, specs in GROUPS.items() for s in specs if s.enum]
 
 
 def _known(registry: Registry, enum: str, code: int, where: str) -> None:

@@ -9,29 +9,11 @@ import json
 
 from aigif_ref.extensions import enum_fields
 from aigif_ref.grammar import limits
-from aigif_ref.grammar.fields import GROUPS, FieldSpec
+from aigif_ref.grammar.fields import GROUPS
+from aigif_ref.grammar.wire import CODE_OR_NAME
 
 U64 = 2**64 - 1
-MAX_CODE = 255 * (limits.MAX_EXP_CODE_BYTES - 1) + 254
-# Inlined rather than $ref'd: jsonschema resolves every $ref per record, which made validation 3x slower.
-CODE_OR_NAME = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_CODE}, {"type": "string", "minLength": 1}]}
-
-
-def wire_schema(spec: FieldSpec) -> dict:
-    if spec.wire == "uvarint":
-        return {"type": "integer", "minimum": spec.min or 0, "maximum": U64 if spec.max is None else spec.max}
-    if spec.wire == "cfloat":
-        return {"type": "number"}
-    if spec.wire == "bool":
-        return {"type": "boolean"}
-    if spec.wire == "enum":
-        return dict(CODE_OR_NAME)
-    if spec.wire == "pair":
-        return {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": U64}, "minItems": 2, "maxItems": 2}
-    if spec.wire == "version":
-        part = "(0|[1-9][0-9]{0,4})"
-        return {"type": "string", "pattern": f"^{part}\\.{part}\\.{part}$"}
-    raise ValueError(spec.wire)
+code = CODE_OR_NAME
 
 
 def record_schema() -> dict:
@@ -40,11 +22,10 @@ def record_schema() -> dict:
             "type": "object",
             "additionalProperties": False,
             "description": f"optional group {group} (spec/bitstream.md)",
-            "properties": {s.name: {**wire_schema(s), "description": s.doc or s.name} for s in specs},
+            "properties": {s.name: s.schema() for s in specs},
         }
         for group, specs in GROUPS.items()
     }
-    code = CODE_OR_NAME
     size = {"type": "integer", "minimum": limits.MIN_SIZE_UNITS * limits.SIZE_UNIT,
             "maximum": limits.MAX_SIZE_UNITS * limits.SIZE_UNIT, "multipleOf": limits.SIZE_UNIT}
     return {

@@ -27,7 +27,6 @@ from aigif_ref.grammar.primitives import (
     UVarint,
     encode_exp_code,
     encode_uvarint,
-    make_field,
     read_exact,
     read_exp_code,
     read_uvarint,
@@ -56,6 +55,8 @@ def read_presence(stream) -> int:
 
 class Presence(Construct):
     """The body's first uvarint: which optional top-level fields follow."""
+
+    errors, registry_errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "RESERVED"), ()
 
     def _parse(self, stream, context, path):
         return read_presence(stream)
@@ -93,6 +94,8 @@ def read_zero_default(stream, what: str) -> int:
 
 class ZeroDefaultEnum(Construct):
     """An exp code present only when nonzero; absent means code 0."""
+
+    errors, registry_errors = ("TRUNCATED", "LIMIT", "NONCANONICAL"), ("UNKNOWN_CODE",)
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -133,6 +136,9 @@ def read_text_block(stream, has_negative: int, registry=None) -> dict[str, Any]:
 class TextBlock(Construct):
     """Text compressor (exp code), block length (uvarint), compressed strings."""
 
+    errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "LIMIT", "UNKNOWN_CODE", "DECOMPRESS", "UTF8")
+    registry_errors = ()
+
     def _parse(self, stream, context, path):
         return read_text_block(stream, context["presence"] >> PRESENCE_BITS["negative_prompt"] & 1, registry_of(context))
 
@@ -161,7 +167,7 @@ class FieldGroup(Construct):
         self.group = name
         self.specs = specs
         self.mask = (1 << (max(s.bit for s in specs) + 1)) - 1
-        self.fields = [(s, make_field(s.wire, f"{name}.{s.name}", s.min, s.max)) for s in specs]
+        self.fields = [(s, s.wire_type.make(s, f"{name}.{s.name}")) for s in specs]
         # bit -> (name, reader, reader args), for parsing only the bits that are set
         self.readers = {s.bit: (s.name, f.reader, f.reader_args()) for s, f in self.fields}
 
@@ -269,6 +275,9 @@ class ExtensionLoop:
 
 class Extensions(Construct):
     """Extension records up to the end of the file, in strictly increasing type order (see ExtensionLoop)."""
+
+    errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "RESERVED", "LIMIT", "MUST_UNDERSTAND", "EXTENSION", "UNKNOWN_CODE")
+    registry_errors = ()
 
     loop = ExtensionLoop()
 

@@ -105,16 +105,6 @@ def _raise_text_error_first(data: bytes, registry: Registry | None = None) -> No
     _text(core, registry)
 
 
-def _value(field) -> Any:
-    """A group field's value in the syntax record's form."""
-    aigif = kaitai_module().Aigif
-    if isinstance(field, aigif.Pair):
-        return [field.first.value, field.second.value]
-    if isinstance(field, aigif.Version):
-        return f"{field.major.value}.{field.minor.value}.{field.patch.value}"
-    return field.value  # uvarint, exp_code, cfloat, flag
-
-
 def _code(holder, name: str) -> int:
     """A zero-default enumeration: absent means code 0."""
     field = getattr(holder, name, None)
@@ -153,7 +143,7 @@ def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
         fields = getattr(body, group, None)
         # Which fields are present is Kaitai's decision (its `if:`), not fields.py's bit table.
         syntax[group] = {} if fields is None else {
-            s.name: _value(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
+            s.name: s.wire_type.from_kaitai(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
         }
     syntax["extensions"] = [_extension(ext) for ext in body.extensions]
     return syntax
