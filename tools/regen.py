@@ -42,6 +42,8 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
+    Step("ksy", "tools/gen_ksy.py", ("spec/aigif.ksy",),
+         "field-group types of the Kaitai grammar, from aigif_ref/grammar/fields.py"),
     Step("schemas", "tools/gen_schemas.py", ("spec/schema/record.schema.json",),
          "JSON Schema of the record, from the field and extension declarations"),
     Step("kaitai", "tools/build_kaitai.py", ("spec/generated/python/*.py", "spec/generated/aigif-checks.json"),

@@ -199,7 +199,7 @@ PLATFORM: tuple[FieldSpec, ...] = (
               pixels="attention (SDPA) backend"),
     FieldSpec(8, "batch_size", "uvarint", min=1, max=4096, doc="images generated per pipeline call",
               pixels="batch composition", pixels_note="row 0 of a batch of 2 differs from a batch of 1 on GPU"),
-    FieldSpec(9, "batch_index", "uvarint", min=0, max=4095, doc="position of this image in its batch",
+    FieldSpec(9, "batch_index", "uvarint", min=0, max=4095, doc="position of this image in its batch (below batch_size)",
               pixels="batch composition"),
     FieldSpec(10, "generator_device", "enum", enum="generator_devices", doc="device of the torch.Generator that drew the noise",
               pixels="generator device (CPU and CUDA streams differ)"),
