@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from aigif_ref.grammar.fields import PARAMS
@@ -31,6 +32,14 @@ CHECKS = [
     "tests/test_kaitai.py::test_kaitai_check_fails_with_the_reference_error_code",
     "tests/test_kaitai.py::test_encoded_records_read_the_same",
 ]
+
+
+def test_the_contributing_page_shows_this_declaration():
+    text = (ROOT / "spec" / "contributing.md").read_text(encoding="utf-8")
+    section = text.split("### Adding an optional field")[1].split("###")[0]
+    shown = section.split("```python\n")[1].split("```")[0]
+    assert textwrap.dedent(shown).strip() == textwrap.dedent(DECLARATION).strip(), "update spec/contributing.md"
+    assert "python3 tools/regen.py" in section
 
 
 def load_regen():

@@ -455,4 +455,4 @@ def test_contributing_page_names_every_rule_and_the_commands():
     for kind, rule in RULES.items():
         assert f"| `{rule.code}` | `{kind}` |" in text, kind
     blocks = "\n".join(shell_blocks())
-    assert "aigif registry check --base origin/main" in blocks and "python3 tools/gen_spec_tables.py" in blocks
+    assert "aigif registry check --base origin/main" in blocks and "python3 tools/regen.py" in blocks
