@@ -31,14 +31,21 @@ def encode(record: dict[str, Any], registry: Registry | None = None) -> bytes:
 
 
 def read_bytes(path: str | os.PathLike) -> bytes:
+    """A file's bytes, reading at most one byte past the format's limit whatever size the file reports
+    (/dev/zero, a FIFO or /proc files report 0 and never end)."""
     path = Path(path)
+    limit = limits.MAX_FILE_BYTES
     try:
-        size = path.stat().st_size
-        if size > limits.MAX_FILE_BYTES:
-            raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds {limits.MAX_FILE_BYTES}")
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > limit:
+                raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds {limit}")
+            data = stream.read(limit + 1)
     except OSError as exc:
         raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise AigifError("AIGIF_E_LIMIT", f"{path}: more than {limit} bytes (an AIGIF file is at most {limit})")
+    return data
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:

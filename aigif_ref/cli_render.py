@@ -34,6 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--allow-unpinned", action="store_true", help="load models whose weights the registry does not pin by sha256")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, metavar="N",
                    help=f"refuse files that ask for more than N pixels (height x width x batch; default {DEFAULT_MAX_PIXELS})")
+    p.add_argument("--max-steps", type=int, metavar="N",
+                   help="refuse files that ask for more than N diffusion steps (default: no limit below the format's 1000)")
     p.add_argument("--save-array", metavar="OUT.npy|DIR/", help="also save the pipeline's float32 output (HxWx3 in [0,1]); a folder for many files")
     p.add_argument("--verify", action="store_true",
                    help="compare the image with the file's pixel digest: bit-exact, close (PSNR) or mismatch (exit 1)")
@@ -121,13 +123,14 @@ class _Renderers:
             from aigif_ref.regen.render import Renderer  # the heavy imports happen here, not at `aigif` start-up
 
             self.renderer = Renderer(self.args.device, self.args.models, self.args.allow_unpinned, self.registry,
-                                     max_pixels=self.args.max_pixels)
+                                     max_pixels=self.args.max_pixels, max_steps=self.args.max_steps)
         return self.renderer
 
 
 # Failures after which a file's embedded pixels stand in for a render: the model or the packages are missing.
+# Also when the file asks for more than --max-pixels / --max-steps allow (its pixels are checked against the limit too).
 FALL_BACK_ON = {"AIGIF_E_MODEL", "AIGIF_E_MODEL_MISSING", "AIGIF_E_MODEL_HASH", "AIGIF_E_MODEL_UNSAFE",
-                "AIGIF_E_MODEL_UNPINNED", "AIGIF_E_DEPENDENCY"}
+                "AIGIF_E_MODEL_UNPINNED", "AIGIF_E_DEPENDENCY", "AIGIF_E_DECODER_LIMIT"}
 
 
 def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, args: argparse.Namespace,
@@ -141,7 +144,7 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     has_pixels = find_extension(record, PIXELS_EXTENSION_TYPE) is not None
     result = None
     if args.prefer_pixels and has_pixels:
-        rgb, how = decode_pixels(record), "took the embedded pixels (--prefer-pixels)"
+        rgb, how = decode_pixels(record, args.max_pixels), "took the embedded pixels (--prefer-pixels)"
     else:
         try:
             renderer = renderers.get()
@@ -157,7 +160,7 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
             if exc.code not in FALL_BACK_ON or not has_pixels:
                 raise
             print(f"{name}: cannot regenerate ({exc}); the file holds its pixels")
-            rgb, how = decode_pixels(record), "took the embedded pixels"
+            rgb, how = decode_pixels(record, args.max_pixels), "took the embedded pixels"
         else:
             model = result.model
             rgb, how = result.rgb, (f"rendered with model {model.model_id} {model.name} ({model.source}: {model.path}) on "
@@ -174,7 +177,7 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     print(f"{name}: {how}; {wrote}")
     if not args.verify:
         return 0
-    check = verify(record, rgb, decode_pixels(record) if result is not None and has_pixels else None)
+    check = verify(record, rgb, decode_pixels(record, args.max_pixels) if result is not None and has_pixels else None)
     print(f"{name}: verify: {check.message}")
     return 1 if check.status == "mismatch" else 0
 
@@ -199,6 +202,11 @@ def cmd_render(args: argparse.Namespace) -> int:
                     raise
                 failures += 1
                 print(f"error: {name}: {exc}", file=sys.stderr)
+            except Exception as exc:  # a bug on one file must not cost the others their renders
+                if not many:
+                    raise
+                failures += 1
+                print(f"error: {name}: internal error: {type(exc).__name__}: {exc} (please report)", file=sys.stderr)
             if files_task is not None:
                 progress.advance(files_task)
     if many:
