@@ -31,6 +31,12 @@ class TableOneRow:
     def name(self) -> str:
         return self.label or self.description
 
+    @property
+    def key(self) -> str:
+        """snake_case name of the value: the AIGIF field where the row is one, else the row's name."""
+        return self.field if self.field.isidentifier() and self.field not in ("extensions", "text") \
+            else self.name.replace(" ", "_")
+
 
 TABLE_ONE: tuple[TableOneRow, ...] = (
     TableOneRow("saving pixels", "1 bit", "0=No; 1=Yes", "extensions", "an extension record of type 1 (pixels) is present",

@@ -7,6 +7,7 @@ import zlib
 
 from aigif_ref.codecs.phrase_huffman import default_model
 from aigif_ref.grammar import limits
+from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS
 from aigif_ref.grammar.primitives import encode_uvarint, read_uvarint
 from aigif_ref.registry import Registry
 from vectors.syntax_gen.cases import Builder
@@ -116,14 +117,16 @@ def add_cases(b: Builder, registry: Registry) -> None:
     E("invalid-noncanonical-seed-overlong", "Seed 2**32-1 written with two redundant trailing groups.", ["uvarint", "seed"],
       s.done(), N, s.start("seed"))
     s = b.cut("valid-minimal")
-    s.insert(s.at("model_id")[1], b"\x00", "dtype = 0").replace("presence", b"\x02", "02 (dtype present)")
+    dtype_bit = encode_uvarint(1 << PRESENCE_BITS["dtype"])
+    s.insert(s.at("model_id")[1], b"\x00", "dtype = 0").replace("presence", dtype_bit, f"{_show(dtype_bit)} (dtype present)")
     E("invalid-noncanonical-dtype-zero", "dtype present with code 0, which must be written by omission.", ["enum", "presence"],
       s.done(), N, s.at("model_id")[1])
     s = b.cut("valid-enum-codes-1").replace("gpu", b"\x00", "00")
     E("invalid-noncanonical-gpu-zero", "gpu present with code 0, which must be written by omission.", ["enum"], s.done(),
       N, s.start("gpu"))
     s = b.cut("valid-minimal")
-    s.append(b"\x00", "an empty params bitmap").replace("presence", b"\x40", "40 (params present)")
+    params_bit = encode_uvarint(1 << PRESENCE_BITS["params"])
+    s.append(b"\x00", "an empty params bitmap").replace("presence", params_bit, f"{_show(params_bit)} (params present)")
     E("invalid-noncanonical-empty-group", "The params group present with an empty bitmap.", ["params", "presence"], s.done(),
       N, len(minimal))
     s = b.cut("valid-table1-example").replace("guidance_scale", b"\x01" + _F32.pack(7.5), "01 + float32 7.5")
@@ -156,12 +159,15 @@ def add_cases(b: Builder, registry: Registry) -> None:
     s = b.cut("valid-minimal").replace("guidance_scale", b"\x03", "03 (float form u = 3)")
     E("invalid-reserved-float-form", "A compact float with the reserved odd form u = 3.", ["cfloat-compact"], s.done(),
       R, s.start("guidance_scale"))
-    s = b.cut("valid-minimal").replace("presence", encode_uvarint(1 << 9), "80 04 (bit 9)")
-    E("invalid-reserved-presence-bit", "Presence bit 9, which is reserved.", ["presence"], s.done(), R, 9)
+    top = max(PRESENCE_BITS.values()) + 1  # the first reserved presence bit
+    s = b.cut("valid-minimal").replace("presence", encode_uvarint(1 << top), f"{_show(encode_uvarint(1 << top))} (bit {top})")
+    E("invalid-reserved-presence-bit", f"Presence bit {top}, which is reserved.", ["presence"], s.done(), R,
+      s.start("presence"))
     s = b.cut(full)
     bitmap = read_uvarint(io.BytesIO(bytes(s.data[slice(*s.at("platform.bitmap"))])), "bitmap")
-    s.replace("platform.bitmap", encode_uvarint(bitmap | 1 << 12), f"{_show(encode_uvarint(bitmap | 1 << 12))} (bit 12 added)")
-    E("invalid-reserved-group-bit", "Platform bitmap bit 12, which is reserved.", ["platform"], s.done(), R,
+    top = max(spec.bit for spec in GROUPS["platform"]) + 1  # the first reserved platform bit
+    s.replace("platform.bitmap", encode_uvarint(bitmap | 1 << top), f"{_show(encode_uvarint(bitmap | 1 << top))} (bit {top} added)")
+    E("invalid-reserved-group-bit", f"Platform bitmap bit {top}, which is reserved.", ["platform"], s.done(), R,
       s.start("platform.bitmap"))
     s = b.cut("valid-minimal").append(b"\x00\x00", "extension header 0 (type 0), length 0")
     E("invalid-reserved-extension-type-0", "An extension record of reserved type 0.", ["extension"], s.done(), R, len(minimal))
