@@ -31,7 +31,8 @@ from tools.spec_tables.groups import (gen_family_params, gen_group_params, gen_g
 from tools.spec_tables.primitives import (gen_cfloat_examples, gen_exp_code_examples, gen_header,  # noqa: E402
                                           gen_other_primitive_examples, gen_uvarint_examples)
 from tools.spec_tables.record_tables import gen_errors, gen_limits, gen_record_keys, gen_registry_check_rules  # noqa: E402
-from tools.spec_tables.registry_tables import (gen_digest_algorithms, gen_enumerations, gen_extension_types,  # noqa: E402
+from tools.spec_tables.registry_tables import (gen_digest_algorithms, gen_enumerations, gen_extension_json_forms,  # noqa: E402
+                                               gen_extension_types,
                                                gen_families, gen_models, gen_pixel_compressors, gen_registry_summary,
                                                gen_text_compressors)
 
@@ -58,6 +59,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "family-params": gen_family_params,
     "hidden-settings": gen_hidden_settings,
     "extension-types": gen_extension_types,
+    "extension-json-forms": gen_extension_json_forms,
     "pixel-compressors": gen_pixel_compressors,
     "digest-algorithms": gen_digest_algorithms,
     "record-keys": gen_record_keys,

@@ -122,7 +122,9 @@ def check(root: Path, skip: set[str] = frozenset()) -> tuple[list[str], list[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
+    steps = "\n".join(f"  {i}. {s.name:<15} {s.script:<28} {s.why}" for i, s in enumerate(STEPS, 1))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog=f"Steps, in order:\n{steps}\n\n" + __doc__.split("\n\n", 2)[2],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="regenerate in a temporary copy; exit 1 if anything differs")
     parser.add_argument("--skip", action="append", default=[], choices=[s.name for s in STEPS], help="leave out a step")

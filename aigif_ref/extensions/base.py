@@ -64,6 +64,9 @@ def decode_base64(ext: dict[str, Any]) -> bytes:
 class UnknownExtension(ExtensionType):
     """A type this reader does not define: its body is kept as opaque bytes."""
 
+    name = "unknown"
+    json_form = {"data": "base64 of the whole body, kept as read"}
+
     @classmethod
     def parse(cls, body: bytes, context: Any) -> dict[str, Any]:
         return {"data": body}

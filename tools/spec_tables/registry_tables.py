@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from aigif_ref.codecs.text import CODECS
-from aigif_ref.extensions import DECODED, TYPES, PixelDigest, Pixels
+from aigif_ref.extensions import DECODED, TYPES, PixelDigest, Pixels, UnknownExtension
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import TOP_LEVEL_ENUMS
 from tools.spec_tables.common import REG, table
@@ -100,3 +100,16 @@ def gen_enumerations() -> str:
         rows = [[e["code"], e["name"]] + [_plain(e[k]) if k in e else "" for k in extra] for e in entries]
         out.append(table(["code", "name", *extra], rows))
     return "\n".join(out)
+
+
+def gen_extension_json_forms() -> str:
+    """The JSON form of each extension type, as its class declares it (aigif_ref/extensions)."""
+    common = {"type": "the extension type code (integer)", "must_understand": "boolean; the header's flag"}
+    rows = []
+    for code, kind in sorted(TYPES.items()):
+        if not kind.defined:
+            continue
+        for field, what in {**common, **kind.json_form}.items():
+            rows.append((code, kind.name, f"`{field}`", what))
+    rows += [("any other", UnknownExtension.name, f"`{field}`", what) for field, what in {**common, **UnknownExtension.json_form}.items()]
+    return table(["type", "name", "JSON key", "holds"], rows)
