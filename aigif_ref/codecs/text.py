@@ -70,7 +70,10 @@ def _phrase_model(registry=None):
     """The normative model file the registry names (the shipped registry if none), used only if its sha256 matches."""
     from aigif_ref.registry import default_registry
 
-    entry = (registry or default_registry()).enum("text_compressors")[PHRASE_HUFFMAN_CODE]
+    # The codec is the spec's (section 7): a registry that lacks the entry still gets it; one that has the
+    # entry pins which model file and sha256 are used.
+    entry = (registry or default_registry()).enum("text_compressors").get(PHRASE_HUFFMAN_CODE) \
+        or default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
     return _load_phrase_model(entry["name"], entry["model_file"], entry["sha256"])
 
 
