@@ -66,31 +66,40 @@ ZLIB_CODE = 1
 PHRASE_HUFFMAN_CODE = 2
 
 
-@lru_cache(maxsize=1)
-def _phrase_model():
-    """The normative model file named in the registry, loaded only if its sha256 matches."""
+def _phrase_model(registry=None):
+    """The normative model file the registry names (the shipped registry if none), used only if its sha256 matches."""
+    from aigif_ref.registry import default_registry
+
+    # The codec is the spec's (section 7): a registry that lacks the entry still gets it; one that has the
+    # entry pins which model file and sha256 are used.
+    entry = (registry or default_registry()).enum("text_compressors").get(PHRASE_HUFFMAN_CODE) \
+        or default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
+    return _load_phrase_model(entry["name"], entry["model_file"], entry["sha256"])
+
+
+@lru_cache(maxsize=4)
+def _load_phrase_model(name: str, model_file: str, sha256: str):
     import hashlib
 
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
-    from aigif_ref.registry import REPO_ROOT, default_registry
+    from aigif_ref.registry import REPO_ROOT
 
-    entry = default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
-    path = REPO_ROOT / entry["model_file"]
+    path = REPO_ROOT / model_file
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {entry['name']} model {path}: {exc.strerror}") from None
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise AigifError("AIGIF_E_IO", f"cannot read {name} model {path}: {exc.strerror}") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
         raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
     return PhraseHuffmanModel.from_json(data)
 
 
-def _phrase_encode(strings: Sequence[bytes]) -> bytes:
-    return _phrase_model().encode(list(strings))
+def _phrase_encode(strings: Sequence[bytes], registry=None) -> bytes:
+    return _phrase_model(registry).encode(list(strings))
 
 
-def _phrase_decode(block: bytes, n_strings: int) -> list[bytes]:
-    return _phrase_model().decode(block, n_strings, limits.MAX_STRING_BYTES)
+def _phrase_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
+    return _phrase_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
 
 
 Encoder = Callable[[Sequence[bytes]], bytes]
@@ -102,6 +111,12 @@ CODECS: dict[int, tuple[Encoder, Decoder]] = {
     ZLIB_CODE: (_zlib_encode, _zlib_decode),
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
 }
+# Codecs whose data the registry names (a model file): they are also given the registry in use.
+REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE}
+
+
+def _registry_kw(compressor: int, registry) -> dict:
+    return {"registry": registry} if compressor in REGISTRY_DATA_CODECS and registry is not None else {}
 
 
 def check_strings(strings: Sequence[bytes]) -> None:
@@ -110,20 +125,20 @@ def check_strings(strings: Sequence[bytes]) -> None:
             raise AigifError("AIGIF_E_LIMIT", f"string of {len(s)} bytes exceeds {limits.MAX_STRING_BYTES}")
 
 
-def encode_text(compressor: int, strings: Sequence[bytes]) -> bytes:
+def encode_text(compressor: int, strings: Sequence[bytes], registry=None) -> bytes:
     if compressor not in CODECS:
         raise AigifError("AIGIF_E_UNKNOWN_CODE", f"text compressor {compressor} is not known")
     check_strings(strings)
-    block = CODECS[compressor][0](strings)
+    block = CODECS[compressor][0](strings, **_registry_kw(compressor, registry))
     if len(block) > limits.MAX_TEXT_BLOCK_BYTES:
         raise AigifError("AIGIF_E_LIMIT", f"text block of {len(block)} bytes exceeds {limits.MAX_TEXT_BLOCK_BYTES}")
     return block
 
 
-def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
+def decode_text(compressor: int, block: bytes, n_strings: int, registry=None) -> list[bytes]:
     if compressor not in CODECS:
         raise AigifError("AIGIF_E_UNKNOWN_CODE", f"text compressor {compressor} is not known")
-    strings = CODECS[compressor][1](block, n_strings)
+    strings = CODECS[compressor][1](block, n_strings, **_registry_kw(compressor, registry))
     check_strings(strings)
     return strings
 
@@ -134,11 +149,11 @@ def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
 CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE)
 
 
-def smallest(strings: Sequence[bytes]) -> tuple[int, bytes]:
+def smallest(strings: Sequence[bytes], registry=None) -> tuple[int, bytes]:
     """(code, block) of the canonical compressor giving the smallest stored block; ties go to the lowest code."""
     best: tuple[int, int, bytes] | None = None
     for code in CANONICAL_CODECS:
-        block = encode_text(code, strings)
+        block = encode_text(code, strings, registry)
         size = len(encode_uvarint(len(block))) + len(block)
         if best is None or size < best[0]:
             best = (size, code, block)

@@ -17,10 +17,10 @@ from typing import Any, Callable
 
 import pytest
 
-from aigif_ref import registry_check
+from aigif_ref import registry_lint
 from aigif_ref.errors import ERROR_CODES
 from aigif_ref.registry import DEFAULT_REGISTRY
-from aigif_ref.registry_check import RULES, check_registry, next_free_model_id
+from aigif_ref.registry_lint import RULES, check_registry, next_free_model_id
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL: dict[str, Any] = json.loads(DEFAULT_REGISTRY.read_text(encoding="utf-8"))
@@ -39,7 +39,7 @@ def write(folder: Path, data: Any) -> Path:
     return path
 
 
-def kinds(report: registry_check.Report) -> set[str]:
+def kinds(report: registry_lint.Report) -> set[str]:
     return {p.kind for p in report.problems}
 
 
@@ -178,9 +178,9 @@ def test_any_wrong_type_anywhere_is_reported_not_a_crash():
             for key in path[:-1]:
                 parent = parent[key]
             parent[path[-1]] = value
-            problems = registry_check.check_data(data, REPO_ROOT)
-            registry_check.check_change(REAL, data, "B")
-            registry_check.check_change(data, REAL, "B")
+            problems = registry_lint.check_data(data, REPO_ROOT)
+            registry_lint.check_change(REAL, data, "B")
+            registry_lint.check_change(data, REAL, "B")
             schema = {e.json_path for e in schema_validator().iter_errors(data)}
             assert schema <= {p.path for p in problems}, (path, value)
 
@@ -203,7 +203,7 @@ def test_not_json_and_repeated_keys(tmp_path):
 
 
 def test_oversized_registry_is_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(registry_check, "MAX_REGISTRY_BYTES", 1000)
+    monkeypatch.setattr(registry_lint, "MAX_REGISTRY_BYTES", 1000)
     report = check_registry(DEFAULT_REGISTRY)
     assert kinds(report) == {"json"} and "more than a registry may be (1000)" in report.problems[0].message
 
@@ -366,7 +366,7 @@ def test_base_problems_are_clear(tmp_path, monkeypatch):
     git(path.parent, "commit", "-qam", "broken")
     write(path.parent, real())
     assert "registry.json at HEAD is not JSON" in check_registry(path, "HEAD").problems[0].message
-    monkeypatch.setattr(registry_check.shutil, "which", lambda name: None)
+    monkeypatch.setattr(registry_lint.shutil, "which", lambda name: None)
     report = check_registry(path, "HEAD~1")
     assert kinds(report) == {"base-unreadable"} and "git is not installed" in report.problems[0].message
     assert report.problems[0].code == "AIGIF_E_IO"
@@ -463,4 +463,4 @@ def test_contributing_page_names_every_rule_and_the_commands():
     for kind, rule in RULES.items():
         assert f"| `{rule.code}` | `{kind}` |" in text, kind
     blocks = "\n".join(shell_blocks())
-    assert "aigif registry check --base origin/main" in blocks and "python3 tools/gen_spec_tables.py" in blocks
+    assert "aigif registry check --base origin/main" in blocks and "python3 tools/regen.py" in blocks

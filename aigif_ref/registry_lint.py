@@ -1,4 +1,4 @@
-"""`aigif registry check`: the rules of spec/registry.md applied to a registry.json.
+"""`aigif registry check` (a lint of registry.json for pull requests): the rules of spec/registry.md applied to a registry.json.
 
 Alone it checks the file itself (JSON, schema, unique and dense codes, references, hashes,
 paths). With a base git revision it also checks the change against that revision: append-only
