@@ -3,8 +3,9 @@
 The README's first command renders it with the tiny model embedded in the repository
 (registry ID 490, random weights: the image is noise-like by design) and checks the render
 against the pixel digest the file carries. The file was made by an ordinary diffusers call
-wrapped in aigif_ref.capture.capture, on CPU with one thread (recorded in the file, so a
-render anywhere uses one thread too and can be bit-exact):
+wrapped in aigif_ref.capture.capture, on CPU with one thread and every CPU kernel library held to
+AVX2 (both recorded in the file: a render uses one thread too and holds its kernels to AVX2, so it is
+bit-exact on any x86-64 CPU with AVX2, AVX-512 ones included):
 
     python3 examples/make_examples.py
 """
@@ -17,7 +18,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
+# The CPU kernel instruction set of the examples (registry `cpu_capabilities`), set before torch starts.
+CPU_KERNELS = "avx2"
+
+
 def main() -> int:
+    import os
+
+    from aigif_ref.regen.platform import KERNEL_ENVIRONMENTS
+
+    if "torch" in sys.modules:
+        raise SystemExit("make_examples: run it as a script, before anything imports torch")
+    os.environ.update(KERNEL_ENVIRONMENTS[CPU_KERNELS])
     import torch
     from diffusers import StableDiffusionPipeline
 
