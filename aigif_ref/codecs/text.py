@@ -8,7 +8,10 @@ valid output per input (spec/bitstream.md, "Text block"):
 * 1 zlib: zlib (RFC 1950) of the "none" payload, level 9 as reference zlib
   writes it; a block that is not byte-identical to that is non-canonical;
 * 2 phrase-huffman-v1: static phrase/Huffman code (spec/text/phrase-huffman.md),
-  canonical by construction; best on short prompts.
+  canonical by construction; best on short prompts;
+* 3 tag-context-v1: order-1 context model over a tag/phrase vocabulary with range
+  coding (spec/text/tag-context.md), canonical by construction; best on
+  community tag-style prompts and long shared negative prompts.
 """
 from __future__ import annotations
 
@@ -63,17 +66,16 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
 
 
 PHRASE_HUFFMAN_CODE = 2
+TAG_CONTEXT_CODE = 3
 
 
-@lru_cache(maxsize=1)
-def _phrase_model():
-    """The normative model file named in the registry, loaded only if its sha256 matches."""
+def _verified_model_bytes(code: int) -> bytes:
+    """The normative model file the registry names for ``code``, only if its sha256 matches."""
     import hashlib
 
-    from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
     from aigif_ref.registry import REPO_ROOT, default_registry
 
-    entry = default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
+    entry = default_registry().enum("text_compressors")[code]
     path = REPO_ROOT / entry["model_file"]
     try:
         data = path.read_bytes()
@@ -81,7 +83,21 @@ def _phrase_model():
         raise AigifError("AIGIF_E_IO", f"cannot read {entry['name']} model {path}: {exc.strerror}") from None
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
-    return PhraseHuffmanModel.from_json(data)
+    return data
+
+
+@lru_cache(maxsize=1)
+def _phrase_model():
+    from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
+
+    return PhraseHuffmanModel.from_json(_verified_model_bytes(PHRASE_HUFFMAN_CODE))
+
+
+@lru_cache(maxsize=1)
+def _tag_context_model():
+    from aigif_ref.codecs.tag_context import TagContextModel
+
+    return TagContextModel.from_json(_verified_model_bytes(TAG_CONTEXT_CODE))
 
 
 def _phrase_encode(strings: Sequence[bytes]) -> bytes:
@@ -92,6 +108,14 @@ def _phrase_decode(block: bytes, n_strings: int) -> list[bytes]:
     return _phrase_model().decode(block, n_strings, limits.MAX_STRING_BYTES)
 
 
+def _tag_context_encode(strings: Sequence[bytes]) -> bytes:
+    return _tag_context_model().encode(list(strings))
+
+
+def _tag_context_decode(block: bytes, n_strings: int) -> list[bytes]:
+    return _tag_context_model().decode(block, n_strings, limits.MAX_STRING_BYTES)
+
+
 Encoder = Callable[[Sequence[bytes]], bytes]
 Decoder = Callable[[bytes, int], "list[bytes]"]
 
@@ -100,6 +124,7 @@ CODECS: dict[int, tuple[Encoder, Decoder]] = {
     0: (_none_encode, _none_decode),
     1: (_zlib_encode, _zlib_decode),
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
+    TAG_CONTEXT_CODE: (_tag_context_encode, _tag_context_decode),
 }
 
 
