@@ -209,8 +209,16 @@ class TagContextModel:
         """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
         if len(strings) not in (1, 2):
             raise ValueError("tag-context codes one or two strings")
+        return self.encode_steps(self.coding_steps(strings))
+
+    def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
+        """Range-code (field, table key or -1, symbol) steps; the final bytes as the spec fixes them.
+
+        encode() passes the steps its rules choose; tests and vectors pass others to make
+        non-canonical blocks.
+        """
         low, rng, nbytes = 0, RANGE_TOP, RANGE_BYTES
-        for field, key, sym in self.coding_steps(strings):
+        for field, key, sym in steps:
             table = self.order0[field] if key < 0 else self.contexts[field][key]
             i = table.index[sym]
             r = rng >> TOTAL_BITS
