@@ -44,7 +44,7 @@ from aigif_ref.record import dumps  # noqa: E402
 from aigif_ref.registry import DEFAULT_REGISTRY, Registry, default_registry, load_registry  # noqa: E402
 
 GENERATOR = "vectors/generate_syntax.py"
-SUITE = {"suite": "aigif-syntax-vectors", "version": "1.2.0", "spec_version": "1.0"}  # minor: cases added
+SUITE = {"suite": "aigif-syntax-vectors", "version": "1.3.0", "spec_version": "1.0"}  # minor: cases added
 TEST_REGISTRY_NAME = "registry-test.json"
 TEST_REGISTRY_PATH = f"vectors/syntax/{TEST_REGISTRY_NAME}"
 # GPU codes the test registry adds: exp-code boundaries (1 byte max, 2 bytes min/max, 3 bytes, long, longest).
@@ -799,9 +799,10 @@ def invalid_cases(b: Builder) -> None:
     s = b.cut("valid-enum-codes-3").replace("scheduler_config.prediction_type", b"\x04", "04")
     E("invalid-unknown-prediction-type", "scheduler_config.prediction_type code 4, not in the registry.",
       ["registry", "scheduler_config"], s.done(), K, None)
-    s = b.cut("valid-minimal").replace("text_compressor", b"\x03", "03")
-    E("invalid-unknown-text-compressor", "Text compressor code 3, not known.", ["registry", "text-none"], s.done(), K,
-      s.start("text_bytes"))
+    free_text = 1 + max(e["code"] for e in default_registry().data["enumerations"]["text_compressors"])
+    s = b.cut("valid-minimal").replace("text_compressor", encode_exp_code(free_text), encode_exp_code(free_text).hex())
+    E("invalid-unknown-text-compressor", f"Text compressor code {free_text}, not known.", ["registry", "text-none"],
+      s.done(), K, s.start("text_bytes"))
     s = b.cut("valid-pixels-raw")
     s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x03", "03 (pixel compressor 3)")
     E("invalid-unknown-pixel-compressor", "Pixel compressor code 3, not known.", ["registry", "pixels", "extension"],
@@ -827,6 +828,9 @@ def build_cases(registries: dict[str | None, Registry]) -> list[Case]:
     b = Builder(registries)
     valid_cases(b, registries[None])
     invalid_cases(b)
+    from vectors.cases_tag_context import add_cases as tag_context_cases  # text compressor 3 (h-text)
+
+    tag_context_cases(b, record_of)
     return [b.cases[k] for k in sorted(b.cases)]
 
 
