@@ -182,3 +182,12 @@ def test_encoder_picks_tag_context_for_community_prompts_and_text_round_trips():
     code, block = text.smallest(strings)
     assert code == text.TAG_CONTEXT_CODE
     assert text.decode_text(code, block, 2) == strings
+
+
+@pytest.mark.parametrize("strings, block", [
+    ([b"a cute cat"], "0d 43 71 f5 40"),
+    ([b"Masterpiece, 1girl, (smile:1.2)", b"EasyNegative, lowres"], "23 62 a5 64 47 b4 8a 86 94"),
+])
+def test_spec_worked_examples(strings, block):
+    assert MODEL.encode(strings).hex(" ") == block
+    assert MODEL.decode(bytes.fromhex(block), len(strings), MAX_LEN) == strings

@@ -71,6 +71,7 @@ CANDIDATE_RE = re.compile(
     rb"|, ?\(+|\(+|\)+|<lora:|, ?<lora:"  # structure
     rb"| ?[a-z\x01]+| ?[0-9]+| ?[^a-z0-9 ]"  # words, numbers, single characters
 )
+ITEM_RE = re.compile(rb"(?:^|, )[^,]+")
 WORD_RE = re.compile(rb" ?(?:\x01?[a-z])+| ?[0-9]+")
 
 
@@ -243,6 +244,9 @@ def candidates(folded: list[bytes]) -> Counter:
         counts.update(CANDIDATE_RE.findall(t))
         counts.update(m[1:] for m in re.findall(rb", [^,()<>:]+", t))  # the item with its ","
         counts.update(WORD_RE.findall(t))  # words inside items
+        items = ITEM_RE.findall(t)  # runs of 2..4 items ("(worst quality:1.4), (low quality:1.4)"): fewer symbols
+        for n in (2, 3, 4):
+            counts.update(b"".join(items[i:i + n]) for i in range(len(items) - n + 1))
     pieces: Counter = Counter()  # word pieces, so that unseen words need few symbols
     for word, n in list(counts.items()):
         if WORD_RE.fullmatch(word) and len(word) > 3:
