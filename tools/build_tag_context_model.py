@@ -369,8 +369,10 @@ def main(argv: list[str] | None = None) -> int:
                         "training split of the sources (the tool's docstring gives the generator and the split)",
             "sources_sha256": src["hashes"],
         },
-        "license": "MIT (derived from danbooru tag counts, MIT; DiffusionDB phrase counts, CC0-1.0; "
-                   "clip-interrogator phrase lists, MIT; PartiPrompts, Apache-2.0; AIGIF corpora B and C, CC0-1.0)",
+        "license": "Apache-2.0, as the AIGIF project; derived from Danbooru tag counts (MIT, "
+                   "DominikDoom/a1111-sd-webui-tagcomplete), DiffusionDB phrase counts (CC0-1.0, poloclub/diffusiondb), "
+                   "clip-interrogator 0.6.0 phrase lists (MIT, pharmapsychotic), PartiPrompts (Apache-2.0, Google "
+                   "Research) and AIGIF corpora B and C (CC0-1.0); their copyright notices apply to those parts",
     }
     text = json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + "\n"
     Path(args.out).write_bytes(text.encode("ascii"))
