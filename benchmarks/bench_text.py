@@ -12,7 +12,7 @@ Sets:
 
 Each record gets bench_size's typical settings (SD 1.5, 512x512, DDIM 50, guidance 7.5, a seed).
 "auto" is the shipped encoder (smallest of all codes); "before" is the smallest of codes 0..2 (the
-project before tag-context). Decode time: each record decoded once per round, the per-record time
+project before tag-context, i.e. the 1.0 writer). Decode time: each record decoded once per round, the per-record time
 is the median over rounds; the figure is the median over records. Run from the repository root:
 
     python -m benchmarks.bench_text [--limit N] [--rounds N] [--json]

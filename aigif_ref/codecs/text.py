@@ -154,9 +154,9 @@ def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
 
 
 # Compressors with exactly one block per input. Only these are chosen automatically: zlib's
-# block size depends on the deflate implementation, so choosing by size among all three would
+# block size depends on the deflate implementation, so choosing by size among all of them would
 # make the choice itself, and thus the whole file, differ between platforms.
-CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE)
+CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE)
 
 
 def smallest(strings: Sequence[bytes]) -> tuple[int, bytes]:
