@@ -13,13 +13,14 @@ from aigif_ref.grammar import limits
 from aigif_ref.grammar.aigif import build_file, parse_file
 from aigif_ref.record import json_to_syntax, syntax_to_json
 from aigif_ref.registry import Registry, default_registry
-from aigif_ref.semantics import check_semantics
+from aigif_ref.record_rules import check_record_rules
 
 
 def decode(data: bytes, registry: Registry | None = None) -> dict[str, Any]:
     """Parse and validate AIGIF bytes; return the canonical JSON record."""
-    syntax = parse_file(data)
-    check_semantics(syntax, registry or default_registry())
+    registry = registry or default_registry()
+    syntax = parse_file(data, registry)
+    check_record_rules(syntax, registry)
     return syntax_to_json(syntax)
 
 
@@ -28,8 +29,8 @@ def encode(record: dict[str, Any], registry: Registry | None = None) -> bytes:
     registry = registry or default_registry()
     try:
         syntax = json_to_syntax(record, registry)
-        check_semantics(syntax, registry)
-        return build_file(syntax)
+        check_record_rules(syntax, registry)
+        return build_file(syntax, registry)
     except AigifError as exc:
         # File codes describe bytes; a record no valid file can hold is a bad record (spec 10.1).
         # Registry verdicts stay as a reader would give them for the same record.

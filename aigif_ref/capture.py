@@ -5,9 +5,10 @@ One extra line around an ordinary diffusers call::
     from aigif_ref.capture import capture
     image = capture(pipe, "cat.aigif", prompt="a cat", generator=torch.Generator("cpu").manual_seed(42)).images[0]
 
-The implementation, which needs the render extra (torch, diffusers), is
-:func:`aigif_ref.regen.capture.capture`.
+This module is the public entry point only (a thin re-export, kept so the import path above stays
+stable); the implementation, which needs the render extra (torch, diffusers), is
+:func:`aigif_ref.regen.recorder.capture`.
 """
-from aigif_ref.regen.capture import capture, match_model
+from aigif_ref.regen.recorder import capture, match_model
 
 __all__ = ["capture", "match_model"]

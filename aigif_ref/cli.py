@@ -19,8 +19,10 @@ from aigif_ref.console import run_entry_point, stdout_console
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
+from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import dumps, find_extension, load_json, parse_json, read_text_input
 from aigif_ref.registry import Registry, default_registry, load_registry
+from aigif_ref.table_one import TABLE_ONE
 
 
 def _registry(args: argparse.Namespace) -> Registry:
@@ -137,25 +139,26 @@ def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, s
     pixels = find_extension(record, PIXELS_EXTENSION_TYPE)
     model = registry.models.get(record["model_id"])
     model_name = f"{model['name']} (family {model['family']})" if model else "unknown"
-    rows = [
-        ("saving pixels", "1=Yes" if pixels else "0=No"),
-        ("pixel compressor", f"{pixels['pixel_compressor']}={e('pixel_compressors', pixels['pixel_compressor'])}" if pixels else "-"),
-        ("text compressor", f"{record['text_compressor']}={e('text_compressors', record['text_compressor'])}"),
-        ("device", f"{record['device']}={e('devices', record['device'])}"),
-        ("gpu", f"{record['gpu']}={e('gpus', record['gpu'])}"),
-        ("cuda", f"{record['cuda']}={e('cuda_versions', record['cuda'])}"),
-        ("model ID", f"{record['model_id']}={model_name}"),
-        ("data type", f"{record['dtype']}={e('dtypes', record['dtype'])}"),
-        ("scheduler", f"{record['scheduler']}={e('schedulers', record['scheduler'])}"),
-        ("prompt", json.dumps(record["prompt"], ensure_ascii=False)),
-        ("negative prompt", "(none)" if record["negative_prompt"] is None else json.dumps(record["negative_prompt"], ensure_ascii=False)),
-        ("height", str(record["height"])),
-        ("width", str(record["width"])),
-        ("seed", str(record["seed"])),
-        ("diffusion steps", str(record["steps"])),
-        ("guidance scale", repr(record["guidance_scale"])),
-    ]
-    for group in ("params", "scheduler_config", "platform"):
+    values = {  # keyed by the Table I row names of aigif_ref/table_one.py, shown in the paper's order
+        "saving pixels": "1=Yes" if pixels else "0=No",
+        "pixel compressor": f"{pixels['pixel_compressor']}={e('pixel_compressors', pixels['pixel_compressor'])}" if pixels else "-",
+        "text compressor": f"{record['text_compressor']}={e('text_compressors', record['text_compressor'])}",
+        "device": f"{record['device']}={e('devices', record['device'])}",
+        "gpu": f"{record['gpu']}={e('gpus', record['gpu'])}",
+        "cuda": f"{record['cuda']}={e('cuda_versions', record['cuda'])}",
+        "model ID": f"{record['model_id']}={model_name}",
+        "data type": f"{record['dtype']}={e('dtypes', record['dtype'])}",
+        "scheduler": f"{record['scheduler']}={e('schedulers', record['scheduler'])}",
+        "prompt": json.dumps(record["prompt"], ensure_ascii=False),
+        "negative prompt": "(none)" if record["negative_prompt"] is None else json.dumps(record["negative_prompt"], ensure_ascii=False),
+        "height": str(record["height"]),
+        "width": str(record["width"]),
+        "seed": str(record["seed"]),
+        "diffusion steps": str(record["steps"]),
+        "guidance scale": repr(record["guidance_scale"]),
+    }
+    rows = [(row.name, values[row.name]) for row in TABLE_ONE if row.name in values]
+    for group in GROUPS:
         rows += [(f"{group}.{k}", json.dumps(v)) for k, v in record[group].items()]
     known_types = registry.enum("extension_types")
     for ext in record["extensions"]:
@@ -216,7 +219,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_registry_check(args: argparse.Namespace) -> int:
     from aigif_ref.registry import DEFAULT_REGISTRY
-    from aigif_ref.registry_check import check_registry
+    from aigif_ref.registry_lint import check_registry
 
     path = args.check_registry or args.registry or os.environ.get("AIGIF_REGISTRY") or DEFAULT_REGISTRY
     report = check_registry(path, args.base)

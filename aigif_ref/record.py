@@ -7,8 +7,6 @@ Binary payloads are base64 (RFC 4648, with padding).
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import difflib
 import json
 import re
@@ -19,17 +17,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import type_of
 from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
 from aigif_ref.grammar.primitives import float32_repr, to_float32
 from aigif_ref.registry import REPO_ROOT, Registry
 
 RECORD_SCHEMA = REPO_ROOT / "spec" / "schema" / "record.schema.json"
 
+_SPECS = {group: {s.name: s for s in specs} for group, specs in GROUPS.items()}
+
 # Enumeration-valued fields outside the groups, and the registry enumeration each uses.
 TOP_LEVEL_ENUMS: dict[str, str] = {**ZERO_DEFAULT_ENUMS, "text_compressor": "text_compressors"}
 
 
-_FLOAT_FIELDS = {group: {s.name for s in specs if s.wire == "cfloat"} for group, specs in GROUPS.items()}
 
 
 def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
@@ -54,11 +54,9 @@ def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
     }
     for group in GROUPS:
         values = syntax[group]
-        record[group] = {k: float32_repr(v) if k in _FLOAT_FIELDS[group] else v for k, v in values.items()} if values else {}
-    record["extensions"] = [
-        {k: base64.b64encode(v).decode("ascii") if k == "data" else v for k, v in ext.items()}
-        for ext in syntax["extensions"]
-    ]
+        by_name = _SPECS[group]
+        record[group] = {k: by_name[k].wire_type.to_json(v) for k, v in values.items()} if values else {}
+    record["extensions"] = [type_of(ext["type"]).to_json(ext) for ext in syntax["extensions"]]
     return record
 
 
@@ -96,10 +94,10 @@ def json_to_syntax(record: dict[str, Any], registry: Registry) -> dict[str, Any]
         for spec in specs:
             if spec.name not in values:
                 continue
-            if spec.wire == "enum":
+            if spec.enum:
                 values[spec.name] = _resolve(values[spec.name], spec.enum, registry, f"{group}.{spec.name}")
-            elif spec.wire == "cfloat":
-                values[spec.name] = to_float32(values[spec.name])
+            else:
+                values[spec.name] = spec.wire_type.from_json(values[spec.name])
         syntax[group] = values
     syntax["extensions"] = [_extension_from_json(ext, registry) for ext in record.get("extensions") or []]
     return syntax
@@ -117,15 +115,7 @@ def _model_code(name: str, registry: Registry) -> int:
 
 
 def _extension_from_json(ext: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    out = dict(ext)
-    try:
-        out["data"] = base64.b64decode(ext["data"], validate=True)
-    except (binascii.Error, ValueError):
-        raise AigifError("AIGIF_E_RECORD", f"extension {ext.get('type')}: data is not base64") from None
-    for field, enum in (("pixel_compressor", "pixel_compressors"), ("digest_algorithm", "digest_algorithms")):
-        if field in out:
-            out[field] = _resolve(out[field], enum, registry, field)
-    return out
+    return type_of(ext.get("type")).from_json(ext, lambda value, enum, where: _resolve(value, enum, registry, where))
 
 
 @lru_cache(maxsize=1)
@@ -216,7 +206,24 @@ def check_record_schema(record: Any) -> None:
     texts = [_error_text(e) for e in errors]
     more = len(texts) - MAX_REPORTED_ERRORS
     message = "; ".join(texts[:MAX_REPORTED_ERRORS]) + (f"; and {more} more" if more > 0 else "")
-    raise AigifError("AIGIF_E_RECORD", f"{len(texts)} schema error(s): {message}" if len(texts) > 1 else message)
+    message = f"{len(texts)} schema error(s): {message}" if len(texts) > 1 else message
+    raise AigifError("AIGIF_E_RECORD", message + _stale_schema_hint())
+
+
+REGEN_COMMAND = "python tools/regen.py"
+
+
+def _stale_schema_hint() -> str:
+    """A note naming the regeneration command when the committed schema no longer matches the grammar."""
+    from aigif_ref.record_schema import schema_text
+
+    try:
+        if RECORD_SCHEMA.read_text(encoding="utf-8") == schema_text():
+            return ""
+    except OSError:
+        pass
+    return (f" (note: {RECORD_SCHEMA.relative_to(REPO_ROOT)} is out of date with aigif_ref/grammar;"
+            f" run `{REGEN_COMMAND}` and try again)")
 
 
 def dumps(record: dict[str, Any]) -> str:

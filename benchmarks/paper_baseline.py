@@ -51,20 +51,18 @@ from typing import Any
 
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.primitives import encode_exp_code, read_exp_code
+from aigif_ref.table_one import TABLE_ONE
 
 ZLIB_LEVEL = 9
 TEXT_NONE, TEXT_ZLIB = 0, 1
-_TAIL = struct.Struct(">IIIHf")  # height, width, seed, steps, guidance scale
 _LENGTH = struct.Struct(">H")
+# Field widths are the paper's (aigif_ref/table_one.py), keyed by this codec's field names.
+_BITS = {row.key: row.bits for row in TABLE_ONE if row.bits is not None}
+_UNSIGNED = {8: "B", 16: "H", 32: "I"}
+_TAIL_FIELDS = ("height", "width", "seed", "steps")  # then the guidance scale, an IEEE float32
+_TAIL = struct.Struct(">" + "".join(_UNSIGNED[_BITS[name]] for name in _TAIL_FIELDS) + "f")
 # Bit widths of the packed option/device word, in stream order (MSB first).
-_PACKED = (
-    ("saving_pixels", 1),
-    ("pixel_compressor", 4),
-    ("text_compressor", 4),
-    ("saving_model", 1),
-    ("model_compressor", 4),
-    ("device", 4),
-)
+_PACKED = tuple((row.key, row.bits) for row in TABLE_ONE if row.option) + (("device", _BITS["device"]),)
 _PACKED_BITS = sum(width for _, width in _PACKED)  # 18
 _PAD_BITS = 24 - _PACKED_BITS
 
@@ -139,9 +137,8 @@ def encode(record: BaselineRecord) -> bytes:
         word = word << width | value
     if record.text_compressor not in (TEXT_NONE, TEXT_ZLIB):
         raise BaselineError(f"text compressor {record.text_compressor} is not 0 (none) or 1 (zlib)")
-    for name, bits in (("gpu", 8), ("cuda", 8), ("dtype", 4), ("scheduler", 4),
-                       ("height", 32), ("width", 32), ("seed", 32), ("steps", 16)):
-        _check_uint(name, getattr(record, name), bits)
+    for name in ("gpu", "cuda", "dtype", "scheduler", *_TAIL_FIELDS):
+        _check_uint(name, getattr(record, name), _BITS[name])
     try:
         model = encode_exp_code(record.model_id)
         tail = _TAIL.pack(record.height, record.width, record.seed, record.steps, record.guidance_scale)

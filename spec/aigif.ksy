@@ -315,6 +315,7 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Which parameters follow; an empty group is omitted (presence bit 6 clear).
         doc-ref: spec/bitstream.md#8-optional-field-groups
+      # BEGIN GENERATED: group-params (tools/gen_ksy.py from aigif_ref/grammar/fields.py; do not edit)
       - id: check_reserved
         size: 0
         valid:
@@ -358,17 +359,17 @@ types:
       - id: negative_original_size
         type: pair
         if: ((bitmap.value >> 6) & 1) != 0
-        doc: Bit 6. SDXL negative micro-conditioning (height, width).
+        doc: Bit 6. SDXL negative micro-conditioning.
         doc-ref: spec/bitstream.md#81-params-model-dependent-pipeline-arguments
       - id: negative_target_size
         type: pair
         if: ((bitmap.value >> 7) & 1) != 0
-        doc: Bit 7. SDXL negative micro-conditioning (height, width).
+        doc: Bit 7. SDXL negative micro-conditioning.
         doc-ref: spec/bitstream.md#81-params-model-dependent-pipeline-arguments
       - id: negative_crops_coords_top_left
         type: pair
         if: ((bitmap.value >> 8) & 1) != 0
-        doc: Bit 8. SDXL negative micro-conditioning (top, left).
+        doc: Bit 8. SDXL negative micro-conditioning.
         doc-ref: spec/bitstream.md#81-params-model-dependent-pipeline-arguments
       - id: aesthetic_score
         type: cfloat
@@ -423,6 +424,7 @@ types:
         if: ((bitmap.value >> 18) & 1) != 0
         doc: Bit 18. VAE run in float32 (force_upcast).
         doc-ref: spec/bitstream.md#81-params-model-dependent-pipeline-arguments
+      # END GENERATED: group-params
 
   scheduler_config:
     doc: |
@@ -438,6 +440,7 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Which settings follow; an empty group is omitted (presence bit 7 clear).
         doc-ref: spec/bitstream.md#8-optional-field-groups
+      # BEGIN GENERATED: group-scheduler_config (tools/gen_ksy.py from aigif_ref/grammar/fields.py; do not edit)
       - id: check_reserved
         size: 0
         valid:
@@ -448,12 +451,12 @@ types:
       - id: timestep_spacing
         type: exp_code
         if: (bitmap.value & 1) != 0
-        doc: Bit 0. Registry enumeration timestep_spacings.
+        doc: Bit 0. How inference timesteps are spaced; registry enumeration timestep_spacings.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: use_karras_sigmas
         type: flag
         if: ((bitmap.value >> 1) & 1) != 0
-        doc: Bit 1. use_karras_sigmas.
+        doc: Bit 1. Karras et al. noise levels.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: steps_offset
         type: uvarint
@@ -461,42 +464,42 @@ types:
         valid:
           expr: _.value <= 1000
         -aigif-error: AIGIF_E_RANGE
-        doc: Bit 2. steps_offset, 0..1000.
+        doc: Bit 2. Offset added to inference timesteps, 0..1000.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: prediction_type
         type: exp_code
         if: ((bitmap.value >> 3) & 1) != 0
-        doc: Bit 3. Registry enumeration prediction_types.
+        doc: Bit 3. What the model predicts; registry enumeration prediction_types.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: beta_schedule
         type: exp_code
         if: ((bitmap.value >> 4) & 1) != 0
-        doc: Bit 4. Registry enumeration beta_schedules.
+        doc: Bit 4. Noise schedule family; registry enumeration beta_schedules.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: beta_start
         type: cfloat
         if: ((bitmap.value >> 5) & 1) != 0
-        doc: Bit 5. beta_start.
+        doc: Bit 5. First beta of the schedule.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: beta_end
         type: cfloat
         if: ((bitmap.value >> 6) & 1) != 0
-        doc: Bit 6. beta_end.
+        doc: Bit 6. Last beta of the schedule.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: rescale_betas_zero_snr
         type: flag
         if: ((bitmap.value >> 7) & 1) != 0
-        doc: Bit 7. rescale_betas_zero_snr.
+        doc: Bit 7. Schedule rescaled to zero terminal SNR.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: final_sigmas_type
         type: exp_code
         if: ((bitmap.value >> 8) & 1) != 0
-        doc: Bit 8. Registry enumeration final_sigmas_types.
+        doc: Bit 8. Noise level of the last step; registry enumeration final_sigmas_types.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: algorithm_type
         type: exp_code
         if: ((bitmap.value >> 9) & 1) != 0
-        doc: Bit 9. Registry enumeration algorithm_types.
+        doc: Bit 9. DPM-Solver variant; registry enumeration algorithm_types.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: solver_order
         type: uvarint
@@ -504,53 +507,54 @@ types:
         valid:
           expr: _.value >= 1 and _.value <= 3
         -aigif-error: AIGIF_E_RANGE
-        doc: Bit 10. solver_order, 1..3.
+        doc: Bit 10. Multistep solver order, 1..3.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: use_exponential_sigmas
         type: flag
         if: ((bitmap.value >> 11) & 1) != 0
-        doc: Bit 11. use_exponential_sigmas.
+        doc: Bit 11. Exponential noise levels.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: use_beta_sigmas
         type: flag
         if: ((bitmap.value >> 12) & 1) != 0
-        doc: Bit 12. use_beta_sigmas.
+        doc: Bit 12. Beta-distribution noise levels.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: shift
         type: cfloat
         if: ((bitmap.value >> 13) & 1) != 0
-        doc: Bit 13. shift (flow-matching schedulers).
+        doc: Bit 13. Flow-matching timestep shift.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: use_dynamic_shifting
         type: flag
         if: ((bitmap.value >> 14) & 1) != 0
-        doc: Bit 14. use_dynamic_shifting.
+        doc: Bit 14. Resolution-dependent shift (Flux).
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: clip_sample
         type: flag
         if: ((bitmap.value >> 15) & 1) != 0
-        doc: Bit 15. clip_sample.
+        doc: Bit 15. Clip predicted sample to [-1, 1].
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: set_alpha_to_one
         type: flag
         if: ((bitmap.value >> 16) & 1) != 0
-        doc: Bit 16. set_alpha_to_one.
+        doc: Bit 16. Final alpha product set to 1 (DDIM).
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: lower_order_final
         type: flag
         if: ((bitmap.value >> 17) & 1) != 0
-        doc: Bit 17. lower_order_final.
+        doc: Bit 17. Lower-order final steps.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: euler_at_final
         type: flag
         if: ((bitmap.value >> 18) & 1) != 0
-        doc: Bit 18. euler_at_final.
+        doc: Bit 18. Euler step at the end.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
       - id: thresholding
         type: flag
         if: ((bitmap.value >> 19) & 1) != 0
-        doc: Bit 19. thresholding.
+        doc: Bit 19. Dynamic thresholding.
         doc-ref: spec/bitstream.md#83-scheduler_config-scheduler-configuration
+      # END GENERATED: group-scheduler_config
 
   platform:
     doc: |
@@ -565,6 +569,7 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Which settings follow; an empty group is omitted (presence bit 8 clear).
         doc-ref: spec/bitstream.md#8-optional-field-groups
+      # BEGIN GENERATED: group-platform (tools/gen_ksy.py from aigif_ref/grammar/fields.py; do not edit)
       - id: check_reserved
         size: 0
         valid:
@@ -575,42 +580,42 @@ types:
       - id: torch_version
         type: version
         if: (bitmap.value & 1) != 0
-        doc: Bit 0. PyTorch version.
+        doc: Bit 0. Torch.__version__ (major.minor.patch).
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: diffusers_version
         type: version
         if: ((bitmap.value >> 1) & 1) != 0
-        doc: Bit 1. diffusers version.
+        doc: Bit 1. Diffusers.__version__.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: transformers_version
         type: version
         if: ((bitmap.value >> 2) & 1) != 0
-        doc: Bit 2. transformers version.
+        doc: Bit 2. Transformers.__version__.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: matmul_tf32
         type: flag
         if: ((bitmap.value >> 3) & 1) != 0
-        doc: Bit 3. torch.backends.cuda.matmul.allow_tf32.
+        doc: Bit 3. Torch.backends.cuda.matmul.allow_tf32.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: cudnn_tf32
         type: flag
         if: ((bitmap.value >> 4) & 1) != 0
-        doc: Bit 4. torch.backends.cudnn.allow_tf32.
+        doc: Bit 4. Torch.backends.cudnn.allow_tf32.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: deterministic_algorithms
         type: flag
         if: ((bitmap.value >> 5) & 1) != 0
-        doc: Bit 5. torch.use_deterministic_algorithms.
+        doc: Bit 5. Torch.use_deterministic_algorithms.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: cudnn_benchmark
         type: flag
         if: ((bitmap.value >> 6) & 1) != 0
-        doc: Bit 6. torch.backends.cudnn.benchmark.
+        doc: Bit 6. Torch.backends.cudnn.benchmark.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: attention_backend
         type: exp_code
         if: ((bitmap.value >> 7) & 1) != 0
-        doc: Bit 7. Registry enumeration attention_backends.
+        doc: Bit 7. Scaled-dot-product attention kernel; registry enumeration attention_backends.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: batch_size
         type: uvarint
@@ -618,7 +623,7 @@ types:
         valid:
           expr: _.value >= 1 and _.value <= 4096
         -aigif-error: AIGIF_E_RANGE
-        doc: Bit 8. Batch size, 1..4096.
+        doc: Bit 8. Images generated per pipeline call, 1..4096.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: batch_index
         type: uvarint
@@ -626,14 +631,12 @@ types:
         valid:
           expr: _.value <= 4095
         -aigif-error: AIGIF_E_RANGE
-        doc: |
-          Bit 9. Position of this image in its batch, 0..4095 (below batch_size:
-          a semantic check, spec/bitstream.md#112-order-of-checks).
+        doc: Bit 9. Position of this image in its batch (below batch_size), 0..4095.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: generator_device
         type: exp_code
         if: ((bitmap.value >> 10) & 1) != 0
-        doc: Bit 10. Registry enumeration generator_devices.
+        doc: Bit 10. Device of the torch.Generator that drew the noise; registry enumeration generator_devices.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: num_threads
         type: uvarint
@@ -641,8 +644,9 @@ types:
         valid:
           expr: _.value >= 1 and _.value <= 4096
         -aigif-error: AIGIF_E_RANGE
-        doc: Bit 11. torch.get_num_threads() on CPU, 1..4096.
+        doc: Bit 11. Torch.get_num_threads() on CPU, 1..4096.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
+      # END GENERATED: group-platform
 
   extension:
     doc: |

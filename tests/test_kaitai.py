@@ -29,7 +29,8 @@ from aigif_ref.codecs.png import encode_png_rgb8
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.aigif import with_crc
 from aigif_ref.grammar import limits
-from aigif_ref.grammar.fields import GROUPS, PARAMS
+from aigif_ref.grammar.fields import GROUPS, PARAMS, PRESENCE_BITS
+from aigif_ref.grammar.wire import WIRE_TYPES
 from aigif_ref.grammar.primitives import encode_uvarint, read_cfloat, read_exp_code, read_uvarint
 from conformance.impls.kaitai_python.adapter import CHECKS, KAITAI_ERRORS, error_for, kaitai_module, parse_with_kaitai
 from aigif_ref.registry import Registry, default_registry, load_registry
@@ -123,10 +124,6 @@ def test_regenerating_the_parser_gives_byte_identical_files(build_tool):
         assert path.read_bytes() == text.encode("utf-8"), f"{path} is stale: run python tools/build_kaitai.py"
 
 
-KSY_TYPE = {"uvarint": "uvarint", "cfloat": "cfloat", "bool": "flag", "enum": "exp_code",
-            "pair": "pair", "version": "version"}
-
-
 @needs_node
 def test_group_types_mirror_the_field_tables(build_tool):
     ksy, _ = build_tool.compile_ksy([])
@@ -137,7 +134,7 @@ def test_group_types_mirror_the_field_tables(build_tool):
         fields = seq[2:]
         assert [a["id"] for a in fields] == [s.name for s in specs], group
         for attr, spec in zip(fields, specs):
-            assert attr["type"] == KSY_TYPE[spec.wire], f"{group}.{spec.name}"
+            assert attr["type"] == spec.wire_type.ksy, f"{group}.{spec.name}"
             bit = "(bitmap.value & 1) != 0" if spec.bit == 0 else f"((bitmap.value >> {spec.bit}) & 1) != 0"
             assert attr["if"] == bit, f"{group}.{spec.name}"
             bounded = spec.wire == "uvarint" and (spec.min or spec.max is not None)
@@ -182,20 +179,8 @@ def big(**overrides) -> dict[str, Any]:
     return typical_record(**{"model_id": BIG_MODEL, **overrides})
 
 
-EDGE_VALUES = {
-    "cfloat": [0.0, 0.75, 4194303.75, 0.1, -0.0, -1.5, 1e-45, 4194304.0, 3.4028234663852886e38],
-    "bool": [False, True],
-    "enum": [0, 254, 255, 16319],
-    "pair": [[0, 0], [1024, 768], [U64, 1]],
-    "version": ["0.0.0", "2.11.0", "65535.65535.65535"],
-}
-
-
 def edge_values(spec) -> list[Any]:
-    if spec.wire == "uvarint":
-        lo, hi = spec.min or 0, U64 if spec.max is None else spec.max
-        return sorted({lo, min(lo + 127, hi), min(lo + 128, hi), hi})
-    return EDGE_VALUES[spec.wire]
+    return spec.wire_type.edge_values(spec)  # declared with the wire type (aigif_ref/grammar/wire.py)
 
 
 def group_field_records() -> list[tuple[str, dict[str, Any]]]:
@@ -226,7 +211,7 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
     ("size-steps-max", typical_record(height=16384, width=8, steps=1000)),
     ("size-width-max", typical_record(height=8, width=16384, steps=999)),
     *[(f"seed-{seed}", typical_record(seed=seed)) for seed in (0, 127, 128, 2**32 - 1, 2**32, 2**63, U64)],
-    *[(f"guidance-{g!r}", typical_record(guidance_scale=g)) for g in EDGE_VALUES["cfloat"]],
+    *[(f"guidance-{g!r}", typical_record(guidance_scale=g)) for g in WIRE_TYPES["cfloat"].edge_values(None)],
     *[(f"model-exp-{code}", big(model_id=code)) for code in EXTRA_CODES],
     ("enums-exp-16319", big(dtype=16319, scheduler=16319, device=16319, gpu=16319, cuda=16319)),
     ("enums-exp-255", big(dtype=255, scheduler=254, device=509, gpu=510, cuda=5000)),
@@ -374,6 +359,28 @@ JXL = b"\xff\x0a\x01\x02" + bytes(8)
 def oversized_file() -> bytes:
     return limits.SIGNATURE + b"\x10" + bytes(limits.MAX_FILE_BYTES)
 
+def group_check_cases() -> list[tuple[str, bytes]]:
+    """Every check of the field groups, with bit positions and bounds read off the declarations."""
+    cases = []
+    for group, specs in GROUPS.items():
+        present = 1 << PRESENCE_BITS[group]
+        cases.append((f"{group}.bitmap", hand_file(present, tail=b"\x00")))
+        cases.append((f"{group}.check_reserved", hand_file(present, tail=uv(1 << (max(s.bit for s in specs) + 1)))))
+        for spec in specs:
+            if spec.wire == "uvarint" and (spec.min or spec.max is not None):
+                outside = spec.max + 1 if spec.max is not None else spec.min - 1
+                cases.append((f"{group}.{spec.name}", hand_file(present, tail=uv(1 << spec.bit) + uv(outside))))
+    # One value check per wire type that has one (in the first field of that type).
+    group, version = next((g, s) for g, specs in GROUPS.items() for s in specs if s.wire == "version")
+    present, bit = 1 << PRESENCE_BITS[group], uv(1 << version.bit)
+    cases += [("version.check_major", hand_file(present, tail=bit + uv(65536))),  # checked before the next component
+              ("version.check_minor", hand_file(present, tail=bit + uv(2) + uv(65536))),
+              ("version.check_patch", hand_file(present, tail=bit + uv(2) + uv(11) + uv(65536)))]
+    group, flag = next((g, s) for g, specs in GROUPS.items() for s in specs if s.wire == "bool")
+    cases.append(("flag.byte", hand_file(1 << PRESENCE_BITS[group], tail=uv(1 << flag.bit) + b"\x02")))
+    return cases
+
+
 CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function making them)
     ("header.check_file_size", oversized_file),  # built when its test runs: 256 MiB
     ("signature.byte_0", b"\x88AIG\x10" + bytes(8)),
@@ -381,33 +388,15 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("signature.byte_2", b"\x89AXG\x10" + bytes(8)),
     ("signature.byte_3", b"\x89AIX\x10" + bytes(8)),
     ("header.version_major", hand_file(header=limits.SIGNATURE + b"\x20")),
-    ("core.presence", hand_file(1 << 9)),
-    ("core.dtype", hand_file(0b10, optional=b"\x00")),
-    ("core.scheduler", hand_file(0b100, optional=b"\x00")),
+    ("core.presence", hand_file(1 << (max(PRESENCE_BITS.values()) + 1))),
+    ("core.dtype", hand_file(1 << PRESENCE_BITS["dtype"], optional=b"\x00")),
+    ("core.scheduler", hand_file(1 << PRESENCE_BITS["scheduler"], optional=b"\x00")),
     ("core.steps", hand_file(steps=uv(1001))),
     ("core.height_units", hand_file(height=b"\x00")),
     ("core.width_units", hand_file(width=uv(2049))),
     ("text_block.length", hand_file(text=b"\x00" + uv(65537))),
-    ("body.device", hand_file(1 << 3, tail=b"\x00")),
-    ("body.gpu", hand_file(1 << 4, tail=b"\x00")),
-    ("body.cuda", hand_file(1 << 5, tail=b"\x00")),
-    ("params.bitmap", hand_file(1 << 6, tail=b"\x00")),
-    ("params.check_reserved", hand_file(1 << 6, tail=uv(1 << 19))),
-    ("params.clip_skip", hand_file(1 << 6, tail=b"\x01" + uv(65))),
-    ("params.max_sequence_length", hand_file(1 << 6, tail=uv(1 << 11) + uv(4097))),
-    ("scheduler_config.bitmap", hand_file(1 << 7, tail=b"\x00")),
-    ("scheduler_config.check_reserved", hand_file(1 << 7, tail=uv(1 << 20))),
-    ("scheduler_config.steps_offset", hand_file(1 << 7, tail=uv(1 << 2) + uv(1001))),
-    ("scheduler_config.solver_order", hand_file(1 << 7, tail=uv(1 << 10) + uv(4))),
-    ("platform.bitmap", hand_file(1 << 8, tail=b"\x00")),
-    ("platform.check_reserved", hand_file(1 << 8, tail=uv(1 << 12))),
-    ("platform.batch_size", hand_file(1 << 8, tail=uv(1 << 8) + uv(0))),
-    ("platform.batch_index", hand_file(1 << 8, tail=uv(1 << 9) + uv(4096))),
-    ("platform.num_threads", hand_file(1 << 8, tail=uv(1 << 11) + uv(4097))),
-    ("version.check_major", hand_file(1 << 8, tail=b"\x01" + uv(65536))),  # checked before the next component
-    ("version.check_minor", hand_file(1 << 8, tail=b"\x01" + uv(2) + uv(65536))),
-    ("version.check_patch", hand_file(1 << 8, tail=b"\x01" + uv(2) + uv(11) + uv(65536))),
-    ("flag.byte", hand_file(1 << 8, tail=uv(1 << 3) + b"\x02")),
+    *[(f"body.{name}", hand_file(1 << PRESENCE_BITS[name], tail=b"\x00")) for name in ("device", "gpu", "cuda")],
+    *group_check_cases(),
     ("cfloat.form", hand_file(guidance=uv(1 << 25))),
     ("cfloat.check_reserved", hand_file(guidance=b"\x03")),
     ("raw_float32.bits", hand_file(guidance=b"\x01" + struct.pack("<f", float("inf")))),

@@ -9,15 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aigif_ref.api import decode as aigif_decode, encode as aigif_encode
+from aigif_ref.table_one import EXAMPLE_RECORD
 from benchmarks.paper_baseline import BaselineError, BaselineRecord, decode, encode, from_aigif_record
 from tests.conftest import typical_record
 
-# The paper's Table I example, field by field.
-TABLE_I = BaselineRecord(
-    prompt="A cute cat", negative_prompt="worst quality", height=1024, width=1024,
-    seed=829557441, steps=25, guidance_scale=7.5, model_id=0, dtype=1, scheduler=0,
-    device=1, gpu=1, cuda=1,
-)
+# The paper's Table I example (aigif_ref/table_one.py), with its registry names resolved to codes.
+TABLE_I = from_aigif_record(aigif_decode(aigif_encode(EXAMPLE_RECORD)))
 
 # Hand-assembled: options 0|0000|0000|0|0000|0001 + 6 zero bits, gpu, cuda, model 0,
 # dtype 1 / scheduler 0, raw strings behind 2-byte lengths, then the fixed-size tail.

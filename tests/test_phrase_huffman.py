@@ -294,3 +294,26 @@ def test_model_file_is_reproduced_by_its_training_script(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_phrase_model.py"), "--partiprompts", str(PARTIPROMPTS),
                     "--out", str(out)], check=True, capture_output=True)
     assert out.read_bytes() == (ROOT / "spec" / "text" / "phrase-huffman-v1.json").read_bytes()
+
+
+def test_decode_and_encode_use_the_phrase_model_of_the_registry_they_are_given():
+    # A registry whose phrase-huffman entry pins another sha256 must be the one consulted (not the shipped one).
+    import copy
+
+    from aigif_ref.api import decode, encode
+    from aigif_ref.codecs.text import PHRASE_HUFFMAN_CODE
+    from aigif_ref.registry import Registry, default_registry
+
+    record = {"model_id": 0, "steps": 1, "guidance_scale": 0.0, "seed": 0, "height": 8, "width": 8,
+              "prompt": "a photo of a cat", "text_compressor": PHRASE_HUFFMAN_CODE}
+    data = encode(record)
+    other = copy.deepcopy(default_registry().data)
+    entry = next(e for e in other["enumerations"]["text_compressors"] if e["code"] == PHRASE_HUFFMAN_CODE)
+    entry["sha256"] = "0" * 64
+    with pytest.raises(AigifError) as failure:
+        decode(data, Registry(other))
+    assert failure.value.code == "AIGIF_E_REGISTRY"
+    with pytest.raises(AigifError) as failure:
+        encode(record, Registry(other))
+    assert failure.value.code == "AIGIF_E_REGISTRY"
+    assert decode(data)["prompt"] == record["prompt"]

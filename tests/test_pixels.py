@@ -15,8 +15,8 @@ from aigif_ref.codecs.jxl import jxl_size
 from aigif_ref.codecs.pixels import decode_pixels, encode_pixels
 from aigif_ref.errors import AigifError
 from aigif_ref.pixel_digest import compute_digest, luma_signature, verify
-from vectors.generate_syntax import pixel_digest as reference_digest
-from vectors.generate_syntax import raw_pixels
+from vectors.syntax_gen.payloads import pixel_digest as reference_digest
+from vectors.syntax_gen.payloads import raw_pixels
 
 import pillow_jxl  # noqa: F401,E402  (registers JPEG XL with Pillow; the test extra installs it)
 from PIL import Image  # noqa: E402

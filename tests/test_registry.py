@@ -8,7 +8,7 @@ import pytest
 
 from aigif_ref.codecs.text import CODECS
 from aigif_ref.errors import AigifError
-from aigif_ref.grammar.aigif import EXTENSION_CODECS
+from aigif_ref.extensions import DECODED as EXTENSION_CODECS, TYPES as EXTENSION_TYPES
 from aigif_ref.grammar.fields import GROUPS, PARAMS
 from aigif_ref.registry import DEFAULT_REGISTRY, REPO_ROOT, Registry, load_registry, schema_errors
 
@@ -63,9 +63,11 @@ def test_group_enumerations_exist(registry):
 
 def test_codec_tables_match_the_registry(registry):
     assert set(CODECS) == set(registry.enum("text_compressors"))
-    for code, codec in EXTENSION_CODECS.items():
+    for code, codec in EXTENSION_TYPES.items():
         entry = registry.enum("extension_types")[code]
-        assert entry["status"] == "active" and entry["must_understand"] == codec.must_understand
+        assert entry["name"] == codec.name and entry["must_understand"] == codec.must_understand, code
+        assert entry["status"] == ("active" if codec.defined else "reserved"), code
+    assert {c for c, e in registry.enum("extension_types").items() if e["status"] == "active"} == set(EXTENSION_CODECS)
 
 
 def test_normative_data_files_match_their_sha256(registry):
@@ -113,7 +115,7 @@ def test_model_sources_are_a_repository_or_an_embedded_folder(source, valid):
 
 def test_pinned_file_paths_stay_inside_the_model_folder():
     # The registry check owns this rule (one message that says how to fix it), not the schema.
-    from aigif_ref.registry_check import check_data
+    from aigif_ref.registry_lint import check_data
 
     data = json.loads(DEFAULT_REGISTRY.read_text())
     data["models"][-1]["files"]["../registry.json"] = "0" * 64

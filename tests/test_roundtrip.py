@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from aigif_ref.api import decode, encode
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.fields import GROUPS
-from aigif_ref.grammar.aigif import EXTENSION_CODECS
+from aigif_ref.extensions import DECODED as EXTENSION_CODECS
 from aigif_ref.registry import default_registry
 
 REGISTRY = default_registry()

@@ -127,3 +127,13 @@ def test_mkdocs_nav_names_existing_pages():
     assert {"index.md", "bitstream.md", "registry.md"} <= set(nav)
     for page in nav:
         assert (ROOT / "spec" / page).exists(), page
+
+
+def test_hidden_settings_table_names_every_group_field_from_its_declaration():
+    text = BITSTREAM.read_text(encoding="utf-8")
+    section = text.split("<!-- BEGIN GENERATED: hidden-settings -->")[1].split("<!-- END GENERATED: hidden-settings -->")[0]
+    for group, specs in GROUPS.items():
+        for spec in specs:
+            row = next((line for line in section.splitlines() if f"`{group}.{spec.name}`" in line), None)
+            assert row is not None, f"{group}.{spec.name}"
+            assert row.startswith(f"| {spec.pixels} |"), (spec.pixels, row)

@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {rel}")
     if stale:
         rebuild = " ".join(["python tools/build_kaitai.py", *(f"--lang {lang}" for lang in langs)])
-        print(f"\nout of date: {', '.join(map(str, stale))}; run {rebuild}", file=sys.stderr)
+        print(f"\nout of date: {', '.join(map(str, stale))}; run python tools/regen.py (or {rebuild})", file=sys.stderr)
         return 1
     return 0
 

@@ -1,14 +1,15 @@
 """Syntax vector cases for text compressor 3, tag-context-v1 (spec/text/tag-context.md).
 
-Hooked into vectors/generate_syntax.py's build_cases; valid cases are encoded from records,
+Named in vectors/syntax_gen/__init__.py's CASE_MODULES; valid cases are encoded from records,
 invalid ones made by surgery on the valid prompt case with blocks the encoder never writes.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from aigif_ref.codecs.tag_context import END, ESC, default_model
 from aigif_ref.grammar import limits
+from vectors.syntax_gen.cases import record_of
 
 TC_PROMPT = "masterpiece, best quality, 1girl, solo, (smile:1.2), <lora:add_detail:0.8>"
 TC_NEGATIVE = "EasyNegative, (worst quality:1.4), (low quality:1.4), lowres, bad anatomy, bad hands"
@@ -38,7 +39,7 @@ def _escaped_context_symbol(model) -> tuple[list[tuple[int, int, int]], str]:
     return [(0, END, ESC), (0, -1, sym), (0, -1, END)], token
 
 
-def add_cases(b: Any, record_of: Callable[..., dict[str, Any]]) -> None:
+def add_cases(b: Any) -> None:
     model = default_model()
     for slug, fields, what in (
         ("prompt", {"prompt": TC_PROMPT}, "A tag-style prompt with a weight and a LoRA tag"),

@@ -70,51 +70,57 @@ PHRASE_HUFFMAN_CODE = 2
 TAG_CONTEXT_CODE = 3
 
 
-def _verified_model_bytes(code: int) -> bytes:
-    """The normative model file the registry names for ``code``, only if its sha256 matches."""
+def _model(code: int, registry=None):
+    """The normative model file the registry names for ``code`` (the shipped registry if none), used only if its sha256 matches."""
+    from aigif_ref.registry import default_registry
+
+    # The codec is the spec's (section 7): a registry that lacks the entry still gets it; one that has the
+    # entry pins which model file and sha256 are used.
+    entry = (registry or default_registry()).enum("text_compressors").get(code) \
+        or default_registry().enum("text_compressors")[code]
+    return _load_model(code, entry["name"], entry["model_file"], entry["sha256"])
+
+
+@lru_cache(maxsize=4)
+def _load_model(code: int, name: str, model_file: str, sha256: str):
     import hashlib
 
-    from aigif_ref.registry import REPO_ROOT, default_registry
+    from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
+    from aigif_ref.codecs.tag_context import TagContextModel
+    from aigif_ref.registry import REPO_ROOT
 
-    entry = default_registry().enum("text_compressors")[code]
-    path = REPO_ROOT / entry["model_file"]
+    path = REPO_ROOT / model_file
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {entry['name']} model {path}: {exc.strerror}") from None
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise AigifError("AIGIF_E_IO", f"cannot read {name} model {path}: {exc.strerror}") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
         raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
-    return data
+    return (TagContextModel if code == TAG_CONTEXT_CODE else PhraseHuffmanModel).from_json(data)
 
 
-@lru_cache(maxsize=1)
-def _phrase_model():
-    from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
-
-    return PhraseHuffmanModel.from_json(_verified_model_bytes(PHRASE_HUFFMAN_CODE))
+def _phrase_model(registry=None):
+    return _model(PHRASE_HUFFMAN_CODE, registry)
 
 
-@lru_cache(maxsize=1)
-def _tag_context_model():
-    from aigif_ref.codecs.tag_context import TagContextModel
-
-    return TagContextModel.from_json(_verified_model_bytes(TAG_CONTEXT_CODE))
+def _tag_context_model(registry=None):
+    return _model(TAG_CONTEXT_CODE, registry)
 
 
-def _phrase_encode(strings: Sequence[bytes]) -> bytes:
-    return _phrase_model().encode(list(strings))
+def _phrase_encode(strings: Sequence[bytes], registry=None) -> bytes:
+    return _phrase_model(registry).encode(list(strings))
 
 
-def _phrase_decode(block: bytes, n_strings: int) -> list[bytes]:
-    return _phrase_model().decode(block, n_strings, limits.MAX_STRING_BYTES)
+def _phrase_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
+    return _phrase_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
 
 
-def _tag_context_encode(strings: Sequence[bytes]) -> bytes:
-    return _tag_context_model().encode(list(strings))
+def _tag_context_encode(strings: Sequence[bytes], registry=None) -> bytes:
+    return _tag_context_model(registry).encode(list(strings))
 
 
-def _tag_context_decode(block: bytes, n_strings: int) -> list[bytes]:
-    return _tag_context_model().decode(block, n_strings, limits.MAX_STRING_BYTES)
+def _tag_context_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
+    return _tag_context_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
 
 
 Encoder = Callable[[Sequence[bytes]], bytes]
@@ -127,6 +133,12 @@ CODECS: dict[int, tuple[Encoder, Decoder]] = {
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
     TAG_CONTEXT_CODE: (_tag_context_encode, _tag_context_decode),
 }
+# Codecs whose data the registry names (a model file): they are also given the registry in use.
+REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE}
+
+
+def _registry_kw(compressor: int, registry) -> dict:
+    return {"registry": registry} if compressor in REGISTRY_DATA_CODECS and registry is not None else {}
 
 
 def check_strings(strings: Sequence[bytes]) -> None:
@@ -135,20 +147,20 @@ def check_strings(strings: Sequence[bytes]) -> None:
             raise AigifError("AIGIF_E_LIMIT", f"string of {len(s)} bytes exceeds {limits.MAX_STRING_BYTES}")
 
 
-def encode_text(compressor: int, strings: Sequence[bytes]) -> bytes:
+def encode_text(compressor: int, strings: Sequence[bytes], registry=None) -> bytes:
     if compressor not in CODECS:
         raise AigifError("AIGIF_E_UNKNOWN_CODE", f"text compressor {compressor} is not known")
     check_strings(strings)
-    block = CODECS[compressor][0](strings)
+    block = CODECS[compressor][0](strings, **_registry_kw(compressor, registry))
     if len(block) > limits.MAX_TEXT_BLOCK_BYTES:
         raise AigifError("AIGIF_E_LIMIT", f"text block of {len(block)} bytes exceeds {limits.MAX_TEXT_BLOCK_BYTES}")
     return block
 
 
-def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
+def decode_text(compressor: int, block: bytes, n_strings: int, registry=None) -> list[bytes]:
     if compressor not in CODECS:
         raise AigifError("AIGIF_E_UNKNOWN_CODE", f"text compressor {compressor} is not known")
-    strings = CODECS[compressor][1](block, n_strings)
+    strings = CODECS[compressor][1](block, n_strings, **_registry_kw(compressor, registry))
     check_strings(strings)
     return strings
 
@@ -159,11 +171,11 @@ def decode_text(compressor: int, block: bytes, n_strings: int) -> list[bytes]:
 CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE)
 
 
-def smallest(strings: Sequence[bytes]) -> tuple[int, bytes]:
+def smallest(strings: Sequence[bytes], registry=None) -> tuple[int, bytes]:
     """(code, block) of the canonical compressor giving the smallest stored block; ties go to the lowest code."""
     best: tuple[int, int, bytes] | None = None
     for code in CANONICAL_CODECS:
-        block = encode_text(code, strings)
+        block = encode_text(code, strings, registry)
         size = len(encode_uvarint(len(block))) + len(block)
         if best is None or size < best[0]:
             best = (size, code, block)

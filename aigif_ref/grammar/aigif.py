@@ -4,7 +4,7 @@ Layout (spec/bitstream.md): signature, version, CRC-32, then the body: a
 presence bitmap, the core generation syntax, optional field groups and
 extension records up to the end of the file. This module is bitstream only: it
 checks syntax, canonical form and limits; registry meaning is checked by
-aigif_ref.semantics.
+aigif_ref.record_rules.
 """
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from typing import Any
 
 from construct import Construct, Struct
 
-from aigif_ref.codecs.jxl import JXL_CONTAINER_SIGNATURE, jxl_size
-from aigif_ref.codecs.png import png_size
 from aigif_ref.codecs.text import decode_text, encode_text, smallest
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import UnknownExtension, type_of
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS, ZERO_DEFAULT_ENUMS, FieldSpec
 from aigif_ref.grammar.primitives import (
@@ -28,13 +27,18 @@ from aigif_ref.grammar.primitives import (
     UVarint,
     encode_exp_code,
     encode_uvarint,
-    make_field,
     read_exact,
     read_exp_code,
     read_uvarint,
 )
 
 PRESENCE_MASK = (1 << (max(PRESENCE_BITS.values()) + 1)) - 1
+
+
+def registry_of(context) -> Any:
+    """The registry passed to parse/build (parse_stream(..., registry=...)), or None for the shipped one."""
+    parent = context.get("_") if context is not None else None
+    return parent.get("registry") if parent is not None else None
 
 
 def _bit(context, name: str) -> bool:
@@ -51,6 +55,8 @@ def read_presence(stream) -> int:
 
 class Presence(Construct):
     """The body's first uvarint: which optional top-level fields follow."""
+
+    errors, registry_errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "RESERVED"), ()
 
     def _parse(self, stream, context, path):
         return read_presence(stream)
@@ -89,6 +95,8 @@ def read_zero_default(stream, what: str) -> int:
 class ZeroDefaultEnum(Construct):
     """An exp code present only when nonzero; absent means code 0."""
 
+    errors, registry_errors = ("TRUNCATED", "LIMIT", "NONCANONICAL"), ("UNKNOWN_CODE",)
+
     def __init__(self, name: str) -> None:
         super().__init__()
         self.field = name
@@ -107,7 +115,7 @@ class ZeroDefaultEnum(Construct):
         return obj
 
 
-def read_text_block(stream, has_negative: int) -> dict[str, Any]:
+def read_text_block(stream, has_negative: int, registry=None) -> dict[str, Any]:
     compressor = read_exp_code(stream, "text compressor")
     length = read_uvarint(stream, "text block length")
     if length > limits.MAX_TEXT_BLOCK_BYTES:
@@ -115,7 +123,7 @@ def read_text_block(stream, has_negative: int) -> dict[str, Any]:
                          stream.tell() - len(encode_uvarint(length)))
     block = read_exact(stream, length, "text block")
     try:
-        strings = decode_text(compressor, block, 2 if has_negative else 1)
+        strings = decode_text(compressor, block, 2 if has_negative else 1, registry)
         texts = [s.decode("utf-8") for s in strings]
     except AigifError as exc:
         block_start = stream.tell() - length
@@ -128,12 +136,15 @@ def read_text_block(stream, has_negative: int) -> dict[str, Any]:
 class TextBlock(Construct):
     """Text compressor (exp code), block length (uvarint), compressed strings."""
 
+    errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "LIMIT", "UNKNOWN_CODE", "DECOMPRESS", "UTF8")
+    registry_errors = ()
+
     def _parse(self, stream, context, path):
-        return read_text_block(stream, context["presence"] >> PRESENCE_BITS["negative_prompt"] & 1)
+        return read_text_block(stream, context["presence"] >> PRESENCE_BITS["negative_prompt"] & 1, registry_of(context))
 
     def _emitparse(self, code):
         code.append("from aigif_ref.grammar.aigif import read_text_block")
-        return f"read_text_block(io, this['presence'] >> {PRESENCE_BITS['negative_prompt']} & 1)"
+        return f"read_text_block(io, this['presence'] >> {PRESENCE_BITS['negative_prompt']} & 1, this['_'].get('registry'))"
 
     def _build(self, obj, stream, context, path):
         strings = [obj["prompt"].encode("utf-8")]
@@ -141,9 +152,9 @@ class TextBlock(Construct):
             strings.append(obj["negative_prompt"].encode("utf-8"))
         compressor = obj["text_compressor"]
         if compressor is None:
-            compressor, block = smallest(strings)
+            compressor, block = smallest(strings, registry_of(context))
         else:
-            block = encode_text(compressor, strings)
+            block = encode_text(compressor, strings, registry_of(context))
         stream.write(encode_exp_code(compressor) + encode_uvarint(len(block)) + block)
         return obj
 
@@ -156,7 +167,7 @@ class FieldGroup(Construct):
         self.group = name
         self.specs = specs
         self.mask = (1 << (max(s.bit for s in specs) + 1)) - 1
-        self.fields = [(s, make_field(s.wire, f"{name}.{s.name}", s.min, s.max)) for s in specs]
+        self.fields = [(s, s.wire_type.make(s, f"{name}.{s.name}")) for s in specs]
         # bit -> (name, reader, reader args), for parsing only the bits that are set
         self.readers = {s.bit: (s.name, f.reader, f.reader_args()) for s, f in self.fields}
 
@@ -199,49 +210,79 @@ class FieldGroup(Construct):
         return obj
 
 
-class Extensions(Construct):
-    """Extension records up to the end of the file, in strictly increasing type order.
+class ExtensionLoop:
+    """The reader's loop over extension records, one method per step, in the order of checks.
 
-    Each record: uvarint (type << 1 | must_understand), uvarint length, body.
-    Known types are decoded by EXTENSION_CODECS; unknown ones are kept as bytes,
-    or rejected when marked must-understand.
+    Each record: uvarint (type << 1 | must_understand), uvarint length, body. Known types are
+    decoded by their class in aigif_ref.extensions; unknown ones are kept as bytes, or rejected
+    when marked must-understand. Conformance mutants subclass this and override one step.
     """
 
-    def _parse(self, stream, context, path):
-        records = []
+    def read_all(self, stream, context) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
         previous = -1
         while True:
             start = stream.tell()
             if not stream.read(1):
                 return records
             stream.seek(start)
-            if len(records) == limits.MAX_EXTENSION_RECORDS:  # before the record's first byte is parsed
-                raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
-            header = read_uvarint(stream, "extension header")
-            ext_type, must_understand = header >> 1, bool(header & 1)
-            if ext_type == 0:
-                raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
-            if ext_type <= previous:
-                raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
-            previous = ext_type
-            length_at = stream.tell()
-            length = read_uvarint(stream, "extension length")
-            if length > limits.MAX_EXTENSION_BYTES:
-                raise AigifError("AIGIF_E_LIMIT", f"extension of {length} bytes exceeds {limits.MAX_EXTENSION_BYTES}", length_at)
-            body_at = stream.tell()
-            body = read_exact(stream, length, f"extension {ext_type}")
-            codec = EXTENSION_CODECS.get(ext_type)
-            if codec is None:
-                if must_understand:
-                    raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"unknown must-understand extension type {ext_type}", start)
-                records.append({"type": ext_type, "must_understand": False, "data": body})
-                continue
-            if must_understand != codec.must_understand:
-                raise AigifError("AIGIF_E_NONCANONICAL", f"extension {ext_type} must have must_understand={codec.must_understand}", start)
-            try:
-                records.append({"type": ext_type, "must_understand": must_understand, **codec.parse(body, context)})
-            except AigifError as exc:
-                raise AigifError(exc.code, exc.message, body_at + (exc.offset or 0)) from None
+            self.check_count(len(records), start)  # before the record's first byte is parsed
+            records.append(self.read_record(stream, context, start, previous, len(records)))
+            previous = records[-1]["type"]
+
+    def read_record(self, stream, context, start: int, previous: int, count: int) -> dict[str, Any]:
+        header = read_uvarint(stream, "extension header")
+        ext_type, must_understand = header >> 1, bool(header & 1)
+        self.check_type(ext_type, start)
+        self.check_order(ext_type, previous, start)
+        length_at = stream.tell()
+        length = read_uvarint(stream, "extension length")
+        if length > limits.MAX_EXTENSION_BYTES:
+            raise AigifError("AIGIF_E_LIMIT", f"extension of {length} bytes exceeds {limits.MAX_EXTENSION_BYTES}", length_at)
+        body_at = stream.tell()
+        body = read_exact(stream, length, f"extension {ext_type}")
+        kind = type_of(ext_type)
+        if kind is UnknownExtension or not kind.defined:
+            self.check_must_understand(ext_type, must_understand, start, count)
+            return {"type": ext_type, "must_understand": must_understand, "data": body}
+        if must_understand != kind.must_understand:
+            raise AigifError("AIGIF_E_NONCANONICAL", f"extension {ext_type} must have must_understand={kind.must_understand}", start)
+        return {"type": ext_type, "must_understand": must_understand, **self.decode_body(kind, body, body_at, context)}
+
+    def check_type(self, ext_type: int, start: int) -> None:
+        if ext_type == 0:
+            raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
+
+    def check_count(self, count: int, start: int) -> None:
+        if count == limits.MAX_EXTENSION_RECORDS:
+            raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
+
+    def check_order(self, ext_type: int, previous: int, start: int) -> None:
+        if ext_type <= previous:
+            raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
+
+    def check_must_understand(self, ext_type: int, must_understand: bool, start: int, count: int) -> None:
+        """An unknown type: refused when marked must-understand."""
+        if must_understand:
+            raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"unknown must-understand extension type {ext_type}", start)
+
+    def decode_body(self, kind, body: bytes, body_at: int, context) -> dict[str, Any]:
+        try:
+            return kind.parse(body, context)
+        except AigifError as exc:
+            raise AigifError(exc.code, exc.message, body_at + (exc.offset or 0)) from None
+
+
+class Extensions(Construct):
+    """Extension records up to the end of the file, in strictly increasing type order (see ExtensionLoop)."""
+
+    errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "RESERVED", "LIMIT", "MUST_UNDERSTAND", "EXTENSION", "UNKNOWN_CODE")
+    registry_errors = ()
+
+    loop = ExtensionLoop()
+
+    def _parse(self, stream, context, path):
+        return self.loop.read_all(stream, context)
 
     def _build(self, obj, stream, context, path):
         if len(obj) > limits.MAX_EXTENSION_RECORDS:
@@ -252,14 +293,15 @@ class Extensions(Construct):
             if ext_type <= previous or ext_type == 0:
                 raise AigifError("AIGIF_E_RECORD", "extension types must be nonzero and strictly increasing")
             previous = ext_type
-            codec = EXTENSION_CODECS.get(ext_type)
-            must_understand = bool(record.get("must_understand", codec.must_understand if codec else False))
-            if codec is not None and must_understand != codec.must_understand:
-                raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} has must_understand={codec.must_understand}")
-            if codec is None and must_understand:
+            kind = type_of(ext_type)
+            known = kind is not UnknownExtension and kind.defined
+            must_understand = bool(record.get("must_understand", kind.must_understand if known else False))
+            if known and must_understand != kind.must_understand:
+                raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} has must_understand={kind.must_understand}")
+            if not known and must_understand:
                 raise AigifError("AIGIF_E_MUST_UNDERSTAND", f"cannot write unknown must-understand extension {ext_type}")
             try:
-                body = codec.build(record, context) if codec else bytes(record["data"])
+                body = kind.build(record, context)
             except KeyError as missing:
                 raise AigifError("AIGIF_E_RECORD", f"extension {ext_type} needs the field {missing}") from None
             if len(body) > limits.MAX_EXTENSION_BYTES:
@@ -267,86 +309,6 @@ class Extensions(Construct):
             stream.write(encode_uvarint(ext_type << 1 | must_understand) + encode_uvarint(len(body)) + body)
         return obj
 
-
-class CodedPayloadExtension:
-    """An extension body that is one exp code (a registry enumeration) followed by that code's data.
-
-    Subclasses name the code's record field and check the data the code announces.
-    """
-
-    must_understand = False
-    code_field: str
-
-    @classmethod
-    def parse(cls, body: bytes, context) -> dict:
-        stream = io.BytesIO(body)
-        code = read_exp_code(stream, cls.code_field.replace("_", " "))
-        data = body[stream.tell():]
-        cls.check(code, data, context)
-        return {cls.code_field: code, "data": data}
-
-    @classmethod
-    def build(cls, record: dict, context) -> bytes:
-        cls.check(record[cls.code_field], record["data"], context)
-        return encode_exp_code(record[cls.code_field]) + bytes(record["data"])
-
-    @staticmethod
-    def check(code: int, data: bytes, context) -> None:
-        raise NotImplementedError
-
-
-class PixelsExtension(CodedPayloadExtension):
-    """Type 1: the original pixels (Table I "saving pixels" = 1)."""
-
-    code_field = "pixel_compressor"
-
-    @staticmethod
-    def check(compressor: int, data: bytes, context) -> None:
-        height, width = context.height, context.width
-        if compressor == 0:
-            if len(data) != height * width * 3:
-                raise AigifError("AIGIF_E_EXTENSION", f"raw pixels: {len(data)} bytes, expected {height}x{width}x3")
-        elif compressor == 1:
-            size = png_size(data)
-            if size is None:
-                raise AigifError("AIGIF_E_EXTENSION", "pixels: not a PNG stream")
-            png_width, png_height = size
-            if (png_height, png_width) != (height, width):
-                raise AigifError("AIGIF_E_EXTENSION", f"pixels: PNG is {png_width}x{png_height}, record says {width}x{height}")
-        elif compressor == 2:
-            if data.startswith(JXL_CONTAINER_SIGNATURE):
-                raise AigifError("AIGIF_E_EXTENSION", "pixels: JPEG XL container; AIGIF stores the bare codestream")
-            size = jxl_size(data)
-            if size is None:
-                raise AigifError("AIGIF_E_EXTENSION", "pixels: not a JPEG XL codestream")
-            jxl_width, jxl_height = size
-            if (jxl_height, jxl_width) != (height, width):
-                raise AigifError("AIGIF_E_EXTENSION", f"pixels: JPEG XL is {jxl_width}x{jxl_height}, record says {width}x{height}")
-        else:
-            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"pixel compressor {compressor} is not known")
-
-
-class PixelDigestExtension(CodedPayloadExtension):
-    """Type 3: a digest of the original pixels, so a file can prove its own regeneration.
-
-    Body: digest algorithm (exp code; 0 = sha256-rgb8-luma8x8), then the
-    algorithm's fixed-size digest: SHA-256 of the RGB8 buffer (32 bytes) and an
-    8x8 mean-luma signature (64 bytes). How both are computed is in spec/bitstream.md.
-    """
-
-    code_field = "digest_algorithm"
-    DIGEST_BYTES = {0: 96}
-
-    @staticmethod
-    def check(algorithm: int, data: bytes, context) -> None:
-        expected = PixelDigestExtension.DIGEST_BYTES.get(algorithm)
-        if expected is None:
-            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"digest algorithm {algorithm} is not known")
-        if len(data) != expected:
-            raise AigifError("AIGIF_E_EXTENSION", f"pixel digest: {len(data)} bytes, algorithm {algorithm} has {expected}")
-
-
-EXTENSION_CODECS: dict[int, Any] = {1: PixelsExtension, 3: PixelDigestExtension}
 
 Body = Struct(
     "presence" / Presence(),
@@ -399,15 +361,18 @@ def with_crc(data: bytes) -> bytes:
     return bytes(data[:5]) + file_crc(data).to_bytes(4, "little") + bytes(data[9:])
 
 
-def parse_file(data: bytes) -> dict[str, Any]:
-    """Bytes -> syntax record (a plain dict). Raises AigifError."""
+def parse_file(data: bytes, registry: Any = None) -> dict[str, Any]:
+    """Bytes -> syntax record (a plain dict). Raises AigifError.
+
+    registry: where registry-named codec data (the phrase model) comes from; None = the shipped one.
+    """
     if len(data) > limits.MAX_FILE_BYTES:
         raise AigifError("AIGIF_E_LIMIT", f"file of {len(data)} bytes exceeds {limits.MAX_FILE_BYTES}")
     major, minor = check_header(data)
     stream = io.BytesIO(data)
     stream.seek(limits.HEADER_SIZE)
     try:
-        body = _compiled_body().parse_stream(stream)
+        body = _compiled_body().parse_stream(stream, registry=registry)
         syntax_error = None
     except AigifError as exc:
         body, syntax_error = None, exc
@@ -423,9 +388,9 @@ def parse_file(data: bytes) -> dict[str, Any]:
     return syntax
 
 
-def build_file(record: dict[str, Any]) -> bytes:
+def build_file(record: dict[str, Any], registry: Any = None) -> bytes:
     """Syntax record (as parse_file returns) -> canonical bytes."""
     stream = io.BytesIO()
     stream.write(limits.SIGNATURE + bytes([limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION]) + b"\0\0\0\0")
-    Body.build_stream({**record, "presence": None}, stream)
+    Body.build_stream({**record, "presence": None}, stream, registry=registry)
     return with_crc(stream.getvalue())

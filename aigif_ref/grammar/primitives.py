@@ -189,6 +189,8 @@ class _Field(Construct):
     """
 
     reader: Any = None  # staticmethod(module-level reader) in each subclass
+    errors: tuple[str, ...] = ()  # AIGIF_E_* suffixes a reader can raise inside this field
+    registry_errors: tuple[str, ...] = ()  # ... and the registry checks of its value
 
     def __init__(self, what: str = "field") -> None:
         super().__init__()
@@ -210,6 +212,7 @@ class _Field(Construct):
 
 
 class UVarint(_Field):
+    errors = ("TRUNCATED", "NONCANONICAL", "RANGE")
     def __init__(self, what: str = "uvarint", min: int = 0, max: int = (1 << 64) - 1) -> None:
         super().__init__(what)
         self.min, self.max = min, max
@@ -227,6 +230,7 @@ class UVarint(_Field):
 
 
 class ExpCode(_Field):
+    errors, registry_errors = ("TRUNCATED", "LIMIT"), ("UNKNOWN_CODE",)
     reader = staticmethod(read_exp_code)
 
     def _build(self, obj, stream, context, path):
@@ -235,6 +239,7 @@ class ExpCode(_Field):
 
 
 class CompactFloat(_Field):
+    errors = ("TRUNCATED", "NONCANONICAL", "RANGE", "RESERVED")
     reader = staticmethod(read_cfloat)
 
     def _build(self, obj, stream, context, path):
@@ -293,21 +298,3 @@ class Sized8(UVarint):
             raise AigifError("AIGIF_E_RANGE", f"{self.what} = {obj!r} is not a multiple of {limits.SIZE_UNIT}")
         super()._build(obj // limits.SIZE_UNIT, stream, context, path)
         return obj
-
-
-WIRE_TYPES: dict[str, type[_Field]] = {
-    "uvarint": UVarint,
-    "cfloat": CompactFloat,
-    "bool": Flag,
-    "enum": ExpCode,
-    "pair": Pair,
-    "version": Version,
-}
-
-
-def make_field(wire: str, what: str, lo: int | None = None, hi: int | None = None) -> _Field:
-    if wire == "uvarint":
-        return UVarint(what, 0 if lo is None else lo, (1 << 64) - 1 if hi is None else hi)
-    return WIRE_TYPES[wire](what)
-
-

@@ -8,10 +8,9 @@ data (``families[].params``), so nothing here depends on the model family.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from aigif_ref.grammar.fields import PARAMS
+from aigif_ref.grammar.fields import PARAMS, Diffusers
 
 # Core record field -> pipeline call argument.
 CORE_ARGUMENTS: dict[str, str] = {
@@ -24,57 +23,23 @@ CORE_ARGUMENTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Setting:
-    """Where one ``params`` field goes.
-
-    where: "call" (pipeline call argument), "load" (``from_pretrained`` argument: the pipeline is
-    loaded, and cached, per value), "vae_attr" / "vae_config" (attribute / config key of the VAE).
-    absent: the value the renderer uses when the record has no entry; ``None`` means the model's own
-    config (or the pipeline call's default) applies. requires: the package a true value needs.
-    """
-
-    where: str
-    target: str
-    absent: Any = None
-    requires: tuple[str, str] | None = None  # (module, pip package) needed when the setting is on
-
-
-PARAM_SETTINGS: dict[str, Setting] = {
-    "clip_skip": Setting("call", "clip_skip"),
-    "eta": Setting("call", "eta"),
-    "guidance_rescale": Setting("call", "guidance_rescale"),
-    "original_size": Setting("call", "original_size"),
-    "target_size": Setting("call", "target_size"),
-    "crops_coords_top_left": Setting("call", "crops_coords_top_left"),
-    "negative_original_size": Setting("call", "negative_original_size"),
-    "negative_target_size": Setting("call", "negative_target_size"),
-    "negative_crops_coords_top_left": Setting("call", "negative_crops_coords_top_left"),
-    "aesthetic_score": Setting("call", "aesthetic_score"),
-    "negative_aesthetic_score": Setting("call", "negative_aesthetic_score"),
-    "max_sequence_length": Setting("call", "max_sequence_length"),
-    "true_cfg_scale": Setting("call", "true_cfg_scale"),
-    "denoising_end": Setting("call", "denoising_end"),
-    "denoising_start": Setting("call", "denoising_start"),
-    # The renderer's output must not depend on optional packages being installed, so the watermark
-    # and the safety checker are off unless the file says they ran.
-    "add_watermarker": Setting("load", "add_watermarker", absent=False, requires=("imwatermark", "invisible-watermark")),
-    "safety_checker": Setting("load", "safety_checker", absent=False),
-    "vae_tiling": Setting("vae_attr", "use_tiling", absent=False),
-    "vae_upcast": Setting("vae_config", "force_upcast"),
-}
-
-_WIRE = {spec.name: spec.wire for spec in PARAMS}
+# Where each params field goes: declared on the field (aigif_ref/grammar/fields.py, FieldSpec.diffusers).
+Setting = Diffusers
+PARAM_SETTINGS: dict[str, Setting] = {spec.name: spec.diffusers for spec in PARAMS}
+_UNMAPPED = [name for name, setting in PARAM_SETTINGS.items() if setting is None]
+if _UNMAPPED:  # a declaration error, caught by any test that imports the renderer
+    raise ImportError(f"params {', '.join(_UNMAPPED)} declare no diffusers mapping (aigif_ref/grammar/fields.py)")
+_SPECS = {spec.name: spec for spec in PARAMS}
 
 
 def to_diffusers(name: str, value: Any) -> Any:
-    """A params value as diffusers wants it (pairs are tuples: diffusers concatenates them)."""
-    return tuple(value) if _WIRE[name] == "pair" else value
+    """A params value as diffusers wants it (e.g. pairs are tuples: diffusers concatenates them)."""
+    return _SPECS[name].wire_type.to_diffusers(value)
 
 
 def from_diffusers(name: str, value: Any) -> Any:
-    """A diffusers value as the record stores it (pairs are JSON arrays)."""
-    return [int(v) for v in value] if _WIRE[name] == "pair" else value
+    """A diffusers value as the record stores it (e.g. pairs are JSON arrays)."""
+    return _SPECS[name].wire_type.from_diffusers(value)
 
 
 def call_arguments(record: dict[str, Any]) -> dict[str, Any]:

@@ -17,13 +17,11 @@ from typing import Any, Mapping
 
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.fields import SCHEDULER_CONFIG
-from aigif_ref.grammar.primitives import float32_repr, to_float32
 from aigif_ref.registry import Registry
 
-# Record field -> diffusers scheduler config key. The grammar names each field after the diffusers
-# key, and the registry names each enumeration value after the diffusers string, so the table is the
-# grammar's own field list; a field that ever needs another key gets its entry changed here.
-CONFIG_KEYS: dict[str, str] = {spec.name: spec.name for spec in SCHEDULER_CONFIG}
+# Record field -> diffusers scheduler config key, as each field declares it (FieldSpec.diffusers); the
+# registry names each enumeration value after the diffusers string.
+CONFIG_KEYS: dict[str, str] = {spec.name: spec.diffusers.target for spec in SCHEDULER_CONFIG}
 _SPECS = {spec.name: spec for spec in SCHEDULER_CONFIG}
 
 
@@ -32,7 +30,7 @@ def record_to_config(group: Mapping[str, Any], registry: Registry) -> dict[str, 
     out = {}
     for name, value in group.items():
         spec = _SPECS[name]
-        out[CONFIG_KEYS[name]] = registry.enum_name(spec.enum, value) if spec.wire == "enum" else value
+        out[CONFIG_KEYS[name]] = registry.enum_name(spec.enum, value) if spec.enum else spec.wire_type.to_diffusers(value)
     return out
 
 
@@ -81,13 +79,9 @@ def _same(a: Any, b: Any) -> bool:
 
 def _to_record(name: str, value: Any, registry: Registry) -> Any:
     spec = _SPECS[name]
-    if spec.wire == "enum":
+    if spec.enum:
         return registry.enum_code(spec.enum, value)
-    if spec.wire == "cfloat":
-        return float32_repr(to_float32(float(value)))  # what the file will hold and the renderer pass
-    if spec.wire == "bool":
-        return bool(value)
-    return int(value)
+    return spec.wire_type.from_diffusers(value)  # e.g. a float as the float32 the file will hold
 
 
 def config_to_record(scheduler: Any, registry: Registry, model_config: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -30,11 +30,12 @@ from kaitaistruct import BytesIO, KaitaiStream
 
 from aigif_ref.codecs.text import decode_text
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import DECODED
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import syntax_to_json
 from aigif_ref.registry import REPO_ROOT, Registry, default_registry
-from aigif_ref.semantics import check_semantics
+from aigif_ref.record_rules import check_record_rules
 from conformance.impls.adapter_cli import Unsupported, run_adapter
 
 GENERATED = REPO_ROOT / "spec" / "generated"
@@ -67,17 +68,17 @@ def error_for(exc: BaseException) -> AigifError:
         check = _checks().get(exc.src_path)
         if check is None:
             # The table and the parser were generated from different .ksy files.
-            raise LookupError(f"no error code for Kaitai check {exc.src_path}; run tools/build_kaitai.py") from exc
+            raise LookupError(f"no error code for Kaitai check {exc.src_path}; run python tools/regen.py") from exc
         return AigifError(check["code"], f"{check['field']} failed ({exc})")
     if isinstance(exc, EOFError):
         return AigifError("AIGIF_E_TRUNCATED", f"file ends inside a field ({exc})")
     raise TypeError(f"not a Kaitai parse error: {exc!r}") from exc
 
 
-def _text(core) -> dict[str, Any]:
+def _text(core, registry: Registry | None = None) -> dict[str, Any]:
     """Decode the text block (Kaitai exposes only the compressed bytes)."""
     n_strings = 2 if core.has_negative_prompt else 1
-    strings = decode_text(core.text.compressor.value, core.text.data, n_strings)
+    strings = decode_text(core.text.compressor.value, core.text.data, n_strings, registry)
     try:
         texts = [s.decode("utf-8") for s in strings]
     except UnicodeDecodeError as exc:
@@ -89,7 +90,7 @@ def _text(core) -> dict[str, Any]:
     }
 
 
-def _raise_text_error_first(data: bytes) -> None:
+def _raise_text_error_first(data: bytes, registry: Registry | None = None) -> None:
     """Raise the text block's error if the block was read before Kaitai failed.
 
     Kaitai parses the whole file before this module can decode the text block,
@@ -102,17 +103,7 @@ def _raise_text_error_first(data: bytes) -> None:
         core = aigif.Core(KaitaiStream(BytesIO(data[limits.HEADER_SIZE:])))
     except KAITAI_ERRORS:
         return  # Kaitai failed in the header or the core: its own error stands
-    _text(core)
-
-
-def _value(field) -> Any:
-    """A group field's value in the syntax record's form."""
-    aigif = kaitai_module().Aigif
-    if isinstance(field, aigif.Pair):
-        return [field.first.value, field.second.value]
-    if isinstance(field, aigif.Version):
-        return f"{field.major.value}.{field.minor.value}.{field.patch.value}"
-    return field.value  # uvarint, exp_code, cfloat, flag
+    _text(core, registry)
 
 
 def _code(holder, name: str) -> int:
@@ -123,14 +114,15 @@ def _code(holder, name: str) -> int:
 
 def _extension(ext) -> dict[str, Any]:
     record = {"type": ext.ext_type, "must_understand": ext.must_understand}
-    if ext.known_type == kaitai_module().Aigif.ExtensionType.pixels:
-        return {**record, "pixel_compressor": ext.body.compressor.value, "data": ext.body._raw_data}
-    if ext.known_type == kaitai_module().Aigif.ExtensionType.pixel_digest:
-        return {**record, "digest_algorithm": ext.body.algorithm.value, "data": ext.body._raw_digest}
-    return {**record, "data": ext.body.data}
+    kind = DECODED.get(ext.ext_type)
+    if kind is None:
+        return {**record, "data": ext.body.data}
+    # Which body attribute holds each JSON field is the extension type's declaration (ksy_fields).
+    values = {field: getattr(ext.body, attr) for field, attr in kind.ksy_fields.items()}
+    return {**record, **{k: v if isinstance(v, (bytes, bytearray)) else v.value for k, v in values.items()}}
 
 
-def _syntax(root) -> dict[str, Any]:
+def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
     """The syntax record (as aigif_ref.grammar.aigif.parse_file returns it) of a parsed file."""
     body, core = root.body, root.body.core
     syntax: dict[str, Any] = {
@@ -143,7 +135,7 @@ def _syntax(root) -> dict[str, Any]:
         "seed": core.seed.value,
         "height": core.height,
         "width": core.width,
-        "text": _text(core),
+        "text": _text(core, registry),
         "device": _code(body, "device"),
         "gpu": _code(body, "gpu"),
         "cuda": _code(body, "cuda"),
@@ -152,7 +144,7 @@ def _syntax(root) -> dict[str, Any]:
         fields = getattr(body, group, None)
         # Which fields are present is Kaitai's decision (its `if:`), not fields.py's bit table.
         syntax[group] = {} if fields is None else {
-            s.name: _value(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
+            s.name: s.wire_type.from_kaitai(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
         }
     syntax["extensions"] = [_extension(ext) for ext in body.extensions]
     return syntax
@@ -174,9 +166,9 @@ def parse_with_kaitai(data: bytes, registry: Registry | None = None) -> dict[str
             root = kaitai_module().Aigif.from_bytes(data)
         except KAITAI_ERRORS as exc:
             error = error_for(exc)
-            _raise_text_error_first(data)
+            _raise_text_error_first(data, registry)
             raise error from None
-        syntax = _syntax(root)
+        syntax = _syntax(root, registry)
     except AigifError as exc:
         # Spec 1.1, 11.2: a wrong CRC wins over every body syntax error except truncation.
         if exc.code != "AIGIF_E_TRUNCATED" and _stored_crc_differs(data):
@@ -184,7 +176,7 @@ def parse_with_kaitai(data: bytes, registry: Registry | None = None) -> dict[str
         raise
     if _stored_crc_differs(data):
         raise AigifError("AIGIF_E_CRC", "CRC-32 mismatch", 5)
-    check_semantics(syntax, registry or default_registry())
+    check_record_rules(syntax, registry or default_registry())
     return syntax_to_json(syntax)
 
 

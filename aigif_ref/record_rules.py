@@ -1,4 +1,7 @@
-"""Registry checks on a syntax record: codes exist, parameters fit the model family."""
+"""Rules a syntax record must meet against a registry: its codes exist, its parameters fit the model family.
+
+(Not to be confused with aigif_ref.registry_lint, which checks registry.json itself.)
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +11,7 @@ from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
 from aigif_ref.registry import Registry
 
 
-_GROUP_ENUMS = [(group, s.name, s.enum) for group, specs in GROUPS.items() for s in specs if s.wire == "enum"]
+_GROUP_ENUMS = [(group, s.name, s.enum) for group, specs in GROUPS.items() for s in specs if s.enum]
 
 
 def _known(registry: Registry, enum: str, code: int, where: str) -> None:
@@ -16,7 +19,7 @@ def _known(registry: Registry, enum: str, code: int, where: str) -> None:
         raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{where} = {code} is not in registry enumeration {enum}")
 
 
-def check_semantics(syntax: dict[str, Any], registry: Registry) -> None:
+def check_record_rules(syntax: dict[str, Any], registry: Registry) -> None:
     family = registry.family_of(syntax["model_id"])
     for name, enum in ZERO_DEFAULT_ENUMS.items():
         _known(registry, enum, syntax[name], name)
