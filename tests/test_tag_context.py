@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aigif_ref.codecs import tag_context as tc
 from aigif_ref.codecs import text
 from aigif_ref.codecs.tag_context import (
     DEFAULT_MODEL_PATH, END, ESC, FIRST_PHRASE, TOTAL, TagContextModel, case_fold, case_unfold,
@@ -191,3 +192,20 @@ def test_encoder_picks_tag_context_for_community_prompts_and_text_round_trips():
 def test_spec_worked_examples(strings, block):
     assert MODEL.encode(strings).hex(" ") == block
     assert MODEL.decode(bytes.fromhex(block), len(strings), MAX_LEN) == strings
+
+
+def test_greedy_tokenizer_equals_the_trie_regex():
+    """The dictionary tokenizer gives phrase_huffman's trie-regex tokens (the spec's greedy rule) exactly."""
+    import random
+
+    from aigif_ref.codecs.phrase_huffman import _trie_regex
+
+    phrases = MODEL.tokens[tc.FIRST_PHRASE:]
+    oracle = _trie_regex(phrases)
+    rnd = random.Random(7)
+    texts = [b"", b"a", b"\x01", "(masterpiece:1.2), best quality, <lora:detail:0.8>".encode()]
+    for _ in range(2000):  # phrase pieces glued to phrases and odd bytes: prefixes of phrases are the hard part
+        texts.append(b"".join(rnd.choice(phrases)[:rnd.randint(1, 16)] if rnd.random() < 0.8
+                              else bytes([rnd.randrange(256)]) for _ in range(rnd.randint(1, 30))))
+    for text in texts:
+        assert MODEL._tokenizer.findall(text) == oracle.findall(text), text

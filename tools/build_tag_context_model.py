@@ -277,7 +277,7 @@ def select_phrases(counts: Counter, folded: list[bytes]) -> list[bytes]:
     removed: set[bytes] = set()
     for _ in range(6):
         chosen = [p for p in ranked if p not in removed][:MAX_PHRASES]
-        regex = tokenizer(chosen)._regex
+        regex = tokenizer(chosen)._tokenizer
         used: Counter = Counter()
         for t in folded:
             used.update(regex.findall(t))
