@@ -99,3 +99,13 @@ def test_cli_forecast_and_verify_agree_on_every_example_and_cpu_golden(tmp_path)
         verdict = next(line for line in lines if ": verify: " in line)
         assert re.search(r": fidelity: exact\b", forecast), forecast
         assert ": verify: bit-exact" in verdict, verdict
+
+
+def test_a_newly_declared_hidden_setting_row_appears_once():
+    # cpu_capability was the first field whose row the hand list does not name: it was inserted before every
+    # "not recorded" row instead of once.
+    sys.path.insert(0, str(ROOT / "tools"))
+    from spec_tables.groups import hidden_setting_rows
+
+    settings = [setting for setting, _, _ in hidden_setting_rows()]
+    assert len(settings) == len(set(settings)) and "CPU kernel instruction set" in settings
