@@ -290,12 +290,13 @@ def test_measurement_tables_are_validated_and_matched(tmp_path):
 
 
 def test_cpu_capability_is_mixed_when_one_library_is_capped(monkeypatch):
-    from aigif_ref.regen.platform import best_cpu_isa, current_cpu_capability
+    from aigif_ref.regen.platform import TORCH_CAPABILITY_NAMES, best_cpu_isa, current_cpu_capability
 
     here = torch.backends.cpu.get_cpu_capability()
     for variable in ("ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS"):
         monkeypatch.delenv(variable, raising=False)
-    assert current_cpu_capability(torch) == (here if best_cpu_isa() in (None, here) else None)
+    name = TORCH_CAPABILITY_NAMES.get(here, here.lower())  # the registry `cpu_capabilities` name
+    assert current_cpu_capability(torch) == (name if best_cpu_isa() in (None, here) else None)
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "SSE41")
     assert current_cpu_capability(torch) is None
 
