@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aigif_ref.api import decode, read_bytes, write_atomic
+from aigif_ref.api import check_output, decode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES
 from aigif_ref.registry import default_registry, load_registry
@@ -34,6 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--allow-unpinned", action="store_true", help="load models whose weights the registry does not pin by sha256")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, metavar="N",
                    help=f"refuse files that ask for more than N pixels (height x width x batch; default {DEFAULT_MAX_PIXELS})")
+    p.add_argument("--max-steps", type=int, metavar="N",
+                   help="refuse files that ask for more than N diffusion steps (default: no limit below the format's 1000)")
     p.add_argument("--save-array", metavar="OUT.npy|DIR/", help="also save the pipeline's float32 output (HxWx3 in [0,1]); a folder for many files")
     p.add_argument("--verify", action="store_true",
                    help="compare the image with the file's pixel digest: bit-exact, close (PSNR) or mismatch (exit 1)")
@@ -72,8 +74,9 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, Path, Path | None]]:
     return targets
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, inputs: list[str]) -> None:
     """Fail before a render that may take minutes, not after it."""
+    check_output(path, inputs)  # not a link, FIFO or device; not one of the inputs
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,11 +86,33 @@ def _check_writable(path: Path) -> None:
         raise AigifError("AIGIF_E_IO", f"cannot write {path}: {folder} is not writable")
 
 
-def png_bytes(rgb: Any) -> bytes:
-    from PIL import Image
+# PNG text keys: the canonical JSON record (iTXt), and AUTOMATIC1111's infotext that existing tools read.
+PNG_RECORD_KEY = "aigif"
+PNG_A1111_KEY = "parameters"
 
+
+def png_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record a rendered PNG carries: all of it but embedded pixels (the PNG is the pixels)."""
+    from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
+
+    return {**record, "extensions": [e for e in record["extensions"] if e["type"] != PIXELS_EXTENSION_TYPE]}
+
+
+def png_bytes(rgb: Any, record: dict[str, Any] | None = None, registry: Any = None) -> bytes:
+    """PNG of RGB8 pixels; with a record, also its metadata (an `aigif` iTXt chunk and A1111 `parameters`)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = None
+    if record is not None:
+        from aigif_ref import a1111
+        from aigif_ref.record import dumps
+
+        info = PngInfo()
+        info.add_itxt(PNG_RECORD_KEY, dumps(png_record(record)))
+        info.add_text(PNG_A1111_KEY, a1111.infotext(record, registry or default_registry()))  # iTXt if not Latin-1
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, format="PNG")
+    Image.fromarray(rgb, "RGB").save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
 
 
@@ -100,11 +125,14 @@ def npy_bytes(array: Any) -> bytes:
 
 
 def _progress():
+    """Per-step bars with elapsed time and an ETA on a terminal (stderr); nothing when stderr is not one."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
+                    TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                    disable=not sys.stderr.isatty())
 
 
 class _Renderers:
@@ -121,13 +149,14 @@ class _Renderers:
             from aigif_ref.regen.render import Renderer  # the heavy imports happen here, not at `aigif` start-up
 
             self.renderer = Renderer(self.args.device, self.args.models, self.args.allow_unpinned, self.registry,
-                                     max_pixels=self.args.max_pixels)
+                                     max_pixels=self.args.max_pixels, max_steps=self.args.max_steps)
         return self.renderer
 
 
 # Failures after which a file's embedded pixels stand in for a render: the model or the packages are missing.
+# Also when the file asks for more than --max-pixels / --max-steps allow (its pixels are checked against the limit too).
 FALL_BACK_ON = {"AIGIF_E_MODEL", "AIGIF_E_MODEL_MISSING", "AIGIF_E_MODEL_HASH", "AIGIF_E_MODEL_UNSAFE",
-                "AIGIF_E_MODEL_UNPINNED", "AIGIF_E_DEPENDENCY"}
+                "AIGIF_E_MODEL_UNPINNED", "AIGIF_E_DEPENDENCY", "AIGIF_E_DECODER_LIMIT"}
 
 
 def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, args: argparse.Namespace,
@@ -141,9 +170,14 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     has_pixels = find_extension(record, PIXELS_EXTENSION_TYPE) is not None
     result = None
     if args.prefer_pixels and has_pixels:
-        rgb, how = decode_pixels(record), "took the embedded pixels (--prefer-pixels)"
+        rgb, how = decode_pixels(record, args.max_pixels), "took the embedded pixels (--prefer-pixels)"
     else:
         try:
+            # The model first: a missing or unverifiable model is reported in well under a second, before
+            # torch and diffusers take seconds to import (the renderer resolves it again from the hash cache).
+            from aigif_ref.model_store import resolve_model
+
+            resolve_model(record["model_id"], registry, args.models, args.allow_unpinned)
             renderer = renderers.get()
             fidelity = renderer.check(record)
             print(f"{name}: {fidelity.statement}")
@@ -157,24 +191,24 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
             if exc.code not in FALL_BACK_ON or not has_pixels:
                 raise
             print(f"{name}: cannot regenerate ({exc}); the file holds its pixels")
-            rgb, how = decode_pixels(record), "took the embedded pixels"
+            rgb, how = decode_pixels(record, args.max_pixels), "took the embedded pixels"
         else:
             model = result.model
             rgb, how = result.rgb, (f"rendered with model {model.model_id} {model.name} ({model.source}: {model.path}) on "
                                     f"{result.device} in {result.seconds:.2f} s"
                                     + (f" (+{result.load_seconds:.2f} s loading)" if result.load_seconds else ""))
-    write_atomic(png, png_bytes(rgb))
+    write_atomic(png, png_bytes(rgb, record, registry), inputs=args.files)
     wrote = f"wrote {png}"
     if array_path is not None:
         if result is None:
             wrote += f" (no {array_path}: embedded pixels have no float array)"
         else:
-            write_atomic(array_path, npy_bytes(result.array))
+            write_atomic(array_path, npy_bytes(result.array), inputs=args.files)
             wrote += f" and {array_path}"
     print(f"{name}: {how}; {wrote}")
     if not args.verify:
         return 0
-    check = verify(record, rgb, decode_pixels(record) if result is not None and has_pixels else None)
+    check = verify(record, rgb, decode_pixels(record, args.max_pixels) if result is not None and has_pixels else None)
     print(f"{name}: verify: {check.message}")
     return 1 if check.status == "mismatch" else 0
 
@@ -183,9 +217,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry) if args.registry else default_registry()
     targets = _targets(args)
     for _, png, array in targets:
-        _check_writable(png)
+        _check_writable(png, args.files)
         if array is not None:
-            _check_writable(array)
+            _check_writable(array, args.files)
     renderers = _Renderers(args, registry)
     many = _many(args)
     status = failures = 0
@@ -199,6 +233,11 @@ def cmd_render(args: argparse.Namespace) -> int:
                     raise
                 failures += 1
                 print(f"error: {name}: {exc}", file=sys.stderr)
+            except Exception as exc:  # a bug on one file must not cost the others their renders
+                if not many:
+                    raise
+                failures += 1
+                print(f"error: {name}: internal error: {type(exc).__name__}: {exc} (please report)", file=sys.stderr)
             if files_task is not None:
                 progress.advance(files_task)
     if many:

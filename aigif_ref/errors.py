@@ -37,6 +37,7 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_MODEL_UNSAFE": "a model folder holds pickle-format weights; only safetensors are loaded",
     "AIGIF_E_MODEL_UNPINNED": "the registry pins no sha256 for a model, so it cannot be verified",
     "AIGIF_E_RENDER": "the diffusers pipeline failed while regenerating the image",
+    "AIGIF_E_DECODER_LIMIT": "a valid file asks for more than this decoder is set to allow (--max-pixels, --max-steps)",
     "AIGIF_E_CAPTURE": "a pipeline call cannot be recorded faithfully in an AIGIF file",
 }
 

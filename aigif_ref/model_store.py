@@ -10,11 +10,19 @@ Places, in order (the first folder that exists is the model; see below):
    the commit that ``refs/main`` names;
 3. the folder embedded in this repository (registry ``source.embedded``).
 
-Before returning, every file that the registry's ``files`` lists is checked against its sha256, and
-the folder must hold no weights that cannot be loaded safely: a folder with pickle-format weights
-(.bin, .ckpt, .pt, .pth, .pkl) and no safetensors file, a listed file in a pickle format, or a
-safetensors file (or shard index) the registry does not pin, which diffusers could load in place of
-the pinned one.
+Before returning, every file that the registry's ``files`` lists is checked against its sha256, and no
+symbolic link in the folder may lead out of it (for the Hugging Face cache: out of the repository's
+cache folder, whose snapshots link to its blobs). Diffusers and transformers read whatever a folder
+holds (a shard index, a tokenizer.json beside the pinned tokenizer files), so a pinned model is never
+loaded from its folder: :func:`staged` builds a private folder holding only the pinned, verified files
+(hard links, or copies where a link cannot be made; never symbolic links) and the pipeline is loaded
+from there. A model the registry pins no files for is refused unless unverified weights are allowed
+explicitly; then the folder is loaded as it is. No folder may hold pickle-format weights (.bin, .ckpt,
+.pt, .pth, .pkl) without a safetensors file beside them.
+
+Paths come from the registry (``files``, ``source``) and from the cache's ``refs/main``; each is
+checked (:func:`aigif_ref.registry.model_location_problems`, a commit hash for ``refs/main``) before
+a path is built from it, so registry data never leads the store out of its folders.
 
 A folder found in an earlier place that fails verification is an error; the store does not fall
 through to a later place. The user pointed at those weights (or put them in the cache): silently
@@ -22,21 +30,24 @@ rendering with other weights would give a different image and hide the tampering
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from aigif_ref.errors import AigifError
-from aigif_ref.registry import REPO_ROOT, Registry, default_registry
+from aigif_ref.registry import COMMIT, REPO_ROOT, Registry, default_registry, model_location_problems
 
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl")
-# Files diffusers and transformers read weights from when loading with use_safetensors=True.
-SAFETENSORS_SUFFIXES = (".safetensors", ".safetensors.index.json")
 _CHUNK = 1 << 20
 
-# (resolved path, size, mtime_ns) -> sha256: rendering many files with one model hashes it once.
-_digest_cache: dict[tuple[str, int, int], str] = {}
+# (device, inode, size, mtime_ns) -> sha256: rendering many files with one model hashes it once, and a
+# staged hard link (the same inode) is known without reading it again.
+_digest_cache: dict[tuple[int, int, int, int], str] = {}
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class ResolvedModel:
     family: str          # registry family name
     path: Path           # a diffusers save_pretrained folder
     source: str          # "models-dir" | "hf-cache" | "embedded"
+    # (path in the folder, the real file, pinned sha256) of every verified file; empty for an unpinned model
+    files: tuple[tuple[str, Path, str], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class _Place:
     label: str
     path: Path | None  # None: nothing to look at (the note says why)
     note: str = ""
+    root: Path | None = None  # the folder symbolic links may point into (default: path itself)
 
 
 def hf_cache_root() -> Path:
@@ -89,10 +103,12 @@ def _hf_cache_place(model: dict) -> _Place:
     if revision is None:
         ref = repo / "refs" / "main"
         try:
-            revision = ref.read_text(encoding="utf-8").strip()
+            revision = ref.read_text(encoding="utf-8", errors="replace")[:100].strip()
         except OSError:
             return _Place("hf-cache", "Hugging Face cache", ref, "no such file")
-    return _Place("hf-cache", "Hugging Face cache", repo / "snapshots" / revision)
+        if not COMMIT.match(revision):  # it becomes a path: a commit hash, nothing else
+            return _Place("hf-cache", "Hugging Face cache", ref, f"it holds {revision[:50]!r}, not a 40-hex-digit commit hash")
+    return _Place("hf-cache", "Hugging Face cache", repo / "snapshots" / revision, root=repo)
 
 
 def _embedded_place(model: dict) -> _Place:
@@ -119,13 +135,25 @@ def _missing_message(model: dict, places: list[_Place]) -> str:
         how += (f"; the embedded copy ships with the repository at {source['embedded']} "
                 "(rebuild it with `python3 vectors/models/build_models.py`)")
     lines.append(how + ".")
+    if not model["files"]:
+        lines.append(f"Note: this registry pins no sha256 for model {model['id']}'s files, so once downloaded it will "
+                     f"be refused ({UNPINNED_HELP}).")
     return "\n".join(lines)
 
 
+UNPINNED_HELP = ("pin it: download it at a fixed commit, hash every file and add the `files` map to a registry "
+                 "you pass with --registry, as spec/contributing.md steps 3-6 describe (`aigif registry check` "
+                 "checks the result); or load unverified weights anyway with `aigif render --allow-unpinned` "
+                 "(Python: allow_unpinned=True)")
+
+
+def _file_key(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
 def sha256_file(path: Path) -> str:
-    """sha256 of a file, streamed; cached per (path, size, mtime_ns) within the process."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    """sha256 of a file, streamed; cached per (device, inode, size, mtime_ns) within the process."""
+    key = _file_key(path.stat())
     digest = _digest_cache.get(key)
     if digest is None:
         hasher = hashlib.sha256()
@@ -136,56 +164,115 @@ def sha256_file(path: Path) -> str:
     return digest
 
 
-def _folder_files(folder: Path) -> list[str]:
-    return sorted((Path(root) / name).relative_to(folder).as_posix()
-                  for root, _, names in os.walk(folder) for name in names)
+def _label(model: dict, folder: Path) -> str:
+    return f"model {model['id']} ({model['name']}) at {folder}"
 
 
-def _check_safe(model: dict, folder: Path, present: list[str]) -> None:
-    label = f"model {model['id']} ({model['name']}) at {folder}"
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _check_links(model: dict, folder: Path, root: Path) -> None:
+    """No symbolic link in the folder (file or component folder) may lead out of root."""
+    for current, dirs, names in os.walk(folder):
+        for name in sorted(dirs + names):
+            path = Path(current) / name
+            if path.is_symlink() and not _inside(path.resolve(), root):
+                raise AigifError("AIGIF_E_MODEL_UNSAFE",
+                                 f"{_label(model, folder)}: {path.relative_to(folder).as_posix()} is a symbolic link to "
+                                 f"{path.resolve()}, outside the model folder; put the files themselves in the folder")
+
+
+def _check_pickles(model: dict, folder: Path) -> None:
+    """No component whose only weights are pickles (use_safetensors=True would fail on it, or worse)."""
     by_dir: dict[str, list[str]] = {}
-    for rel in present:
-        by_dir.setdefault(rel.rpartition("/")[0], []).append(rel)
+    for current, _, names in os.walk(folder):
+        rel = Path(current).relative_to(folder).as_posix()
+        by_dir.setdefault("" if rel == "." else rel, []).extend(name if rel == "." else f"{rel}/{name}" for name in names)
     for directory, names in sorted(by_dir.items()):
-        pickles = [n for n in names if n.endswith(PICKLE_SUFFIXES)]
+        pickles = sorted(n for n in names if n.endswith(PICKLE_SUFFIXES))
         if pickles and not any(n.endswith(".safetensors") for n in names):
             raise AigifError("AIGIF_E_MODEL_UNSAFE",
-                             f"{label}: {', '.join(pickles)} are pickle-format weights with no safetensors file "
-                             f"beside them in {directory or 'the model folder'}; only safetensors weights are loaded "
+                             f"{_label(model, folder)}: {', '.join(pickles)} are pickle-format weights with no safetensors "
+                             f"file beside them in {directory or 'the model folder'}; only safetensors weights are loaded "
                              "(convert them, or use a folder that has .safetensors files)")
+
+
+def _verify(model: dict, folder: Path, root: Path, allow_unpinned: bool) -> tuple[tuple[str, Path, str], ...]:
+    """Check the folder; return (name, real file, sha256) of every pinned file."""
+    folder, root = folder.resolve(), root.resolve()
+    _check_links(model, folder, root)
+    _check_pickles(model, folder)  # never loaded either way; saying so beats "lacks X.safetensors"
     pinned = model["files"]
     for rel in sorted(pinned):
         if rel.endswith(PICKLE_SUFFIXES):
-            raise AigifError("AIGIF_E_MODEL_UNSAFE", f"{label}: the registry lists {rel}, a pickle-format weight file; "
-                                                     "only safetensors weights are loaded")
-    if pinned:
-        unpinned = [rel for rel in present if rel.endswith(SAFETENSORS_SUFFIXES) and rel not in pinned]
-        if unpinned:
-            raise AigifError("AIGIF_E_MODEL_UNSAFE",
-                             f"{label}: {', '.join(unpinned)} are weight files the registry does not pin "
-                             "(diffusers could load them instead of the verified ones); remove them")
-
-
-def _verify(model: dict, folder: Path, allow_unpinned: bool) -> None:
-    _check_safe(model, folder, _folder_files(folder))
-    pinned = model["files"]
+            raise AigifError("AIGIF_E_MODEL_UNSAFE", f"{_label(model, folder)}: the registry lists {rel}, a pickle-format "
+                                                     "weight file; only safetensors weights are loaded")
     if not pinned:
         if allow_unpinned:
-            return
+            return ()
         raise AigifError("AIGIF_E_MODEL_UNPINNED",
                          f"model {model['id']} ({model['name']}) found at {folder}, but the registry pins no sha256 for "
-                         "its files, so its weights cannot be verified; refusing it (allow unverified weights "
-                         "explicitly with allow_unpinned=True to load it anyway)")
+                         f"its files, so its weights cannot be verified; refusing it. To use it, {UNPINNED_HELP}")
+    verified = []
     for rel, expected in sorted(pinned.items()):
         path = folder / rel
-        if not path.is_file():
+        real = path.resolve()
+        if not _inside(real, root):  # a path through a linked folder that leads out
+            raise AigifError("AIGIF_E_MODEL_UNSAFE", f"{_label(model, folder)}: {rel} leads to {real}, outside the model folder")
+        if not real.is_file():
             raise AigifError("AIGIF_E_MODEL_MISSING",
                              f"model {model['id']} ({model['name']}) at {folder} lacks {rel}, which the registry lists")
-        actual = sha256_file(path)
+        actual = sha256_file(real)
         if actual != expected:
             raise AigifError("AIGIF_E_MODEL_HASH",
                              f"model {model['id']} ({model['name']}): {path} has sha256 {actual}, "
                              f"the registry expects {expected}; the file is corrupt or was modified")
+        verified.append((rel, real, expected))
+    return tuple(verified)
+
+
+def _stage_file(source: Path, dest: Path) -> str:
+    """Hard-link source at dest (or copy it where a link cannot be made); the sha256 of what dest holds."""
+    try:
+        os.link(source, dest)
+        return sha256_file(dest)  # the same inode as the verified file: known unless it changed since
+    except OSError:
+        pass  # another file system, or a file this user may not link (fs.protected_hardlinks): copy it
+    hasher = hashlib.sha256()
+    with source.open("rb") as reader, open(dest, "xb") as writer:
+        while chunk := reader.read(_CHUNK):
+            hasher.update(chunk)
+            writer.write(chunk)
+    return hasher.hexdigest()
+
+
+@contextlib.contextmanager
+def staged(model: ResolvedModel) -> Iterator[Path]:
+    """The folder to load ``model`` from: a private folder holding only its pinned, verified files.
+
+    Hard links where the temporary folder ($TMPDIR) is on the model's file system, else copies; every
+    staged file is checked against its pinned sha256 again, so a file swapped after verification is
+    caught. The folder is removed afterwards. An unpinned model (allowed explicitly) loads from its folder.
+    """
+    if not model.files:
+        yield model.path
+        return
+    stage = Path(tempfile.mkdtemp(prefix=f"aigif-{model.name}-"))
+    try:
+        for rel, real, expected in model.files:
+            dest = stage / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                actual = _stage_file(real, dest)
+            except OSError as exc:
+                raise AigifError("AIGIF_E_IO", f"cannot stage {real} for loading in {stage}: {exc.strerror}") from None
+            if actual != expected:
+                raise AigifError("AIGIF_E_MODEL_HASH", f"model {model.model_id} ({model.name}): {real} changed after it "
+                                                       f"was verified (sha256 now {actual}, the registry expects {expected})")
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def resolve_model(model_id: int, registry: Registry | None = None, models_dir: str | os.PathLike | None = None,
@@ -195,9 +282,12 @@ def resolve_model(model_id: int, registry: Registry | None = None, models_dir: s
     model = registry.models.get(model_id)
     if model is None:
         raise AigifError("AIGIF_E_UNKNOWN_CODE", f"model ID {model_id} is not in the registry")
+    problems = model_location_problems(model)  # before any path is built from the entry
+    if problems:
+        raise AigifError("AIGIF_E_REGISTRY", f"registry {registry.path or '(in memory)'}: " + "; ".join(problems))
     places = [*_models_dir_places(model, models_dir), _hf_cache_place(model), _embedded_place(model)]
     for place in places:
         if place.path is not None and not place.note and place.path.is_dir():
-            _verify(model, place.path, allow_unpinned)
-            return ResolvedModel(model_id, model["name"], model["family"], place.path, place.source)
+            files = _verify(model, place.path, place.root or place.path, allow_unpinned)
+            return ResolvedModel(model_id, model["name"], model["family"], place.path, place.source, files)
     raise AigifError("AIGIF_E_MODEL_MISSING", _missing_message(model, places))

@@ -91,7 +91,9 @@ def verify(record: dict[str, Any], rgb: "np.ndarray", original: "np.ndarray | No
 
     ext = find_extension(record, DIGEST_EXTENSION_TYPE)
     if ext is None:
-        return Verification("no-digest", message="the file has no pixel digest record; nothing to verify against")
+        if original is None:
+            return Verification("no-digest", message="the file has no pixel digest record; nothing to verify against")
+        return _against_pixels(rgb, original)
     body = base64.b64decode(ext["data"])
     expected_sha, expected_signature = body[:32], np.frombuffer(body[32:], dtype=np.uint8)
     array = _as_rgb8(rgb)
@@ -116,3 +118,23 @@ def verify(record: dict[str, Any], rgb: "np.ndarray", original: "np.ndarray | No
         how = f"PSNR {value:.2f} dB of the 8x8 luma signature"
     return Verification(status, psnr=value, psnr_basis=basis, max_signature_error=error,
                         message=f"{status}: not bit-exact; {how}; largest signature difference {error}/255")
+
+
+def _against_pixels(rgb: "np.ndarray", original: "np.ndarray") -> Verification:
+    """Verify against the file's embedded pixels when it has no digest: the same verdicts, measured on them."""
+    import numpy as np
+
+    array, expected = _as_rgb8(rgb), _as_rgb8(original)
+    if array.shape != expected.shape:
+        return Verification("mismatch", message=f"rendered {array.shape[1]}x{array.shape[0]}, the embedded pixels are "
+                                                f"{expected.shape[1]}x{expected.shape[0]}")
+    if np.array_equal(array, expected):
+        return Verification("bit-exact", psnr=math.inf, psnr_basis="pixels", max_signature_error=0,
+                            message="bit-exact: the pixels equal the file's embedded pixels (it has no digest)")
+    signature = np.frombuffer(luma_signature(array), dtype=np.uint8).astype(np.int16)
+    error = int(np.max(np.abs(signature - np.frombuffer(luma_signature(expected), dtype=np.uint8).astype(np.int16))))
+    value = psnr(array, expected)
+    status: Status = "close" if error <= CLOSE_MAX_SIGNATURE_ERROR else "mismatch"
+    return Verification(status, psnr=value, psnr_basis="pixels", max_signature_error=error,
+                        message=f"{status}: not bit-exact; PSNR {value:.2f} dB against the embedded pixels (the file has "
+                                f"no digest); largest signature difference {error}/255")

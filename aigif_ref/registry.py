@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from aigif_ref.errors import AigifError
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REGISTRY = REPO_ROOT / "registry.json"
 REGISTRY_SCHEMA = REPO_ROOT / "spec" / "schema" / "registry.schema.json"
+COMMIT = re.compile(r"^[0-9a-f]{40}$")  # a pinned Hugging Face revision: a full commit hash, never a branch
 
 
 @dataclass
@@ -88,11 +90,42 @@ def schema_errors(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def is_inside_path(value: Any) -> bool:
+    """Whether value is a relative `/`-separated path that cannot leave the folder it is resolved in."""
+    return (isinstance(value, str) and bool(value) and not value.startswith("/") and "\\" not in value
+            and not re.match(r"^[A-Za-z]:", value) and all(part not in ("", ".", "..") for part in value.split("/")))
+
+
+def model_location_problems(model: dict[str, Any]) -> list[str]:
+    """Ways a model entry's paths could lead the model store out of its folders (files, source.*).
+
+    Checked when a registry is loaded and again by the model store before it builds any path, so a
+    registry given with --registry or AIGIF_REGISTRY (or built in code) never names a file elsewhere.
+    """
+    label = f"model {model.get('id')} ({model.get('name')})"
+    problems = [f"{label}: file {name!r} must be a relative path inside the model folder (no /, \\, . or .. parts)"
+                for name in model.get("files") or {} if not is_inside_path(name)]
+    source = model.get("source") or {}
+    for key in ("file", "embedded"):
+        if source.get(key) is not None and not is_inside_path(source[key]):
+            problems.append(f"{label}: source.{key} {source[key]!r} must be a relative path without . or .. parts")
+    hf_repo = source.get("hf_repo")
+    if hf_repo is not None and not (is_inside_path(hf_repo) and hf_repo.count("/") == 1):
+        problems.append(f"{label}: source.hf_repo {hf_repo!r} must be ORG/NAME")
+    revision = source.get("revision")
+    if revision is not None and not (isinstance(revision, str) and COMMIT.match(revision)):
+        problems.append(f"{label}: source.revision {revision!r} must be a 40-hex-digit commit hash, or null")
+    name = model.get("name")
+    if not is_inside_path(name) or "/" in name:
+        problems.append(f"{label}: the name must be one path part (it names a folder under --models)")
+    return problems
+
+
 def load_registry(path: str | os.PathLike | None = None, validate: bool = True) -> Registry:
     path = Path(path or os.environ.get("AIGIF_REGISTRY") or DEFAULT_REGISTRY)
     data = read_registry_file(path)
     if validate:
-        problems = schema_errors(data)
+        problems = schema_errors(data) or [p for model in data["models"] for p in model_location_problems(model)]
         if problems:
             raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is invalid: " + "; ".join(problems[:5]))
     return Registry(data, path)

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from aigif_ref.grammar.fields import PARAMS
-from aigif_ref.registry import REPO_ROOT, schema_validator
+from aigif_ref.registry import COMMIT, REPO_ROOT, is_inside_path, schema_validator
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,6 @@ PICKLE_SUFFIXES: tuple[str, ...] = (".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pi
 ALLOWED_STATUS_CHANGES: frozenset[tuple[str, str]] = frozenset(
     {("active", "deprecated"), ("reserved", "active"), ("reserved", "deprecated")})
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-COMMIT = re.compile(r"^[0-9a-f]{40}$")
 SCHEMA_FILE = "spec/schema/registry.schema.json"
 MAX_REGISTRY_BYTES = 16 << 20  # the shipped registry is ~15 KB; anything near this is not a registry
 MAX_DEPTH = 32  # the schema needs 5 levels (plus scheduler configs); the checks below recurse
@@ -276,9 +275,7 @@ def _check_hashes(data: dict) -> list[Problem]:
 def _path_problems(value: Any, path: str, what: str, check_suffix: bool) -> list[Problem]:
     if not isinstance(value, str):
         return []  # the schema check reports the type
-    parts = value.split("/")
-    if not value or value.startswith("/") or "\\" in value or re.match(r"^[A-Za-z]:", value) \
-            or any(part in ("", ".", "..") for part in parts):
+    if not is_inside_path(value):
         return [Problem("file-path", path, f"{what} {_q(value)} must be a relative path with `/` separators and no empty, "
                                            "`.` or `..` parts (for example \"unet/diffusion_pytorch_model.safetensors\")")]
     suffix = PurePosixPath(value).suffix.lower()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from conformance.cases import Case
-from conformance.compare import byte_difference, compare_png, hex_window, record_differences
+from conformance.compare import byte_difference, compare_png, hex_window, load_json_text, record_differences
 from conformance.contract import (MAX_OUTPUT_BYTES, Outcome, build_args, error_code, excerpt, parse_args,
                                   render_args)
 
@@ -72,10 +72,10 @@ def judge_parse(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     if outcome.exit_code != 0:
         return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
     try:
-        got = json.loads(outcome.stdout.decode("utf-8"))
+        got = load_json_text(outcome.stdout)  # floats keep their text: bitstream 10.1 fixes it
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return Verdict("fail", "output is not UTF-8 JSON", {"error": str(exc), "stdout": excerpt(outcome.stdout, 500)})
-    expected = json.loads(case.file("expected.json").read_text(encoding="utf-8"))
+    expected = load_json_text(case.file("expected.json").read_bytes())
     differences = record_differences(expected, got)
     if not differences:
         return Verdict("pass", "record matches")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from aigif_ref.errors import AigifError
-from aigif_ref.model_store import ResolvedModel, resolve_model
-from aigif_ref.registry import REPO_ROOT, Registry, schema_errors
+from aigif_ref.model_store import ResolvedModel, resolve_model, staged
+from aigif_ref.registry import REPO_ROOT, Registry, load_registry, schema_errors
 
 SD15, SDXL = 490, 491
 EMBEDDED = REPO_ROOT / "vectors" / "models"
@@ -44,6 +45,14 @@ def flip_byte(path: Path, offset: int) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0x01
     path.write_bytes(bytes(data))
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def error_of(*args, **kwargs) -> AigifError:
@@ -116,13 +125,80 @@ def test_pickle_only_component_is_refused(registry, tmp_path):
     assert error_of(SD15, unpinned, models_dir=tmp_path, allow_unpinned=True).code == "AIGIF_E_MODEL_UNSAFE"
 
 
-def test_pickle_beside_safetensors_is_ignored_but_unpinned_safetensors_are_refused(registry, tmp_path):
+def test_files_the_registry_does_not_pin_are_never_loaded(registry, tmp_path):
+    """diffusers and transformers read what a folder holds; only the pinned files reach them (issue 9)."""
     folder = copy_model("aigif-tiny-sd15", tmp_path)
-    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"never loaded")
-    assert resolve_model(SD15, registry, models_dir=tmp_path).path == folder
-    (folder / "unet" / "diffusion_pytorch_model.safetensors.index.json").write_text("{}")
-    error = error_of(SD15, registry, models_dir=tmp_path)
-    assert error.code == "AIGIF_E_MODEL_UNSAFE" and "unet/diffusion_pytorch_model.safetensors.index.json" in error.message
+    extras = {"unet/diffusion_pytorch_model.bin": b"never loaded",
+              "unet/diffusion_pytorch_model.safetensors.index.json": b"{}",
+              "tokenizer/tokenizer.json": b"{}", "tokenizer/added_tokens.json": b"{}"}
+    for rel, data in extras.items():
+        (folder / rel).write_bytes(data)
+    resolved = resolve_model(SD15, registry, models_dir=tmp_path)
+    assert resolved.path == folder
+    with staged(resolved) as stage:
+        assert stage != folder and not stage.is_relative_to(folder)
+        assert files_in(stage) == sorted(registry.models[SD15]["files"])
+        assert not any(p.is_symlink() for p in stage.rglob("*"))
+        assert all(sha256(stage / rel) == digest for rel, digest in registry.models[SD15]["files"].items())
+    assert not stage.exists()  # removed once loaded
+
+
+def test_staging_copies_where_it_cannot_link(registry, tmp_path, monkeypatch):
+    copy_model("aigif-tiny-sd15", tmp_path)
+    resolved = resolve_model(SD15, registry, models_dir=tmp_path)
+
+    def no_link(*args, **kwargs):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    with staged(resolved) as stage:
+        for rel, real, digest in resolved.files:
+            assert os.stat(stage / rel).st_ino != os.stat(real).st_ino and sha256(stage / rel) == digest
+
+
+def test_a_file_changed_after_verification_is_not_loaded(registry, tmp_path):
+    folder = copy_model("aigif-tiny-sd15", tmp_path)
+    resolved = resolve_model(SD15, registry, models_dir=tmp_path)
+    flip_byte(folder / "vae" / "config.json", 10)  # in place: the same inode, so a hard link would see it
+    os.utime(folder / "vae" / "config.json", ns=(0, 3))
+    with pytest.raises(AigifError) as info:
+        with staged(resolved):
+            pass
+    assert info.value.code == "AIGIF_E_MODEL_HASH" and "vae/config.json" in info.value.message
+
+
+def test_symbolic_links_out_of_the_model_folder_are_refused(registry, tmp_path):
+    folder = copy_model("aigif-tiny-sd15", tmp_path / "models")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (folder / "unet").rename(outside / "unet")
+    (folder / "unet").symlink_to(outside / "unet", target_is_directory=True)  # a component folder that is a link
+    (outside / "unet" / "diffusion_pytorch_model.safetensors.index.json").write_text("{}")
+    error = error_of(SD15, registry, models_dir=tmp_path / "models")
+    assert error.code == "AIGIF_E_MODEL_UNSAFE" and "unet is a symbolic link" in error.message and str(outside) in error.message
+    # A single file linked out of the folder, and a link nowhere in particular that no pinned file uses.
+    (folder / "unet").unlink()
+    (outside / "unet").rename(folder / "unet")
+    (folder / "unet" / "diffusion_pytorch_model.safetensors.index.json").unlink()
+    config = folder / "vae" / "config.json"
+    shutil.move(config, outside / "config.json")
+    config.symlink_to(outside / "config.json")
+    assert error_of(SD15, registry, models_dir=tmp_path / "models").code == "AIGIF_E_MODEL_UNSAFE"
+    config.unlink()
+    shutil.move(outside / "config.json", config)
+    (folder / "notes").symlink_to("/etc")
+    assert error_of(SD15, registry, models_dir=tmp_path / "models").code == "AIGIF_E_MODEL_UNSAFE"
+
+
+def test_links_inside_the_model_folder_are_followed_and_staged_as_files(registry, tmp_path):
+    folder = copy_model("aigif-tiny-sd15", tmp_path)
+    (folder / "unet").rename(folder / ".unet-real")
+    (folder / "unet").symlink_to(".unet-real", target_is_directory=True)
+    (folder / ".unet-real" / "diffusion_pytorch_model.safetensors.index.json").write_text("{}")
+    resolved = resolve_model(SD15, registry, models_dir=tmp_path)
+    with staged(resolved) as stage:
+        assert files_in(stage) == sorted(registry.models[SD15]["files"])
+        assert (stage / "unet").is_dir() and not (stage / "unet").is_symlink()
 
 
 def test_missing_model_lists_every_place_and_how_to_provide_it(registry, tmp_path):
@@ -135,6 +211,9 @@ def test_missing_model_lists_every_place_and_how_to_provide_it(registry, tmp_pat
         assert str(place) in message
     assert "embedded: (none for this model)" in message
     assert "--models DIR" in message and "AIGIF_MODELS" in message and "hf download stable-diffusion-v1-5/stable-diffusion-v1-5" in message
+    # Downloading it is not enough while the registry pins nothing: the message says so, and how to pin it.
+    assert "will be refused" in message and "spec/contributing.md" in message and "--allow-unpinned" in message
+    assert "will be refused" not in error_of(SDXL, registry_with(registry, SDXL, source={"embedded": "vectors/models/x"})).message
 
 
 def test_missing_embedded_model_lists_every_place(registry, tmp_path):
@@ -185,7 +264,10 @@ def test_unpinned_model_is_refused_unless_allowed(registry, tmp_path):
     snapshot = make_hf_snapshot(tmp_path / "hf-cache", "stable-diffusion-v1-5/stable-diffusion-v1-5", "c" * 40, with_ref=True)
     error = error_of(0, registry)
     assert error.code == "AIGIF_E_MODEL_UNPINNED" and "stable-diffusion-v1-5" in error.message
-    assert "allow_unpinned" in error.message and str(snapshot) in error.message
+    assert str(snapshot) in error.message
+    # The command-line flag, the Python argument, and how to pin the model instead.
+    assert "--allow-unpinned" in error.message and "allow_unpinned=True" in error.message
+    assert "spec/contributing.md" in error.message and "--registry" in error.message
     assert resolve_model(0, registry, allow_unpinned=True) == ResolvedModel(
         0, "stable-diffusion-v1-5", "sd1", snapshot, "hf-cache")
 
@@ -212,3 +294,45 @@ def test_verified_files_are_hashed_once(registry, tmp_path, monkeypatch):
 def test_model_store_imports_without_torch():
     code = "import sys, aigif_ref.model_store; sys.exit('torch' in sys.modules or 'diffusers' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT).returncode == 0
+
+
+# ------------------------------------------------------------------ paths from data stay in their folders
+SHA = "0" * 64
+
+
+@pytest.mark.parametrize("changes", [
+    {"files": {"../outside/config.json": SHA}},
+    {"files": {"/etc/passwd": SHA}},
+    {"files": {"unet/../../x.json": SHA}},
+    {"source": {"embedded": "../../etc"}},
+    {"source": {"hf_repo": "../..", "revision": None}},
+    {"source": {"hf_repo": "org/name", "revision": "../../../elsewhere"}},
+    {"source": {"hf_repo": "org/name", "revision": "/abs"}},
+])
+def test_registry_paths_that_leave_their_folder_are_refused(registry, tmp_path, monkeypatch, changes):
+    data = copy.deepcopy(registry.data)
+    model = next(m for m in data["models"] if m["id"] == SD15)
+    model.update(changes)
+    # Built in code (no schema check on the way): the store itself refuses before building a path.
+    error = error_of(SD15, Registry(data), models_dir=tmp_path)
+    assert error.code == "AIGIF_E_REGISTRY" and "aigif-tiny-sd15" in error.message
+    # Given with --registry or AIGIF_REGISTRY: refused when loaded.
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps(data))
+    for load in (lambda: load_registry(path), lambda: monkeypatch.setenv("AIGIF_REGISTRY", str(path)) or load_registry()):
+        with pytest.raises(AigifError) as info:
+            load()
+        assert info.value.code == "AIGIF_E_REGISTRY"
+
+
+def test_refs_main_is_used_only_when_it_holds_a_commit_hash(registry, tmp_path):
+    cache = tmp_path / "hf-cache"
+    make_hf_snapshot(cache, "other/repo", "d" * 40, with_ref=False)
+    target = cache / "models--stable-diffusion-v1-5--stable-diffusion-v1-5"
+    (target / "refs").mkdir(parents=True)
+    (target / "refs" / "main").write_text("../../models--other--repo/snapshots/" + "d" * 40)
+    error = error_of(0, registry, allow_unpinned=True)
+    assert error.code == "AIGIF_E_MODEL_MISSING" and "not a 40-hex-digit commit hash" in error.message
+    (target / "refs" / "main").write_text("e" * 40 + "\n")
+    make_hf_snapshot(cache, "stable-diffusion-v1-5/stable-diffusion-v1-5", "e" * 40, with_ref=False)
+    assert resolve_model(0, registry, allow_unpinned=True).path == target / "snapshots" / ("e" * 40)

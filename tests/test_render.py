@@ -396,5 +396,5 @@ def test_a_file_asking_for_more_pixels_than_the_limit_is_refused_before_loading(
     assert main(["render", str(path), "-o", str(tmp_path / "huge.png"), "--device", "cpu"]) == 1
     with pytest.raises(AigifError) as error:
         Renderer("cpu", max_pixels=64 * 64).render(record("sd1", height=72, width=64))
-    assert error.value.code == "AIGIF_E_LIMIT" and "--max-pixels" in error.value.message
+    assert error.value.code == "AIGIF_E_DECODER_LIMIT" and "--max-pixels" in error.value.message
     assert not (tmp_path / "huge.png").exists()

@@ -18,6 +18,8 @@ OUT = ROOT / "spec" / "schema" / "record.schema.json"
 U64 = 2**64 - 1
 MAX_CODE = 255 * (limits.MAX_EXP_CODE_BYTES - 1) + 254
 # Inlined rather than $ref'd: jsonschema resolves every $ref per record, which made validation 3x slower.
+# Text is Unicode characters: a JSON "\\ud800" escape without its pair has no UTF-8 form (RFC 8259 section 8.2).
+TEXT = {"type": "string", "pattern": "^[^\ud800-\udfff]*$"}
 CODE_OR_NAME = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_CODE}, {"type": "string", "minLength": 1}]}
 
 
@@ -74,8 +76,8 @@ def record_schema() -> dict:
             "seed": {"type": "integer", "minimum": 0, "maximum": U64},
             "height": size,
             "width": size,
-            "prompt": {"type": "string"},
-            "negative_prompt": {"type": ["string", "null"], "description": "null: not given to the pipeline; \"\": given as empty"},
+            "prompt": {**TEXT, "description": "Unicode text (no unpaired surrogates)"},
+            "negative_prompt": {"anyOf": [TEXT, {"type": "null"}], "description": "null: not given to the pipeline; \"\": given as empty"},
             "text_compressor": {"anyOf": [code, {"type": "null"}], "description": "null, \"auto\" or absent: the smallest"},
             "device": code,
             "gpu": code,

@@ -43,6 +43,7 @@ from aigif_ref.registry import REPO_ROOT, default_registry  # noqa: E402
 RENDER = REPO_ROOT / "vectors" / "render"
 LEVEL = REPO_ROOT / "vectors" / "levels" / "render.txt"
 SUITE_VERSION = "1.0.0"
+SPEC_VERSION = "1.1"  # bitstream spec the cases are read under (1.1 changed no render case)
 SIZE = 64
 STEPS = 4
 CUDA_TOLERANCE = {"max_abs_error": 2, "min_psnr": 50.0}
@@ -231,7 +232,7 @@ def write_case(case: Case, dest: Path, device: str) -> list[str]:
 
 def write_manifest(dest: Path) -> None:
     ids = sorted(p.name for p in dest.iterdir() if (p / "test.json").is_file())
-    manifest = {"suite": "aigif-render-vectors", "version": SUITE_VERSION, "spec_version": "1.0", "cases": []}
+    manifest = {"suite": "aigif-render-vectors", "version": SUITE_VERSION, "spec_version": SPEC_VERSION, "cases": []}
     for case_id in ids:
         test = json.loads((dest / case_id / "test.json").read_text(encoding="utf-8"))
         manifest["cases"].append({"id": case_id, "requires": test["requires"],

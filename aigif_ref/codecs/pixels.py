@@ -21,6 +21,15 @@ COMPRESSOR_CODES = {"None": 0, "png": 1, "jxl": 2}
 _PIL_FORMATS = {1: "PNG", 2: "JXL"}
 
 
+def _numpy():
+    try:
+        import numpy
+    except ImportError:
+        raise AigifError("AIGIF_E_DEPENDENCY", "pixels need numpy and Pillow: pip install numpy Pillow "
+                                               "(both come with the render extra)") from None
+    return numpy
+
+
 def _imaging(compressor: int):
     try:
         from PIL import Image
@@ -37,7 +46,7 @@ def _imaging(compressor: int):
 
 def encode_pixels(rgb: "np.ndarray", compressor: str | int = "png") -> dict[str, Any]:
     """A pixels extension record (JSON-record form) holding `rgb` losslessly."""
-    import numpy as np
+    np = _numpy()
 
     code = COMPRESSOR_CODES.get(compressor, compressor) if isinstance(compressor, str) else compressor
     if code not in (0, 1, 2):
@@ -54,23 +63,38 @@ def encode_pixels(rgb: "np.ndarray", compressor: str | int = "png") -> dict[str,
             "data": base64.b64encode(data).decode("ascii")}
 
 
-def decode_pixels(record: dict[str, Any]) -> "np.ndarray | None":
-    """The record's embedded pixels as uint8 height x width x 3, or None without a pixels record."""
-    import numpy as np
+def decode_pixels(record: dict[str, Any], max_pixels: int | None = None) -> "np.ndarray | None":
+    """The record's embedded pixels as uint8 height x width x 3, or None without a pixels record.
 
+    The payload is untrusted (spec 15.1): its size is checked against ``max_pixels`` before anything is
+    decoded (``AIGIF_E_DECODER_LIMIT``), and whatever the image library raises on a corrupt payload
+    becomes ``AIGIF_E_EXTENSION``.
+    """
     ext = find_extension(record, PIXELS_EXTENSION_TYPE)
     if ext is None:
         return None
     height, width, code = record["height"], record["width"], ext["pixel_compressor"]
+    if max_pixels is not None and height * width > max_pixels:  # the grammar checked the payload declares this size
+        raise AigifError("AIGIF_E_DECODER_LIMIT", f"the embedded pixels are {width}x{height}, above this decoder's limit "
+                                                  f"of {max_pixels} pixels; raise it with --max-pixels if the machine "
+                                                  "has the memory")
+    np = _numpy()
     data = base64.b64decode(ext["data"])
     if code == 0:
         return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3).copy()
     Image = _imaging(code)
+    name = _PIL_FORMATS.get(code, f"compressor {code}")
     try:
         with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[code]]) as image:
             array = np.asarray(image.convert("RGB"))
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise AigifError("AIGIF_E_EXTENSION", f"embedded {_PIL_FORMATS[code]} pixels do not decode: {exc}") from None
+    except Image.DecompressionBombError as exc:
+        raise AigifError("AIGIF_E_DECODER_LIMIT", f"embedded {name} pixels: {exc}") from None
+    except MemoryError:
+        raise AigifError("AIGIF_E_DECODER_LIMIT", f"embedded {name} pixels ({width}x{height}) do not fit in memory; "
+                                                  "lower --max-pixels") from None
+    except Exception as exc:  # noqa: BLE001  untrusted bytes: Pillow and its plugins raise anything (RuntimeError, ...)
+        raise AigifError("AIGIF_E_EXTENSION", f"embedded {name} pixels do not decode: {type(exc).__name__}: "
+                                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}") from None
     if array.shape[:2] != (height, width):
         raise AigifError("AIGIF_E_EXTENSION", f"embedded pixels are {array.shape[1]}x{array.shape[0]}, "
                                               f"record says {width}x{height}")

@@ -215,12 +215,12 @@ class Extensions(Construct):
             if not stream.read(1):
                 return records
             stream.seek(start)
+            if len(records) == limits.MAX_EXTENSION_RECORDS:  # before the record's first byte is parsed
+                raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
             header = read_uvarint(stream, "extension header")
             ext_type, must_understand = header >> 1, bool(header & 1)
             if ext_type == 0:
                 raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
-            if len(records) == limits.MAX_EXTENSION_RECORDS:
-                raise AigifError("AIGIF_E_LIMIT", f"more than {limits.MAX_EXTENSION_RECORDS} extension records", start)
             if ext_type <= previous:
                 raise AigifError("AIGIF_E_NONCANONICAL", f"extension type {ext_type} after {previous}: types must increase", start)
             previous = ext_type
@@ -406,10 +406,18 @@ def parse_file(data: bytes) -> dict[str, Any]:
     major, minor = check_header(data)
     stream = io.BytesIO(data)
     stream.seek(limits.HEADER_SIZE)
-    body = _compiled_body().parse_stream(stream)
+    try:
+        body = _compiled_body().parse_stream(stream)
+        syntax_error = None
+    except AigifError as exc:
+        body, syntax_error = None, exc
+    # The CRC decides before any syntax error but truncation (spec 11.2): a damaged byte is reported
+    # as AIGIF_E_CRC, never as a code that blames the writer; a cut file is still reported where it ends.
     stored_crc = int.from_bytes(data[5:9], "little")
-    if file_crc(data) != stored_crc:
+    if file_crc(data) != stored_crc and (syntax_error is None or syntax_error.code != "AIGIF_E_TRUNCATED"):
         raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {stored_crc:08x}, computed {file_crc(data):08x})", 5)
+    if syntax_error is not None:
+        raise syntax_error
     syntax = dict(body)  # the compiled parser's result holds only the named fields
     syntax["version"] = f"{major}.{minor}"
     return syntax

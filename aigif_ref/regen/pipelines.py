@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aigif_ref.errors import AigifError
-from aigif_ref.model_store import ResolvedModel, resolve_model
+from aigif_ref.model_store import ResolvedModel, resolve_model, staged
 from aigif_ref.regen.arguments import PARAM_SETTINGS, load_arguments, vae_settings
 from aigif_ref.regen.deps import quiet_diffusers, require
 from aigif_ref.regen.scheduler import build_scheduler
@@ -97,11 +97,14 @@ class PipelineCache:
         dtype = getattr(torch, self.registry.enum("dtypes")[record["dtype"]]["torch"])
         start = time.perf_counter()
         try:
-            with quiet_diffusers():
-                pipe = cls.from_pretrained(model.path, use_safetensors=True, local_files_only=True, dtype=dtype,
+            # Only the pinned, verified files, in a private folder: diffusers reads whatever a folder holds.
+            with staged(model) as folder, quiet_diffusers():
+                pipe = cls.from_pretrained(folder, use_safetensors=True, local_files_only=True, dtype=dtype,
                                            **_from_pretrained_kwargs(cls, settings))
                 pipe.to(device)
-        except (OSError, ValueError, TypeError, ImportError, RuntimeError, NameError) as exc:
+        except AigifError:
+            raise
+        except Exception as exc:  # whatever the loaders raise on bad files (SafetensorError, JSON, tokenizer errors)
             raise AigifError("AIGIF_E_MODEL", f"model {model.model_id} ({model.name}) at {model.path} does not load as "
                                               f"{cls.__name__}: {type(exc).__name__}: {exc}") from None
         for name, setting in PARAM_SETTINGS.items():

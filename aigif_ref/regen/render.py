@@ -49,13 +49,15 @@ class Renderer:
     """Renders records; holds loaded pipelines so that files sharing a model load it once."""
 
     def __init__(self, device: str = "auto", models_dir: str | os.PathLike | None = None, allow_unpinned: bool = False,
-                 registry: Registry | None = None, capacity: int = 2, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+                 registry: Registry | None = None, capacity: int = 2, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 max_steps: int | None = None) -> None:
         if device not in DEVICES and not device.startswith("cuda:"):
             raise AigifError("AIGIF_E_PLATFORM", f"device {device!r}: use one of {', '.join(DEVICES)}")
         self.torch, self.diffusers = require()
         self.registry = registry or default_registry()
         self.requested_device = device
         self.max_pixels = max_pixels
+        self.max_steps = max_steps  # None: the format's own bound (1000)
         self.cache = PipelineCache(self.registry, str(models_dir) if models_dir else None, allow_unpinned, capacity)
 
     def device_for(self, record: dict[str, Any]) -> str:
@@ -86,6 +88,18 @@ class Renderer:
         generator = self.generator_device(record, device).split(":")[0]
         return compare(record, current_platform(device, self.registry, generator, dtype=record["dtype"]), self.registry)
 
+    def check_bounds(self, record: dict[str, Any]) -> None:
+        """Refuse, before loading anything, a valid file that asks for more than this renderer allows (spec 15.1)."""
+        batch = record["platform"].get("batch_size", 1)
+        pixels = record["height"] * record["width"] * batch
+        if pixels > self.max_pixels:
+            raise AigifError("AIGIF_E_DECODER_LIMIT", f"the file asks for {record['width']}x{record['height']} pixels "
+                                                      f"x {batch} image(s), above this renderer's limit of {self.max_pixels} "
+                                                      "pixels; raise it with --max-pixels if the machine has the memory")
+        if self.max_steps is not None and record["steps"] > self.max_steps:
+            raise AigifError("AIGIF_E_DECODER_LIMIT", f"the file asks for {record['steps']} steps, above this renderer's "
+                                                      f"limit of {self.max_steps}; raise it with --max-steps to render it")
+
     def render(self, record: dict[str, Any], on_step: StepCallback | None = None, *, decoded: bool = False) -> RenderResult:
         """Regenerate ``record``, a JSON record (names or codes).
 
@@ -94,12 +108,7 @@ class Renderer:
         """
         if not decoded:
             record = decode(encode(record, self.registry), self.registry)
-        pixels = record["height"] * record["width"] * record["platform"].get("batch_size", 1)
-        if pixels > self.max_pixels:
-            raise AigifError("AIGIF_E_LIMIT", f"the file asks for {record['width']}x{record['height']} pixels "
-                                              f"x {record['platform'].get('batch_size', 1)} image(s), above this renderer's "
-                                              f"limit of {self.max_pixels} pixels; raise it with --max-pixels if the "
-                                              "machine has the memory")
+        self.check_bounds(record)
         device = self.device_for(record)
         fidelity = self.check(record, device)
         loaded, fresh = self.cache.get(record, device)
