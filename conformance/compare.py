@@ -56,6 +56,9 @@ def _json_float(text: str) -> JsonFloat:
     return value
 
 
+json_float = _json_float  # public: contract.read_json(parse_float=json_float) keeps float text
+
+
 def load_json_text(raw: bytes | str) -> Any:
     """Parse JSON keeping each float's text: bitstream 10.1 says exactly how a float32 MUST be written."""
     return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw, parse_float=_json_float)

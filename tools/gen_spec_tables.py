@@ -430,7 +430,8 @@ def gen_family_params() -> str:
     out = table(["param"] + [f"`{f['name']}`" for f in families], rows)
     out += "\n" + table(["family", "diffusers pipeline", "models (ID = name)"],
                         [(f"`{f['name']}`", f["pipeline"],
-                          ", ".join(f"{m['id']} = {m['name']}" for m in REG.data["models"] if m["family"] == f["name"]) or "—")
+                          ", ".join(f"{m['id']} = {m['name']}" for m in sorted(REG.data["models"], key=lambda m: m["id"])
+                                    if m["family"] == f["name"]) or "—")
                          for f in families])
     return out
 
@@ -550,7 +551,8 @@ def gen_registry_summary() -> str:
     d = REG.data
     ids = d["test_model_ids"]
     rows = [("registry_version", d["registry_version"]), ("spec_version", d["spec_version"]),
-            ("test model IDs", f"{ids['first']}..{ids['last']}"), ("families", len(d["families"])),
+            ("test model IDs", f"{ids['first']}..{ids['last']}"),
+            ("unknown model IDs (never assigned)", f"{d['unknown_model_ids']['first']}..{d['unknown_model_ids']['last']}"), ("families", len(d["families"])),
             ("models", len(d["models"])), ("enumerations", len(d["enumerations"]))]
     return table(["key", "value"], rows)
 
@@ -563,7 +565,7 @@ def gen_families() -> str:
 
 def gen_models() -> str:
     rows = []
-    for m in REG.data["models"]:
+    for m in sorted(REG.data["models"], key=lambda m: m["id"]):
         src = m["source"]
         where = f"embedded: `{src['embedded']}`" if "embedded" in src else src["hf_repo"] or "—"
         revision = "—" if "embedded" in src else src["revision"] or "not pinned"

@@ -787,8 +787,10 @@ def invalid_cases(b: Builder) -> None:
 
     # Registry codes and families (syntax is fine; the registry rejects).
     K = "AIGIF_E_UNKNOWN_CODE"
-    s = b.cut("valid-minimal").replace("model_id", b"\x07", "07")
-    E("invalid-unknown-model-id", "Model ID 7, not in the registry.", ["registry", "exp-code"], s.done(), K, None)
+    unknown = default_registry().data["unknown_model_ids"]["first"]  # never assigned, whatever models a registry adds
+    s = b.cut("valid-minimal").replace("model_id", encode_exp_code(unknown), encode_exp_code(unknown).hex(" "))
+    E("invalid-unknown-model-id", f"Model ID {unknown}, which no registry assigns (`unknown_model_ids`).",
+      ["registry", "exp-code"], s.done(), K, None)
     s = b.cut("valid-enum-codes-9").replace("scheduler", b"\x0a", "0a")
     E("invalid-unknown-scheduler", "Scheduler code 10, not in the registry.", ["registry", "enum"], s.done(), K, None)
     s = b.cut("valid-enum-codes-7").replace("gpu", b"\x08", "08")
