@@ -57,7 +57,7 @@ def test_render_equals_bare_diffusers_call(renderer, bare, family, scheduler, di
     assert np.array_equal(result.array, expected)
     assert np.array_equal(result.rgb, (expected * 255).round().astype(np.uint8))
     assert result.rgb.std() > 0  # a real image, not a constant
-    # Exact pixels here; the forecast cannot promise them: a v1 file does not record the CPU kernels' instruction set.
+    # Exact pixels here; the forecast cannot promise them: this record does not name the CPU kernels' instruction set.
     assert [r for r in result.fidelity.reasons if "instruction set" not in r] == [] and not result.fidelity.exact
     assert result.model.model_id == rec["model_id"]
 
