@@ -6,14 +6,14 @@ A quantized model is its own identity: base model ID (the file's model_id), comp
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from typing import Any, ClassVar
 
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions.base import ExtensionType
 from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint, read_exact, read_exp_code, read_uvarint
-from aigif_ref.quant.formats import COMPRESSORS
-from aigif_ref.quant.payload import MAX_PAYLOAD_BYTES, sha256_hex
+from aigif_ref.quant.compressors import COMPRESSORS, MAX_PAYLOAD_BYTES
 
 
 class Model(ExtensionType):
@@ -81,7 +81,7 @@ class Model(ExtensionType):
             return
         if len(data) != size:
             raise AigifError("AIGIF_E_EXTENSION", f"model record: embedded payload of {len(data)} bytes, size says {size}")
-        if sha256_hex(data) != digest.hex():
+        if hashlib.sha256(data).digest() != digest:
             raise AigifError("AIGIF_E_EXTENSION", "model record: the embedded payload's sha256 differs from the one it names")
 
     @classmethod

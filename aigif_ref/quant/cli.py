@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from aigif_ref.errors import AigifError
-from aigif_ref.quant.formats import COMPRESSORS
-from aigif_ref.quant.payload import MAX_PAYLOAD_BYTES, build, parse, sha256_hex
-from aigif_ref.quant.quantizer import DEFAULT_COMPONENTS, quantize_model
+from aigif_ref.quant.compressors import COMPRESSORS, MAX_PAYLOAD_BYTES
+
+DEFAULT_COMPONENTS = "unet"  # as aigif_ref.quant.quantizer.DEFAULT_COMPONENTS (imported late: NumPy)
 
 
 def add_parser(sub: Any) -> None:
@@ -20,7 +20,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--compressor", required=True, choices=[name for name, _ in COMPRESSORS.values() if name != "None"])
     p.add_argument("--keep", action="append", default=[], metavar="LAYERS",
                    help="tensor name prefix kept at higher precision (float; q8_0 under mixed), e.g. unet/conv_in; repeatable")
-    p.add_argument("--components", default=",".join(DEFAULT_COMPONENTS), help="comma-separated components to quantize (default: unet)")
+    p.add_argument("--components", default=DEFAULT_COMPONENTS, help="comma-separated components to quantize (default: unet)")
     p.add_argument("--models", metavar="DIR", help="folder holding model folders (also $AIGIF_MODELS)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.safetensors")
     p.set_defaults(func=cmd_quantize)
@@ -29,6 +29,8 @@ def add_parser(sub: Any) -> None:
 def cmd_quantize(args: argparse.Namespace) -> int:
     from aigif_ref.api import write_atomic
     from aigif_ref.model_store import resolve_model, staged
+    from aigif_ref.quant.payload import build, sha256_hex
+    from aigif_ref.quant.quantizer import quantize_model
     from aigif_ref.registry import default_registry, load_registry
     registry = load_registry(args.registry) if getattr(args, "registry", None) else default_registry()
     model_id = int(args.model) if args.model.isdigit() else registry.model_code(args.model)
@@ -48,6 +50,7 @@ def cmd_quantize(args: argparse.Namespace) -> int:
 
 def model_extension(path: str | Path, embed: bool) -> dict[str, Any]:
     """The JSON form of a model record (type 2) naming the payload file at ``path``, embedded or referenced."""
+    from aigif_ref.quant.payload import parse, sha256_hex
     path = Path(path)
     try:
         size = path.stat().st_size

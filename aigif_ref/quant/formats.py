@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from aigif_ref.errors import AigifError
+from aigif_ref.quant.compressors import COMPRESSORS  # noqa: F401  (re-exported: formats per compressor)
 
 BLOCK = 32  # elements per block of q8_0 and q4_0 (GGUF's QK8_0 = QK4_0 = 32)
 INT8_MAX = 127  # int8 and q8_0 quantize into [-127, 127]; -128 is valid on reading
@@ -54,16 +55,6 @@ FORMATS: dict[str, TensorFormat] = {f.name: f for f in (
     TensorFormat("q4_0", "U8", True, _block_bytes(2 + BLOCK // 2),
                  "GGUF Q4_0: blocks of 32 elements, each a binary16 scale then 16 bytes of 4-bit codes"),
 )}
-
-# Model compressor code (registry.json "model_compressors") -> (its name there, the quantized tensor formats its
-# payloads may use). Float formats are always allowed (tensors the quantizer keeps: biases, norms, --keep layers).
-COMPRESSORS: dict[int, tuple[str, tuple[str, ...]]] = {
-    0: ("None", ()),
-    1: ("int8", ("int8",)),
-    2: ("q8_0", ("q8_0",)),
-    3: ("q4_0", ("q4_0",)),
-    4: ("mixed", ("int8", "q8_0", "q4_0")),
-}
 
 
 def _finite_scales(scales: np.ndarray, name: str) -> None:

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-import numpy as np
-
 from aigif_ref.errors import AigifError
-from aigif_ref.quant.formats import COMPRESSORS, FORMATS, dequantize
+from aigif_ref.quant.compressors import COMPRESSORS, MAX_PAYLOAD_BYTES
+from aigif_ref.quant.formats import FORMATS, dequantize
 
 METADATA_KEY = "aigif.model_payload"
 PAYLOAD_VERSION = 1
@@ -28,7 +27,6 @@ MAX_HEADER_BYTES = 16 * 1024 * 1024  # the JSON header (SDXL's UNet needs about 
 MAX_TENSORS = 65536
 MAX_RANK = 8
 MAX_ELEMENTS = 1 << 36  # one tensor
-MAX_PAYLOAD_BYTES = 64 * 1024 ** 3  # a whole payload file
 _STORAGE_DTYPES = {f.storage_dtype for f in FORMATS.values()}
 
 
@@ -50,7 +48,7 @@ class Payload:
     def compressor_name(self) -> str:
         return COMPRESSORS[self.compressor][0]
 
-    def dequantized(self, name: str) -> np.ndarray:
+    def dequantized(self, name: str):
         entry = self.tensors[name]
         return dequantize(entry.format, entry.data, entry.shape, name)
 
