@@ -319,3 +319,27 @@ def test_embedded_and_referenced_payloads_render_the_quantized_model(tmp_path, t
         images[storage] = Renderer("cpu", payloads=[tmp_path]).render(record, decoded=True).rgb
     assert np.array_equal(images["embedded"], images["referenced"])
     assert not np.array_equal(images["embedded"], images[None])  # the payload's weights were used
+
+
+def test_model_payload_ksy_reads_the_vectors():
+    import shutil
+    import subprocess
+    from kaitaistruct import KaitaiStream
+    from io import BytesIO
+    root = Path(__file__).resolve().parents[1]
+    if not shutil.which("node") or not (root / "tools" / "node_modules" / "kaitai-struct-compiler").is_dir():
+        pytest.skip("needs node and the pinned Kaitai compiler (python tools/build_kaitai.py installs it)")
+    out = subprocess.run(["node", str(root / "tools" / "ksc_compile.js"), str(root / "spec" / "model_payload.ksy"), "python"],
+                         capture_output=True, text=True, check=True).stdout
+    namespace: dict = {}
+    exec(next(iter(json.loads(out)["files"]["python"].values())), namespace)
+    grammar = namespace["ModelPayload"]
+    for case in MANIFEST["dequantize"]:
+        data = (VECTORS / case["payload"]).read_bytes()
+        parsed = grammar(KaitaiStream(BytesIO(data)))
+        meta, raw = spec.read_payload(data)
+        assert parsed.header_length + 8 + len(parsed.data) == len(data)
+        for name, entry in meta["tensors"].items():
+            if entry["format"] == "q8_0":
+                block = grammar.Q80Block(KaitaiStream(BytesIO(raw[name][:34])))
+                assert block.d_bits.to_bytes(2, "little") == raw[name][:2] and bytes(b & 0xFF for b in block.q) == raw[name][2:34]
