@@ -280,14 +280,14 @@ types:
     doc: |
       Text compressor, block length and the compressed block. Kaitai Struct does
       not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-      and 2 (phrase-huffman-v1, spec/text/phrase-huffman.md) and the UTF-8 check
-      are beyond it. A reader decodes `data` into one string, or two when the
+      2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
+      spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
       presence bitmap's bit 0 is set.
     doc-ref: spec/bitstream.md#7-text-block
     seq:
       - id: compressor
         type: exp_code
-        doc: Registry enumeration text_compressors (0 none, 1 zlib, 2 phrase-huffman-v1).
+        doc: Registry enumeration text_compressors (0 none, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1).
         doc-ref: spec/bitstream.md#7-text-block
       - id: length
         type: uvarint
@@ -1257,21 +1257,35 @@ types:
         type: uvarint
         doc: Major component.
         doc-ref: spec/bitstream.md#54-bool-pair-version-size
+      - id: check_major
+        size: 0
+        valid:
+          expr: major.value <= 65535
+        -aigif-error: AIGIF_E_RANGE
+        doc: Checked as soon as the component is read (spec 1.1, order of checks).
+        doc-ref: spec/bitstream.md#112-order-of-checks
       - id: minor
         type: uvarint
         doc: Minor component.
         doc-ref: spec/bitstream.md#54-bool-pair-version-size
+      - id: check_minor
+        size: 0
+        valid:
+          expr: minor.value <= 65535
+        -aigif-error: AIGIF_E_RANGE
+        doc: Checked as soon as the component is read (spec 1.1, order of checks).
+        doc-ref: spec/bitstream.md#112-order-of-checks
       - id: patch
         type: uvarint
         doc: Patch component.
         doc-ref: spec/bitstream.md#54-bool-pair-version-size
-      - id: check_components
+      - id: check_patch
         size: 0
         valid:
-          expr: major.value <= 65535 and minor.value <= 65535 and patch.value <= 65535
+          expr: patch.value <= 65535
         -aigif-error: AIGIF_E_RANGE
-        doc: Checked once all three are read (a truncated triple is truncated).
-        doc-ref: spec/bitstream.md#54-bool-pair-version-size
+        doc: Checked as soon as the component is read (spec 1.1, order of checks).
+        doc-ref: spec/bitstream.md#112-order-of-checks
 
 enums:
   extension_type:

@@ -8,8 +8,8 @@ import zlib
 from aigif_ref.codecs.phrase_huffman import default_model
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS
-from aigif_ref.grammar.primitives import encode_uvarint, read_uvarint
-from aigif_ref.registry import Registry
+from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint, read_uvarint
+from aigif_ref.registry import default_registry
 from vectors.syntax_gen.cases import Builder
 from vectors.syntax_gen.payloads import JXL_8X8, huffman_block
 from vectors.syntax_gen.surgery import _show
@@ -17,7 +17,7 @@ from vectors.syntax_gen.valid_cases import LONG_PROMPT, PH_PROMPT
 
 _F32 = struct.Struct("<f")
 
-def add_cases(b: Builder, registry: Registry) -> None:
+def add_cases(b: Builder) -> None:
     T, E = "AIGIF_E_TRUNCATED", b.invalid
 
     # Header.
@@ -135,12 +135,7 @@ def add_cases(b: Builder, registry: Registry) -> None:
     s = b.cut("valid-minimal").replace("guidance_scale", b"\x01" + _F32.pack(0.0), "01 + float32 0.0")
     E("invalid-noncanonical-guidance-raw-zero", "Guidance +0.0 stored raw although the compact form represents it.",
       ["cfloat-raw"], s.done(), N, s.start("guidance_scale"))
-    payload = LONG_PROMPT.encode()
-    for level, what in ((1, "zlib level 1 output"), (0, "a stored (level 0) zlib stream")):
-        s = b.cut("valid-text-zlib")
-        at = s.replace_sized("text", zlib.compress(payload, level), what)
-        E(f"invalid-noncanonical-zlib-level-{level}", f"A zlib text block that inflates correctly but is {what}, not the level-9 stream.",
-          ["text-zlib"], s.done(), N, at)
+    payload = LONG_PROMPT.encode()  # (zlib streams other than level 9 are valid since 1.1: cases_v1_1.py)
     s = b.cut("valid-extensions-two")
     first, second = s.at("ext0.header")[0], s.at("ext1.header")[0]
     records = bytes(s.data[first:])
@@ -319,8 +314,10 @@ def add_cases(b: Builder, registry: Registry) -> None:
 
     # Registry codes and families (syntax is fine; the registry rejects).
     K = "AIGIF_E_UNKNOWN_CODE"
-    s = b.cut("valid-minimal").replace("model_id", b"\x07", "07")
-    E("invalid-unknown-model-id", "Model ID 7, not in the registry.", ["registry", "exp-code"], s.done(), K, None)
+    unknown = default_registry().data["unknown_model_ids"]["first"]  # never assigned, whatever models a registry adds
+    s = b.cut("valid-minimal").replace("model_id", encode_exp_code(unknown), encode_exp_code(unknown).hex(" "))
+    E("invalid-unknown-model-id", f"Model ID {unknown}, which no registry assigns (`unknown_model_ids`).",
+      ["registry", "exp-code"], s.done(), K, None)
     s = b.cut("valid-enum-codes-9").replace("scheduler", b"\x0a", "0a")
     E("invalid-unknown-scheduler", "Scheduler code 10, not in the registry.", ["registry", "enum"], s.done(), K, None)
     s = b.cut("valid-enum-codes-7").replace("gpu", b"\x08", "08")
@@ -328,8 +325,9 @@ def add_cases(b: Builder, registry: Registry) -> None:
     s = b.cut("valid-enum-codes-3").replace("scheduler_config.prediction_type", b"\x04", "04")
     E("invalid-unknown-prediction-type", "scheduler_config.prediction_type code 4, not in the registry.",
       ["registry", "scheduler_config"], s.done(), K, None)
-    s = b.cut("valid-minimal").replace("text_compressor", b"\x03", "03")
-    E("invalid-unknown-text-compressor", "Text compressor code 3, not known.", ["registry", "text-none"], s.done(), K,
+    free_text = 1 + max(b.registries[None].enum("text_compressors"))  # the next code the registry has not assigned
+    s = b.cut("valid-minimal").replace("text_compressor", encode_exp_code(free_text), encode_exp_code(free_text).hex())
+    E("invalid-unknown-text-compressor", f"Text compressor code {free_text}, not known.", ["registry", "text-none"], s.done(), K,
       s.start("text_bytes"))
     s = b.cut("valid-pixels-raw")
     s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x03", "03 (pixel compressor 3)")

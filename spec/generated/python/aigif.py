@@ -1734,8 +1734,8 @@ class Aigif(KaitaiStruct):
     class TextBlock(KaitaiStruct):
         """Text compressor, block length and the compressed block. Kaitai Struct does
         not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-        and 2 (phrase-huffman-v1, spec/text/phrase-huffman.md) and the UTF-8 check
-        are beyond it. A reader decodes `data` into one string, or two when the
+        2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
+        spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
         presence bitmap's bit 0 is set.
         
         .. seealso::
@@ -1857,12 +1857,20 @@ class Aigif(KaitaiStruct):
 
         def _read(self):
             self.major = Aigif.Uvarint(self._io, self, self._root)
+            self.check_major = self._io.read_bytes(0)
+            _ = self.check_major
+            if not self.major.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.check_major, self._io, u"/types/version/seq/1")
             self.minor = Aigif.Uvarint(self._io, self, self._root)
+            self.check_minor = self._io.read_bytes(0)
+            _ = self.check_minor
+            if not self.minor.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.check_minor, self._io, u"/types/version/seq/3")
             self.patch = Aigif.Uvarint(self._io, self, self._root)
-            self.check_components = self._io.read_bytes(0)
-            _ = self.check_components
-            if not  ((self.major.value <= 65535) and (self.minor.value <= 65535) and (self.patch.value <= 65535)) :
-                raise kaitaistruct.ValidationExprError(self.check_components, self._io, u"/types/version/seq/3")
+            self.check_patch = self._io.read_bytes(0)
+            _ = self.check_patch
+            if not self.patch.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.check_patch, self._io, u"/types/version/seq/5")
 
 
         def _fetch_instances(self):
