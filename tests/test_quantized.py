@@ -201,11 +201,12 @@ def test_model_record_round_trips_and_kaitai_agrees(storage):
 
 
 @pytest.mark.parametrize("change,code", [
-    (lambda d: {"payload_sha256": "00" * 32}, "AIGIF_E_EXTENSION"),  # embedded bytes do not have the named sha256
-    (lambda d: {"payload_size": len(d) + 1}, "AIGIF_E_EXTENSION"),
+    # a record no valid file can hold is a bad record (spec 10.1); readers give the file codes (test below)
+    (lambda d: {"payload_sha256": "00" * 32}, "AIGIF_E_RECORD"),  # embedded bytes do not have the named sha256
+    (lambda d: {"payload_size": len(d) + 1}, "AIGIF_E_RECORD"),
     (lambda d: {"model_compressor": 9}, "AIGIF_E_UNKNOWN_CODE"),
     (lambda d: {"storage": 2}, "AIGIF_E_UNKNOWN_CODE"),
-    (lambda d: {"payload_size": 2**36 + 1}, "AIGIF_E_LIMIT"),
+    (lambda d: {"payload_size": 2**36 + 1}, "AIGIF_E_RECORD"),
 ])
 def test_model_record_checks(change, code):
     data = small_payload()
