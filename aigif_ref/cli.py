@@ -18,6 +18,8 @@ from aigif_ref import __version__, cli_render
 from aigif_ref.console import run_entry_point, stdout_console
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
+from aigif_ref.extensions import Model
+from aigif_ref.quant import cli as quant_cli
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import dumps, find_extension, load_json, parse_json, read_text_input
@@ -62,6 +64,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
     record = load_json(args.record)
     if not isinstance(record, dict):
         raise AigifError("AIGIF_E_RECORD", f"{args.record}: expected one JSON object (use .jsonl or --jsonl for many)")
+    if args.model_payload:  # a quantized model: name its payload (spec/quantized.md §7)
+        record = quant_cli.with_model_payload(record, args.model_payload, args.embed_payload)
     data = encode(record, registry)
     if args.output == "-":
         _write_stdout(data)
@@ -137,11 +141,14 @@ def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, s
     """Table I of the paper, in its order, with registry names resolved."""
     e = registry.enum_name
     pixels = find_extension(record, PIXELS_EXTENSION_TYPE)
+    model_ext = find_extension(record, Model.code)
     model = registry.models.get(record["model_id"])
     model_name = f"{model['name']} (family {model['family']})" if model else "unknown"
     values = {  # keyed by the Table I row names of aigif_ref/table_one.py, shown in the paper's order
         "saving pixels": "1=Yes" if pixels else "0=No",
         "pixel compressor": f"{pixels['pixel_compressor']}={e('pixel_compressors', pixels['pixel_compressor'])}" if pixels else "-",
+        "saving model": "1=Yes" if model_ext else "0=No",
+        "model compressor": f"{model_ext['model_compressor']}={e('model_compressors', model_ext['model_compressor'])}" if model_ext else "-",
         "text compressor": f"{record['text_compressor']}={e('text_compressors', record['text_compressor'])}",
         "device": f"{record['device']}={e('devices', record['device'])}",
         "gpu": f"{record['gpu']}={e('gpus', record['gpu'])}",
@@ -249,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="read JSON Lines (the default for names ending .jsonl)")
     p.add_argument("--force", action="store_true", help="JSON Lines into a folder that is not empty: overwrite the "
                                                          "names this run writes (other files are listed, not removed)")
+    p.add_argument("--model-payload", metavar="PAYLOAD.safetensors", help="reference this quantized model payload (by sha256) from the file")
+    p.add_argument("--embed-payload", action="store_true", help="with --model-payload: carry the payload inside the file")
     p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("inspect", help="show a file's fields", description="Show the fields of AIGIF files as a table (Table I order) or as canonical JSON records.")
@@ -273,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_registry_check)
 
     cli_render.add_parser(sub)  # torch-free until it runs
+    quant_cli.add_parser(sub)
     return parser
 
 

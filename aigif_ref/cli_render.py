@@ -31,6 +31,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--device", choices=DEVICES, default="auto",
                    help="auto (default): the recorded device kind when this machine has it, else CUDA if present, else CPU")
     p.add_argument("--models", metavar="DIR", help="folder holding model folders (also $AIGIF_MODELS); then the Hugging Face cache, then the shipped tiny models")
+    p.add_argument("--payloads", metavar="DIR", action="append", default=[],
+                   help="folder of model payloads SHA256.safetensors that files reference (repeatable; also $AIGIF_PAYLOADS)")
     p.add_argument("--allow-unpinned", action="store_true", help="load models whose weights the registry does not pin by sha256")
     p.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, metavar="N",
                    help=f"refuse files that ask for more than N pixels (height x width x batch; default {DEFAULT_MAX_PIXELS})")
@@ -149,7 +151,8 @@ class _Renderers:
             from aigif_ref.regen.render import Renderer  # the heavy imports happen here, not at `aigif` start-up
 
             self.renderer = Renderer(self.args.device, self.args.models, self.args.allow_unpinned, self.registry,
-                                     max_pixels=self.args.max_pixels, max_steps=self.args.max_steps)
+                                     max_pixels=self.args.max_pixels, max_steps=self.args.max_steps,
+                                     payloads=self.args.payloads)
         return self.renderer
 
 

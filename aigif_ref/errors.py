@@ -39,6 +39,11 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_RENDER": "the diffusers pipeline failed while regenerating the image",
     "AIGIF_E_DECODER_LIMIT": "a valid file asks for more than this decoder is set to allow (--max-pixels, --max-steps)",
     "AIGIF_E_CAPTURE": "a pipeline call cannot be recorded faithfully in an AIGIF file",
+    "AIGIF_E_PAYLOAD": "a model payload is malformed (header, tensor table, sizes, block count, formats its compressor does not allow)",
+    "AIGIF_E_PAYLOAD_SCALE": "a model payload holds a NaN or infinite scale",
+    "AIGIF_E_PAYLOAD_SHAPE": "a model payload's tensor names or shapes differ from its base model's",
+    "AIGIF_E_PAYLOAD_HASH": "a model payload's sha256 differs from the one the file names",
+    "AIGIF_E_PAYLOAD_MISSING": "a model payload the file references by sha256 is in none of the payload folders",
 }
 
 ERROR_CODES: dict[str, str] = {**FILE_ERROR_CODES, **TOOL_ERROR_CODES}

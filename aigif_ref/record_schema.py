@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from aigif_ref.extensions import enum_fields
+from aigif_ref.extensions import enum_fields, extension_field_schemas
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.grammar.wire import CODE_OR_NAME
@@ -64,12 +64,13 @@ def record_schema() -> dict:
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["type", "data"],
+                    "required": ["type"],  # each type's own fields: its class's build says which it needs
                     "additionalProperties": False,
                     "properties": {
                         "type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
                         "must_understand": {"type": "boolean"},
                         **{field: code for field in enum_fields()},
+                        **extension_field_schemas(),
                         "data": {"type": "string", "contentEncoding": "base64"},
                     },
                 },

@@ -702,6 +702,7 @@ types:
           switch-on: known_type
           cases:
             extension_type::pixels: pixels
+            extension_type::model: model
             extension_type::pixel_digest: pixel_digest
             _: unknown_extension
         doc: The record body; read whole before it is interpreted.
@@ -998,6 +999,59 @@ types:
         doc: Mean luma of an 8x8 grid of blocks, row-major, one byte each.
         doc-ref: spec/bitstream.md#93-type-3-pixel-digest
 
+  model:
+    doc: |
+      Extension type 2: the model (Table I "saving model" = 1, with its model
+      compressor): a model payload (spec/model_payload.ksy) embedded in the
+      record or referenced by its sha256. A reader also checks that an
+      embedded payload's sha256 equals payload_sha256 (AIGIF_E_EXTENSION),
+      which Kaitai cannot compute.
+    doc-ref: spec/bitstream.md#92-type-2-model
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: _parent.must_understand
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: The model record is written with must_understand 1.
+        doc-ref: spec/bitstream.md#92-type-2-model
+      - id: compressor
+        type: exp_code
+        valid:
+          expr: _.value <= 4
+        -aigif-error: AIGIF_E_UNKNOWN_CODE
+        doc: Model compressor (registry model_compressors; spec/quantized.md).
+        doc-ref: spec/quantized.md
+      - id: storage
+        type: exp_code
+        valid:
+          expr: _.value <= 1
+        -aigif-error: AIGIF_E_UNKNOWN_CODE
+        doc: 0 = the payload is embedded here, 1 = referenced by its sha256 (registry model_payload_storage).
+        doc-ref: spec/bitstream.md#92-type-2-model
+      - id: payload_sha256
+        size: 32
+        doc: SHA-256 of the payload file.
+        doc-ref: spec/bitstream.md#92-type-2-model
+      - id: payload_size
+        type: uvarint
+        valid:
+          expr: _.value <= 68719476736
+        -aigif-error: AIGIF_E_LIMIT
+        doc: Size of the payload file in bytes, at most 64 GiB.
+        doc-ref: spec/bitstream.md#92-type-2-model
+      - id: payload
+        size-eos: true
+        doc: The embedded payload (exactly payload_size bytes), or nothing when referenced.
+        doc-ref: spec/bitstream.md#92-type-2-model
+      - id: check_payload_length
+        size: 0
+        valid:
+          expr: 'payload.size == (storage.value == 0 ? payload_size.value : 0)'
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: An embedded payload has exactly payload_size bytes; a referenced one none.
+        doc-ref: spec/bitstream.md#92-type-2-model
+
   unknown_extension:
     doc: An extension type this grammar does not know; kept as bytes.
     doc-ref: spec/bitstream.md#9-extension-records
@@ -1244,6 +1298,10 @@ enums:
       id: pixels
       doc: The original pixels (type 1, must_understand 0).
       doc-ref: spec/bitstream.md#91-type-1-pixels
+    2:
+      id: model
+      doc: A quantized model payload, embedded or referenced by sha256 (type 2, must_understand 1).
+      doc-ref: spec/bitstream.md#92-type-2-model
     3:
       id: pixel_digest
       doc: A digest of the original pixels (type 3, must_understand 0).

@@ -227,7 +227,7 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
         {"type": 1, "pixel_compressor": 0, "data": b64(PIXELS)}])),
     ("ext-pixels-png", typical_record(height=8, width=16, extensions=[
         {"type": 1, "pixel_compressor": 1, "data": b64(tiny_png(16, 8))}])),
-    ("ext-unknown-2", typical_record(extensions=[{"type": 2, "must_understand": False, "data": b64(b"\x00\xff")}])),
+    ("ext-unknown-4", typical_record(extensions=[{"type": 4, "must_understand": False, "data": b64(b"\x00\xff")}])),
     ("ext-unknown-empty", typical_record(extensions=[{"type": 1000, "data": ""}])),
     ("ext-pixels-and-unknown", typical_record(height=8, width=16, extensions=[
         {"type": 1, "pixel_compressor": 1, "data": b64(tiny_png(16, 8))},
@@ -425,6 +425,11 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("png_image.png_width", hand_file(tail=ext(1, b"\x01" + tiny_png(8, 8)))),
     ("png_image.png_height", hand_file(tail=ext(1, b"\x01" + tiny_png(16, 16)))),
     ("unknown_extension.check_must_understand", hand_file(tail=ext(5, b"", must_understand=1))),
+    ("model.check_must_understand", hand_file(tail=ext(2, b"\x02\x01" + bytes(32) + b"\x00"))),
+    ("model.compressor", hand_file(tail=ext(2, b"\x09\x01" + bytes(32) + b"\x00", must_understand=1))),
+    ("model.storage", hand_file(tail=ext(2, b"\x02\x02" + bytes(32) + b"\x00", must_understand=1))),
+    ("model.payload_size", hand_file(tail=ext(2, b"\x02\x01" + bytes(32) + uv(2**36 + 1), must_understand=1))),
+    ("model.check_payload_length", hand_file(tail=ext(2, b"\x02\x01" + bytes(32) + b"\x00x", must_understand=1))),
 ]
 
 

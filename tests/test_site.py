@@ -75,11 +75,11 @@ def _set_region(page: Path, name: str, body: str) -> None:
 def test_every_nav_page_and_linked_file_is_built(site):
     pages = check_site.nav_pages()
     assert [p.source for p in pages] == ["index.md", "bitstream.md", "text/phrase-huffman.md", "text/tag-context.md", "registry.md",
-                                         "conformance.md", "reference-decoder.md", "contributing.md"]
+                                         "conformance.md", "reference-decoder.md", "quantized.md", "contributing.md"]
     for page in pages:
         assert (site / page.url).is_file(), page.url
     # files the pages link to are served as they are
-    for name in ("schema/record.schema.json", "schema/registry.schema.json", "aigif.ksy", "text/phrase-huffman-v1.json"):
+    for name in ("schema/record.schema.json", "schema/registry.schema.json", "aigif.ksy", "model_payload.ksy", "text/phrase-huffman-v1.json"):
         assert (site / name).read_bytes() == (ROOT / "spec" / name).read_bytes(), name
     assert (site / "search" / "search_index.json").is_file()  # search runs locally
 

@@ -26,5 +26,10 @@ def enum_fields() -> dict[str, str]:
     return {field: enum for cls in DECODED.values() for field, enum in cls.enums.items()}
 
 
-__all__ = ["TYPES", "DECODED", "type_of", "enum_fields", "ExtensionType", "CodedPayload", "UnknownExtension",
+def extension_field_schemas() -> dict[str, dict]:
+    """JSON Schemas of the extension body fields that are neither enumerations nor data (e.g. the model's payload sha256)."""
+    return {field: schema for cls in DECODED.values() for field, schema in cls.json_schema.items()}
+
+
+__all__ = ["TYPES", "DECODED", "type_of", "enum_fields", "extension_field_schemas", "ExtensionType", "CodedPayload", "UnknownExtension",
            "Pixels", "Model", "PixelDigest"]

@@ -26,6 +26,7 @@ class ExtensionType:
     enums: ClassVar[dict[str, str]] = {}  # JSON field -> registry enumeration it holds
     summary: ClassVar[str] = ""  # one line for the spec's extension-types table
     json_form: ClassVar[dict[str, str]] = {}  # JSON field -> what it holds (the spec's JSON-form table)
+    json_schema: ClassVar[dict[str, dict]] = {}  # JSON Schema of each body field that is neither an enumeration nor data
     ksy_fields: ClassVar[dict[str, str]] = {}  # JSON field -> attribute of its body type in spec/aigif.ksy
 
     # -- body codec: bytes <-> the record's fields other than type and must_understand ------------

@@ -16,6 +16,7 @@ from typing import Any
 
 from aigif_ref.errors import AigifError
 from aigif_ref.model_store import ResolvedModel, resolve_model, staged
+from aigif_ref.quant.loader import apply, check_against_base, load_payload, payload_dirs, payload_key
 from aigif_ref.regen.arguments import PARAM_SETTINGS, load_arguments, vae_settings
 from aigif_ref.regen.deps import quiet_diffusers, require
 from aigif_ref.regen.scheduler import build_scheduler
@@ -63,8 +64,10 @@ def _vae_value(vae: Any, where: str, target: str) -> Any:
 class PipelineCache:
     """Loaded pipelines, least recently used dropped first once more than ``capacity`` are held."""
 
-    def __init__(self, registry: Registry, models_dir: str | None = None, allow_unpinned: bool = False, capacity: int = 2) -> None:
+    def __init__(self, registry: Registry, models_dir: str | None = None, allow_unpinned: bool = False, capacity: int = 2,
+                 payloads: list | None = None) -> None:
         self.registry = registry
+        self.payload_dirs = payload_dirs(payloads or ())  # where referenced model payloads are looked up
         self.models_dir = models_dir
         self.allow_unpinned = allow_unpinned
         self.capacity = capacity
@@ -74,7 +77,7 @@ class PipelineCache:
         """(pipeline for ``record`` on ``device`` set up with its scheduler and VAE settings, whether it was loaded now)."""
         family = self.registry.family_of(record["model_id"])
         settings = load_arguments(record, family)
-        key = (record["model_id"], record["dtype"], device, tuple(sorted(settings.items())))
+        key = (record["model_id"], payload_key(record), record["dtype"], device, tuple(sorted(settings.items())))
         loaded = self._held.pop(key, None)
         fresh = loaded is None
         if fresh:
@@ -94,13 +97,18 @@ class PipelineCache:
         with quiet_diffusers():  # the first access imports the pipeline module, which logs notices
             cls = pipeline_class(diffusers, family)
         model = resolve_model(record["model_id"], self.registry, self.models_dir, self.allow_unpinned)
-        dtype = getattr(torch, self.registry.enum("dtypes")[record["dtype"]]["torch"])
+        dtype_name = self.registry.enum("dtypes")[record["dtype"]]["torch"]
+        dtype = getattr(torch, dtype_name)
+        payload = load_payload(record, self.payload_dirs)  # verified and parsed before anything is loaded
         start = time.perf_counter()
         try:
             # Only the pinned, verified files, in a private folder: diffusers reads whatever a folder holds.
             with staged(model) as folder, quiet_diffusers():
                 pipe = cls.from_pretrained(folder, use_safetensors=True, local_files_only=True, dtype=dtype,
                                            **_from_pretrained_kwargs(cls, settings))
+                if payload is not None:  # a quantized model: its weights replace the base model's (spec/quantized.md §8)
+                    check_against_base(payload, folder)
+                    apply(pipe, payload, dtype_name)
                 pipe.to(device)
         except AigifError:
             raise

@@ -50,7 +50,7 @@ class Renderer:
 
     def __init__(self, device: str = "auto", models_dir: str | os.PathLike | None = None, allow_unpinned: bool = False,
                  registry: Registry | None = None, capacity: int = 2, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 max_steps: int | None = None) -> None:
+                 max_steps: int | None = None, payloads: list | None = None) -> None:
         if device not in DEVICES and not device.startswith("cuda:"):
             raise AigifError("AIGIF_E_PLATFORM", f"device {device!r}: use one of {', '.join(DEVICES)}")
         self.torch, self.diffusers = require()
@@ -58,7 +58,7 @@ class Renderer:
         self.requested_device = device
         self.max_pixels = max_pixels
         self.max_steps = max_steps  # None: the format's own bound (1000)
-        self.cache = PipelineCache(self.registry, str(models_dir) if models_dir else None, allow_unpinned, capacity)
+        self.cache = PipelineCache(self.registry, str(models_dir) if models_dir else None, allow_unpinned, capacity, payloads)
 
     def device_for(self, record: dict[str, Any]) -> str:
         """"auto": the recorded device kind when this machine has it (exact renders), else CUDA if present, else CPU."""

@@ -23,7 +23,6 @@ def _enum_users() -> dict[str, list[str]]:
         for enum in kind.enums.values():
             users.setdefault(enum, []).append(f"{kind.name.replace('_', ' ')} extension (type {kind.code})")
     users.setdefault("extension_types", []).append("extension record header")
-    users.setdefault("model_compressors", []).append("reserved model extension (type 2); not in v1 files")
     return users
 
 

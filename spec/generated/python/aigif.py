@@ -40,6 +40,7 @@ class Aigif(KaitaiStruct):
 
     class ExtensionType(IntEnum):
         pixels = 1
+        model = 2
         pixel_digest = 3
 
     class PixelCompressor(IntEnum):
@@ -528,7 +529,12 @@ class Aigif(KaitaiStruct):
             if not _.value <= 67108864:
                 raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/extension/seq/3")
             _on = self.known_type
-            if _on == Aigif.ExtensionType.pixel_digest:
+            if _on == Aigif.ExtensionType.model:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.Model(_io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.pixel_digest:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
@@ -550,7 +556,10 @@ class Aigif(KaitaiStruct):
             self.header._fetch_instances()
             self.length._fetch_instances()
             _on = self.known_type
-            if _on == Aigif.ExtensionType.pixel_digest:
+            if _on == Aigif.ExtensionType.model:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.pixel_digest:
                 pass
                 self.body._fetch_instances()
             elif _on == Aigif.ExtensionType.pixels:
@@ -813,6 +822,54 @@ class Aigif(KaitaiStruct):
 
             self._m_jxl_width = (self.jxl_height if self.ratio == 1 else ((self.jxl_height * 12) // 10 if self.ratio == 2 else ((self.jxl_height * 4) // 3 if self.ratio == 3 else ((self.jxl_height * 3) // 2 if self.ratio == 4 else ((self.jxl_height * 16) // 9 if self.ratio == 5 else ((self.jxl_height * 5) // 4 if self.ratio == 6 else (self.jxl_height * 2 if self.ratio == 7 else ((self.width_div8_minus_1 + 1) * 8 if self.small else (self.width_minus_1_9 if self.width_selector == 0 else (self.width_minus_1_13 if self.width_selector == 1 else (self.width_minus_1_18 if self.width_selector == 2 else self.width_minus_1_30))) + 1))))))))
             return getattr(self, '_m_jxl_width', None)
+
+
+    class Model(KaitaiStruct):
+        """Extension type 2: the model (Table I "saving model" = 1, with its model
+        compressor): a model payload (spec/model_payload.ksy) embedded in the
+        record or referenced by its sha256. A reader also checks that an
+        embedded payload's sha256 equals payload_sha256 (AIGIF_E_EXTENSION),
+        which Kaitai cannot compute.
+        
+        .. seealso::
+           spec/bitstream.md#92-type-2-model
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Model, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not self._parent.must_understand:
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/model/seq/0")
+            self.compressor = Aigif.ExpCode(self._io, self, self._root)
+            _ = self.compressor
+            if not _.value <= 4:
+                raise kaitaistruct.ValidationExprError(self.compressor, self._io, u"/types/model/seq/1")
+            self.storage = Aigif.ExpCode(self._io, self, self._root)
+            _ = self.storage
+            if not _.value <= 1:
+                raise kaitaistruct.ValidationExprError(self.storage, self._io, u"/types/model/seq/2")
+            self.payload_sha256 = self._io.read_bytes(32)
+            self.payload_size = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.payload_size
+            if not _.value <= 68719476736:
+                raise kaitaistruct.ValidationExprError(self.payload_size, self._io, u"/types/model/seq/4")
+            self.payload = self._io.read_bytes_full()
+            self.check_payload_length = self._io.read_bytes(0)
+            _ = self.check_payload_length
+            if not len(self.payload) == (self.payload_size.value if self.storage.value == 0 else 0):
+                raise kaitaistruct.ValidationExprError(self.check_payload_length, self._io, u"/types/model/seq/6")
+
+
+        def _fetch_instances(self):
+            pass
+            self.compressor._fetch_instances()
+            self.storage._fetch_instances()
+            self.payload_size._fetch_instances()
 
 
     class Pair(KaitaiStruct):
