@@ -27,6 +27,7 @@ import kaitaistruct
 from aigif_ref.api import decode, encode
 from aigif_ref.codecs.png import encode_png_rgb8
 from aigif_ref.errors import AigifError
+from vectors.syntax_gen.valid_cases import first_unregistered_extension_type
 from aigif_ref.grammar.aigif import with_crc
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PARAMS, PRESENCE_BITS
@@ -36,6 +37,8 @@ from conformance.impls.kaitai_python.adapter import CHECKS, KAITAI_ERRORS, error
 from aigif_ref.registry import Registry, default_registry, load_registry
 from tests.conftest import typical_record
 from tests.test_roundtrip import mutated_files, records
+
+UNKNOWN_TYPE = first_unregistered_extension_type(default_registry())
 
 ROOT = Path(__file__).resolve().parents[1]
 U64 = 2**64 - 1
@@ -231,7 +234,7 @@ RECORDS: list[tuple[str, dict[str, Any]]] = [
     ("ext-unknown-empty", typical_record(extensions=[{"type": 1000, "data": ""}])),
     ("ext-pixels-and-unknown", typical_record(height=8, width=16, extensions=[
         {"type": 1, "pixel_compressor": 1, "data": b64(tiny_png(16, 8))},
-        {"type": 7, "data": b64(b"seven")},
+        {"type": UNKNOWN_TYPE, "data": b64(b"unknown")},
         {"type": 2**62, "data": b64(bytes(300))}])),
     ("everything", big(negative_prompt="", text_compressor=1, params={s.name: edge_values(s)[1] for s in PARAMS},
                        scheduler_config={"shift": 3.0, "use_karras_sigmas": True},
@@ -404,9 +407,9 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("uvarint.check_64_bits", hand_file(guidance=b"\xff" * 9 + b"\x02")),
     ("exp_code.check_length", hand_file(model=b"\xff" * 64 + b"\x00")),
     ("extension.header", hand_file(tail=ext(0, b""))),
-    ("extension.check_count", hand_file(tail=b"".join(ext(t, b"") for t in range(4, 4 + 1025)))),
-    ("extension.check_order", hand_file(tail=ext(5, b"") + ext(4, b""))),
-    ("extension.length", hand_file(tail=uv(4) + uv(limits.MAX_EXTENSION_BYTES + 1))),
+    ("extension.check_count", hand_file(tail=b"".join(ext(t, b"") for t in range(UNKNOWN_TYPE, UNKNOWN_TYPE + 1025)))),
+    ("extension.check_order", hand_file(tail=ext(UNKNOWN_TYPE + 1, b"") + ext(UNKNOWN_TYPE, b""))),
+    ("extension.length", hand_file(tail=uv(UNKNOWN_TYPE << 1) + uv(limits.MAX_EXTENSION_BYTES + 1))),
     ("pixels.check_must_understand", hand_file(tail=ext(1, b"\x00" + bytes(384), must_understand=1))),
     ("pixels.compressor", hand_file(tail=ext(1, b"\x03" + PNG))),
     ("jxl_image.check_length", hand_file(tail=ext(1, b"\x02" + JXL[:11]))),
@@ -422,7 +425,7 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("png_image.ihdr_type", hand_file(tail=ext(1, b"\x01" + PNG[:12] + b"IHDX" + PNG[16:]))),
     ("png_image.png_width", hand_file(tail=ext(1, b"\x01" + tiny_png(8, 8)))),
     ("png_image.png_height", hand_file(tail=ext(1, b"\x01" + tiny_png(16, 16)))),
-    ("unknown_extension.check_must_understand", hand_file(tail=ext(5, b"", must_understand=1))),
+    ("unknown_extension.check_must_understand", hand_file(tail=ext(UNKNOWN_TYPE, b"", must_understand=1))),
 ]
 
 
@@ -452,7 +455,7 @@ def test_kaitai_check_fails_with_the_reference_error_code(field, data):
 
 def test_the_cases_are_valid_without_their_defect():
     # The hand-assembled skeleton itself reads (so each case fails only by its own defect).
-    assert assert_agree(hand_file(tail=ext(1, b"\x01" + PNG) + ext(5, b"")))[0] == "record"
+    assert assert_agree(hand_file(tail=ext(1, b"\x01" + PNG) + ext(UNKNOWN_TYPE, b"")))[0] == "record"
     assert assert_agree(hand_file(tail=ext(1, b"\x00" + bytes(384))))[0] == "record"
     assert assert_agree(hand_file(tail=ext(1, b"\x02" + JXL) + ext(3, b"\x00" + bytes(96))))[0] == "record"
 
@@ -462,7 +465,7 @@ def test_a_bad_text_block_wins_over_a_later_failure():
     bad_zlib = b"\x01\x03abc"
     data = hand_file(1 << 4, text=bad_zlib, tail=b"\x00")  # and then gpu = 0 although present
     assert assert_agree(data) == ("error", "AIGIF_E_DECOMPRESS")
-    assert assert_agree(hand_file(text=b"\x00\x01\xff", tail=ext(5, b"", must_understand=1))) == ("error", "AIGIF_E_UTF8")
+    assert assert_agree(hand_file(text=b"\x00\x01\xff", tail=ext(UNKNOWN_TYPE, b"", must_understand=1))) == ("error", "AIGIF_E_UTF8")
 
 
 def test_truncation_and_crc_are_reported_like_the_reference():
