@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from aigif_ref import __version__, cli_render
+from aigif_ref import __version__, cli_real, cli_render
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
@@ -219,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_registry_check)
 
     cli_render.add_parser(sub)  # torch-free until it runs
+    cli_real.add_parsers(sub)  # models add, import, export (issue 12)
     return parser
 
 
