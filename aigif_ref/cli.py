@@ -9,16 +9,18 @@ import argparse
 import base64
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from aigif_ref import __version__, cli_real, cli_render
+from aigif_ref.console import run_entry_point, stdout_console
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
 from aigif_ref.grammar.fields import GROUPS
-from aigif_ref.record import dumps, find_extension, load_json
+from aigif_ref.record import dumps, find_extension, load_json, parse_json, read_text_input
 from aigif_ref.registry import Registry, default_registry, load_registry
 from aigif_ref.table_one import TABLE_ONE
 
@@ -42,51 +44,93 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+def _is_folder(output: str) -> bool:
+    """A trailing slash means a folder, whether or not it exists yet."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir()
+
+
+def _write_stdout(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
 def cmd_encode(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    source = Path(args.record)
-    if source.suffix == ".jsonl":
-        return _encode_many(source, Path(args.output), registry)
-    record = load_json(source)
+    if args.jsonl or args.record.endswith(".jsonl"):
+        return _encode_many(args, registry)
+    record = load_json(args.record)
     if not isinstance(record, dict):
-        raise AigifError("AIGIF_E_RECORD", f"{source}: expected one JSON object (use .jsonl for many)")
-    output = Path(args.output)
-    if output.is_dir():
-        output = output / (source.stem + ".aigif")
+        raise AigifError("AIGIF_E_RECORD", f"{args.record}: expected one JSON object (use .jsonl or --jsonl for many)")
     data = encode(record, registry)
-    write_atomic(output, data)
+    if args.output == "-":
+        _write_stdout(data)
+        return 0
+    output = Path(args.output)
+    if _is_folder(args.output):
+        if args.record == "-":
+            raise AigifError("AIGIF_E_IO", f"{output}: a record from standard input has no name; give -o FILE.aigif")
+        output = output / (Path(args.record).stem + ".aigif")
+    write_atomic(output, data, inputs=[args.record])
     print(f"wrote {output} ({len(data)} bytes)")
     return 0
 
 
-def _encode_many(source: Path, outdir: Path, registry: Registry) -> int:
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {source}: {exc}") from None
+_NUMBERED = re.compile(r"^[0-9]+\.aigif$")
+
+
+def _encode_many(args: argparse.Namespace, registry: Registry) -> int:
+    """One file per line of JSON Lines, named by line number (line 1 -> 000001.aigif), so that a failed
+    line is a visible gap with the same number as its error, and a rerun rewrites exactly the same names."""
+    source, outdir = args.record, Path(args.output)
+    if args.output == "-":
+        raise AigifError("AIGIF_E_IO", "many records need -o OUTDIR/, not standard output")
+    text = read_text_input(source)
     if outdir.exists() and not outdir.is_dir():
         raise AigifError("AIGIF_E_IO", f"{outdir} exists and is not a folder (many records need -o OUTDIR/)")
-    records = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
-    width = max(6, len(str(len(records))))
-    failures = written = 0
-    with _progress(len(records), "encoding") as progress:
-        task = progress.add_task("encode", total=len(records))
-        for index, (line_no, line) in enumerate(records):
+    before = sorted(p.name for p in outdir.iterdir()) if outdir.is_dir() else []
+    if before and not args.force:
+        raise AigifError("AIGIF_E_IO", f"{outdir} is not empty ({len(before)} entries, e.g. {before[0]}); files of an "
+                                       "earlier run would mix with this one's: use an empty folder, or --force to "
+                                       "overwrite the names this run writes")
+    where = "standard input" if source == "-" else source
+    try:
+        lines = text.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8: {exc}") from None
+    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+    width = max(6, len(str(len(lines))))
+    written: list[str] = []
+    failed: list[int] = []
+    with _progress(len(numbered), "encoding") as progress:
+        task = progress.add_task("encode", total=len(numbered))
+        for line_no, line in numbered:
+            name = f"{line_no:0{width}d}.aigif"
             try:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise AigifError("AIGIF_E_RECORD", f"not JSON: {exc}") from None
+                record = parse_json(line, f"{where}:{line_no}")
                 if not isinstance(record, dict):
                     raise AigifError("AIGIF_E_RECORD", "expected a JSON object")
-                write_atomic(outdir / f"{index:0{width}d}.aigif", encode(record, registry))
-                written += 1
+                write_atomic(outdir / name, encode(record, registry), inputs=[source])
+                written.append(name)
             except AigifError as exc:
-                failures += 1
-                print(f"error: {source}:{line_no}: {exc}", file=sys.stderr)
+                failed.append(line_no)
+                print(f"error: {where}:{line_no}: {exc}", file=sys.stderr)
             progress.advance(task)
-    print(f"wrote {written} file(s) to {outdir}" + (f"; {failures} record(s) failed" if failures else ""))
-    return 1 if failures else 0
+    summary = f"wrote {len(written)} file(s) to {outdir}"
+    if written:
+        summary += f" ({_span(written)}, named by line number)"
+    if failed:
+        summary += f"; {len(failed)} line(s) failed, no file for line(s) {', '.join(map(str, failed))}"
+    print(summary)
+    stale = [name for name in before if _NUMBERED.match(name) and name not in written]
+    if stale:
+        print(f"note: {len(stale)} file(s) in {outdir} are from before this run, not from {where}: "
+              f"{', '.join(stale[:10])}{', ...' if len(stale) > 10 else ''}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _span(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]}"
 
 
 def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, str]]:
@@ -139,7 +183,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             status = 1
             continue
         if args.json:
-            print(dumps(record))
+            # One file: the record itself (it encodes back as is); several: say which file each line is.
+            print(dumps(record) if len(args.files) == 1 else dumps({"file": name, "record": record}))
             continue
         from rich.table import Table
 
@@ -148,9 +193,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         table.add_column("value", overflow="fold")
         for field, value in _table_rows(record, registry):
             table.add_row(field, value)
-        from rich.console import Console
-
-        Console().print(table)
+        stdout_console().print(table)
     return status
 
 
@@ -193,14 +236,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--registry", metavar="PATH", help="registry.json to use (default: the shipped one, or $AIGIF_REGISTRY)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("encode", help="JSON record(s) -> .aigif", description="Encode a JSON record (RECORD.json -> FILE.aigif) or many (RECORDS.jsonl -> OUTDIR/, one file per line, numbered from 0).")
-    p.add_argument("record", metavar="RECORD.json|RECORDS.jsonl")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.aigif|OUTDIR/")
+    p = sub.add_parser(
+        "encode", help="JSON record(s) -> .aigif",
+        description="Encode a JSON record (RECORD.json -> FILE.aigif, or OUTDIR/RECORD.aigif) or many (RECORDS.jsonl "
+                    "-> OUTDIR/, one file per line named by its line number: line 1 -> 000001.aigif). \"-\" reads "
+                    "standard input; -o - writes one file to standard output. Outputs are new regular files with "
+                    "the umask's mode (a replaced file keeps its mode); a symbolic link, FIFO or device at the "
+                    "output path, or the input itself, is refused.")
+    p.add_argument("record", metavar="RECORD.json|RECORDS.jsonl|-")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.aigif|OUTDIR/|-",
+                   help="a file, a folder (a trailing slash or an existing folder), or - for standard output")
+    p.add_argument("--jsonl", action="store_true", help="read JSON Lines (the default for names ending .jsonl)")
+    p.add_argument("--force", action="store_true", help="JSON Lines into a folder that is not empty: overwrite the "
+                                                         "names this run writes (other files are listed, not removed)")
     p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("inspect", help="show a file's fields", description="Show the fields of AIGIF files as a table (Table I order) or as canonical JSON records.")
     p.add_argument("files", nargs="+", metavar="FILE.aigif")
-    p.add_argument("--json", action="store_true", help="print the canonical JSON record, one per line")
+    p.add_argument("--json", action="store_true", help='print the canonical JSON record; for several files one '
+                                                          '{"file", "record"} object per line')
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("validate", help="check files; exit 0 only if all are valid", description="Validate AIGIF files: syntax, canonical form, limits, CRC and registry codes.")
@@ -225,14 +279,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return run_entry_point(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except AigifError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:
+        raise  # the reader closed the pipe: run_entry_point ends quietly
     except Exception as exc:  # a bug, not bad input: say so instead of a traceback
         print(f"error: internal error in aigif {__version__}: {type(exc).__name__}: {exc} (please report)", file=sys.stderr)
         return 3

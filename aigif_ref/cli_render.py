@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aigif_ref.api import decode, read_bytes, write_atomic
+from aigif_ref.api import check_output, decode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES
 from aigif_ref.registry import default_registry, load_registry
@@ -74,8 +74,9 @@ def _targets(args: argparse.Namespace) -> list[tuple[str, Path, Path | None]]:
     return targets
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, inputs: list[str]) -> None:
     """Fail before a render that may take minutes, not after it."""
+    check_output(path, inputs)  # not a link, FIFO or device; not one of the inputs
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -85,11 +86,33 @@ def _check_writable(path: Path) -> None:
         raise AigifError("AIGIF_E_IO", f"cannot write {path}: {folder} is not writable")
 
 
-def png_bytes(rgb: Any) -> bytes:
-    from PIL import Image
+# PNG text keys: the canonical JSON record (iTXt), and AUTOMATIC1111's infotext that existing tools read.
+PNG_RECORD_KEY = "aigif"
+PNG_A1111_KEY = "parameters"
 
+
+def png_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record a rendered PNG carries: all of it but embedded pixels (the PNG is the pixels)."""
+    from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
+
+    return {**record, "extensions": [e for e in record["extensions"] if e["type"] != PIXELS_EXTENSION_TYPE]}
+
+
+def png_bytes(rgb: Any, record: dict[str, Any] | None = None, registry: Any = None) -> bytes:
+    """PNG of RGB8 pixels; with a record, also its metadata (an `aigif` iTXt chunk and A1111 `parameters`)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = None
+    if record is not None:
+        from aigif_ref import a1111
+        from aigif_ref.record import dumps
+
+        info = PngInfo()
+        info.add_itxt(PNG_RECORD_KEY, dumps(png_record(record)))
+        info.add_text(PNG_A1111_KEY, a1111.infotext(record, registry or default_registry()))  # iTXt if not Latin-1
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, format="PNG")
+    Image.fromarray(rgb, "RGB").save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
 
 
@@ -102,11 +125,14 @@ def npy_bytes(array: Any) -> bytes:
 
 
 def _progress():
+    """Per-step bars with elapsed time and an ETA on a terminal (stderr); nothing when stderr is not one."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
+                    TextColumn("eta"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                    disable=not sys.stderr.isatty())
 
 
 class _Renderers:
@@ -147,6 +173,11 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
         rgb, how = decode_pixels(record, args.max_pixels), "took the embedded pixels (--prefer-pixels)"
     else:
         try:
+            # The model first: a missing or unverifiable model is reported in well under a second, before
+            # torch and diffusers take seconds to import (the renderer resolves it again from the hash cache).
+            from aigif_ref.model_store import resolve_model
+
+            resolve_model(record["model_id"], registry, args.models, args.allow_unpinned)
             renderer = renderers.get()
             fidelity = renderer.check(record)
             print(f"{name}: {fidelity.statement}")
@@ -166,13 +197,13 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
             rgb, how = result.rgb, (f"rendered with model {model.model_id} {model.name} ({model.source}: {model.path}) on "
                                     f"{result.device} in {result.seconds:.2f} s"
                                     + (f" (+{result.load_seconds:.2f} s loading)" if result.load_seconds else ""))
-    write_atomic(png, png_bytes(rgb))
+    write_atomic(png, png_bytes(rgb, record, registry), inputs=args.files)
     wrote = f"wrote {png}"
     if array_path is not None:
         if result is None:
             wrote += f" (no {array_path}: embedded pixels have no float array)"
         else:
-            write_atomic(array_path, npy_bytes(result.array))
+            write_atomic(array_path, npy_bytes(result.array), inputs=args.files)
             wrote += f" and {array_path}"
     print(f"{name}: {how}; {wrote}")
     if not args.verify:
@@ -186,9 +217,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry) if args.registry else default_registry()
     targets = _targets(args)
     for _, png, array in targets:
-        _check_writable(png)
+        _check_writable(png, args.files)
         if array is not None:
-            _check_writable(array)
+            _check_writable(array, args.files)
     renderers = _Renderers(args, registry)
     many = _many(args)
     status = failures = 0

@@ -14,6 +14,8 @@ from aigif_ref.grammar.wire import CODE_OR_NAME
 
 U64 = 2**64 - 1
 code = CODE_OR_NAME
+# Text is Unicode characters: a JSON "\\ud800" escape without its pair has no UTF-8 form (RFC 8259 section 8.2).
+TEXT = {"type": "string", "pattern": "^[^\ud800-\udfff]*$"}
 
 
 def record_schema() -> dict:
@@ -52,8 +54,8 @@ def record_schema() -> dict:
             "seed": {"type": "integer", "minimum": 0, "maximum": U64},
             "height": size,
             "width": size,
-            "prompt": {"type": "string"},
-            "negative_prompt": {"type": ["string", "null"], "description": "null: not given to the pipeline; \"\": given as empty"},
+            "prompt": {**TEXT, "description": "Unicode text (no unpaired surrogates)"},
+            "negative_prompt": {"anyOf": [TEXT, {"type": "null"}], "description": "null: not given to the pipeline; \"\": given as empty"},
             "text_compressor": {"anyOf": [code, {"type": "null"}], "description": "null, \"auto\" or absent: the smallest"},
             "device": code,
             "gpu": code,

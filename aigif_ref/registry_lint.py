@@ -54,6 +54,9 @@ RULES: dict[str, Rule] = {
     "test-id-range": Rule("AIGIF_E_REGISTRY",
                           "a model with an ID in `test_model_ids` is not `\"status\": \"test\"`, a test model is outside that range, or the range is empty",
                           "the range is reserved for the project's small test models; real models never use it"),
+    "unknown-id-range": Rule("AIGIF_E_REGISTRY",
+                             "a model has an ID in `unknown_model_ids`, or that range is empty or overlaps `test_model_ids`",
+                             "the range is never assigned, so test vectors can use it as an unknown model ID in every registry"),
     "enum-code-duplicate": Rule("AIGIF_E_REGISTRY", "two entries of an enumeration have the same `code`", "a file stores only the code"),
     "enum-code-gap": Rule("AIGIF_E_REGISTRY", "an enumeration's codes are not 0, 1, 2, … in list order",
                           "codes are dense (rule 2): a new entry goes at the end with the next code"),
@@ -81,7 +84,8 @@ RULES: dict[str, Rule] = {
     "version-not-increased": Rule("AIGIF_E_REGISTRY", "the registry changed but `registry_version` is not greater than the base's, or it went down",
                                   "readers and caches tell registries apart by version (rule 9)", base=True),
     "spec-version-decreased": Rule("AIGIF_E_REGISTRY", "`spec_version` is lower than the base's", "a registry never goes back to an older bitstream", base=True),
-    "test-range-changed": Rule("AIGIF_E_REGISTRY", "`test_model_ids` differs from the base's", "test files and vectors rely on the range", base=True),
+    "test-range-changed": Rule("AIGIF_E_REGISTRY", "`test_model_ids` or `unknown_model_ids` differs from the base's",
+                               "test files and vectors rely on the ranges", base=True),
     "model-removed": Rule("AIGIF_E_REGISTRY", "a model ID of the base is missing", "files that use the ID would stop decoding; retire it with `\"status\": \"deprecated\"`", base=True),
     "model-renamed": Rule("AIGIF_E_REGISTRY", "a model ID has another `name` than in the base",
                           "the name is the ID's meaning; a corrected name is a new entry", base=True),
@@ -179,20 +183,24 @@ def _model_label(model: dict) -> str:
     return f"model {_q(model.get('id'))} ({_q(model.get('name'))})"
 
 
-def _test_range(data: dict) -> tuple[int, int] | None:
-    ids = _dict(data.get("test_model_ids"))
+def _test_range(data: dict, key: str = "test_model_ids") -> tuple[int, int] | None:
+    ids = _dict(data.get(key))
     first, last = _int(ids.get("first")), _int(ids.get("last"))
     return (first, last) if first is not None and last is not None else None
 
 
+def _unknown_range(data: dict) -> tuple[int, int] | None:
+    return _test_range(data, "unknown_model_ids")
+
+
 def next_free_model_id(data: dict) -> int:
-    """The ID a new real model takes: one past the highest real ID, skipping the test range."""
+    """The ID a new real model takes: one past the highest real ID, skipping the test and unknown ranges."""
     ids = {_int(m.get("id")) for _, m in _entries(data.get("models"))} - {None}
-    test = _test_range(data) or (1, 0)
-    real = [i for i in ids if not test[0] <= i <= test[1]]
+    reserved = [r for r in (_test_range(data), _unknown_range(data)) if r]
+    real = [i for i in ids if not any(r[0] <= i <= r[1] for r in reserved)]
     candidate = max(real) + 1 if real else 0
-    while candidate in ids or test[0] <= candidate <= test[1]:
-        candidate = test[1] + 1 if test[0] <= candidate <= test[1] else candidate + 1
+    while candidate in ids or any(r[0] <= candidate <= r[1] for r in reserved):
+        candidate = next((r[1] + 1 for r in reserved if r[0] <= candidate <= r[1]), candidate + 1)
     return candidate
 
 
@@ -297,6 +305,13 @@ def _check_models(data: dict) -> list[Problem]:
     if test and test[0] > test[1]:
         problems.append(Problem("test-id-range", jpath("test_model_ids"),
                                 f"the test range {test[0]}..{test[1]} is empty: `first` must not be greater than `last`"))
+    unknown = _unknown_range(data)
+    if unknown and unknown[0] > unknown[1]:
+        problems.append(Problem("unknown-id-range", jpath("unknown_model_ids"),
+                                f"the unknown-ID range {unknown[0]}..{unknown[1]} is empty: `first` must not be greater than `last`"))
+    elif unknown and test and unknown[0] <= test[1] and test[0] <= unknown[1]:
+        problems.append(Problem("unknown-id-range", jpath("unknown_model_ids"),
+                                f"the unknown-ID range {unknown[0]}..{unknown[1]} overlaps the test range {test[0]}..{test[1]}"))
     ids: dict[int, tuple[int, Any]] = {}
     names: dict[str, int] = {}
     for i, model in models:
@@ -308,6 +323,10 @@ def _check_models(data: dict) -> list[Problem]:
                                         f"{label}: ID {mid} is already models[{j}] ({_q(other)}); give this model the next free ID, {free}"))
             else:
                 ids[mid] = (i, name)
+            if unknown and unknown[0] <= mid <= unknown[1]:
+                problems.append(Problem("unknown-id-range", jpath("models", i, "id"),
+                                        f"{label}: IDs {unknown[0]}..{unknown[1]} are never assigned (test vectors use them as "
+                                        f"unknown model IDs); give this model the next free ID, {free}"))
             in_range = bool(test) and test[0] <= mid <= test[1]
             if in_range and model.get("status") != "test":
                 problems.append(Problem("test-id-range", jpath("models", i, "id"),
@@ -462,9 +481,10 @@ def check_change(old: Any, new: Any, ref: str) -> list[Problem]:
     if not isinstance(old, dict) or not isinstance(new, dict):
         return []
     problems = _check_versions(old, new, ref)
-    if old.get("test_model_ids") != new.get("test_model_ids"):
-        problems.append(Problem("test-range-changed", jpath("test_model_ids"),
-                                f"test_model_ids was {_q(old.get('test_model_ids'))} at {ref}; it never changes: restore it"))
+    for key in ("test_model_ids", "unknown_model_ids"):
+        if key in old and old.get(key) != new.get(key):
+            problems.append(Problem("test-range-changed", jpath(key),
+                                    f"{key} was {_q(old.get(key))} at {ref}; it never changes: restore it"))
     return problems + _change_models(old, new, ref) + _change_families(old, new, ref) + _change_enumerations(old, new, ref)
 
 

@@ -13,6 +13,6 @@ SUITE_NAME = "aigif-conformance"
 # The one place the suite's version is written; reports state it. Bump the minor
 # version when the runner's judgement or report format gains something, the major
 # one when a report of the old version would be read differently.
-SUITE_VERSION = "1.0.0"
+SUITE_VERSION = "1.1.0"
 
 __all__ = ["SUITE_NAME", "SUITE_VERSION"]

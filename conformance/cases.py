@@ -5,6 +5,10 @@ each level draws its cases from one vector set, `<set>/<case-id>/` with a
 `test.json`, and `<set>/manifest.json` holds the sha256 of every input.aigif.
 A level whose list is missing or empty has zero cases; a set that no claimed
 level uses is not read at all.
+
+Every file is read once, hashed, and kept in memory: verdicts compare against
+these verified bytes, never against the vectors folder again, which the
+implementation under test could write to during the run.
 """
 from __future__ import annotations
 
@@ -30,12 +34,13 @@ MAX_JSON_BYTES = 1 << 20  # manifests and test.json files are small; refuse anyt
 class Case:
     id: str
     level: str
-    folder: Path
+    folder: Path  # where it came from, for messages only: nothing is read from it after loading
     test: dict[str, Any]  # the case's test.json
-    registry: Path | None  # a registry other than the shipped one, resolved inside the vectors folder
+    files: Mapping[str, bytes]  # every file of the case (input.aigif, expected.*), verified against its sha256
+    registry: bytes | None  # a registry other than the shipped one (verified when the manifest lists it)
 
-    def file(self, name: str) -> Path:
-        return self.folder / name
+    def data(self, name: str) -> bytes:
+        return self.files[name]
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class VectorSet:
     folder: Path
     manifest: dict[str, Any]
     manifest_sha256: str
+    inputs: Mapping[str, bytes]  # case ID -> its verified input.aigif
+    shared: Mapping[str, bytes]  # the manifest's `files`, verified, by resolved path
 
     def describe(self) -> dict[str, str]:
         """What a report states about these vectors."""
@@ -56,6 +63,11 @@ class Suite:
     vectors: Path
     levels: dict[str, list[Case]]  # claimed level -> its cases, in level-file order
     sets: dict[str, VectorSet] = field(default_factory=dict)
+
+    @property
+    def largest_file(self) -> int:
+        """Bytes of the largest file of any claimed case: the scale of the largest legitimate output."""
+        return max((len(d) for cases in self.levels.values() for c in cases for d in c.files.values()), default=0)
 
     @property
     def spec_version(self) -> str | None:
@@ -91,17 +103,29 @@ def _check_schema(data: Any, schema: str, path: Path) -> None:
         raise VectorsError(f"{path}: {where}: {error.message}")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+MAX_VECTOR_FILE_BYTES = 256 << 20  # MAX_FILE_BYTES of the bitstream; goldens are far smaller
+
+
+def read_vector(path: Path) -> bytes:
+    """A vector file's bytes (read once; the caller hashes exactly what it keeps)."""
     try:
         with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+            data = handle.read(MAX_VECTOR_FILE_BYTES + 1)
     except FileNotFoundError:
         raise VectorsError(f"{path} is missing") from None
     except OSError as exc:
         raise VectorsError(f"cannot read {path}: {exc.strerror}") from None
-    return digest.hexdigest()
+    if len(data) > MAX_VECTOR_FILE_BYTES:
+        raise VectorsError(f"{path} is larger than {MAX_VECTOR_FILE_BYTES} bytes")
+    return data
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return sha256(read_vector(path))
 
 
 def read_level(vectors: Path, level: str) -> list[str]:
@@ -130,13 +154,14 @@ def load_set(vectors: Path, name: str) -> VectorSet:
     ids = [c["id"] for c in manifest["cases"]]
     if len(set(ids)) != len(ids):
         raise VectorsError(f"{manifest_path}: case IDs listed twice")
-    bad = [f"{c['id']}/input.aigif" for c in manifest["cases"]
-           if sha256_file(folder / c["id"] / "input.aigif") != c["sha256"]]
-    bad += [rel for rel, digest in manifest.get("files", {}).items() if sha256_file(_inside(folder, rel)) != digest]
+    inputs = {c["id"]: read_vector(_inside(folder, f"{c['id']}/input.aigif")) for c in manifest["cases"]}
+    shared = {_inside(folder, rel): read_vector(_inside(folder, rel)) for rel in manifest.get("files", {})}
+    bad = [f"{c['id']}/input.aigif" for c in manifest["cases"] if sha256(inputs[c["id"]]) != c["sha256"]]
+    bad += [rel for rel, digest in manifest.get("files", {}).items() if sha256(shared[_inside(folder, rel)]) != digest]
     if bad:
         raise VectorsError(f"{folder}: {len(bad)} file(s) do not match the manifest's sha256 "
                            f"(tampered or stale vectors): {', '.join(bad[:10])}")
-    return VectorSet(name, folder, manifest, hashlib.sha256(raw).hexdigest())
+    return VectorSet(name, folder, manifest, sha256(raw), inputs, shared)
 
 
 def _inside(root: Path, relative: str) -> Path:
@@ -154,13 +179,14 @@ def load_case(vector_set: VectorSet, case_id: str, level: str, vectors: Path) ->
     _check_schema(test, CASE_SCHEMAS[vector_set.name], test_path)
     if test["id"] != case_id:
         raise VectorsError(f"{test_path}: id is {test['id']!r}, the folder is {case_id!r}")
-    # input.aigif is covered by the manifest; the other files of the case by test.json.
-    stale = [name for name, digest in test["files"].items()
-             if name != "input.aigif" and sha256_file(_inside(folder, name)) != digest]
+    # input.aigif is covered by the manifest (and test.json); the other files of the case by test.json.
+    files = {"input.aigif": vector_set.inputs[case_id]}
+    files.update({name: read_vector(_inside(folder, name)) for name in test["files"] if name != "input.aigif"})
+    stale = [name for name, digest in test["files"].items() if sha256(files[name]) != digest]
     if stale:
         raise VectorsError(f"{folder}: {', '.join(stale)} do not match the sha256 in test.json")
     registry = test.get("registry")
-    resolved = None
+    registry_data = None
     if registry is not None:
         # A repository path ("vectors/syntax/registry-test.json"), resolved inside the vectors folder in use.
         parts = PurePosixPath(registry).parts
@@ -169,7 +195,8 @@ def load_case(vector_set: VectorSet, case_id: str, level: str, vectors: Path) ->
         resolved = _inside(vectors, "/".join(parts[1:]))
         if not resolved.is_file():
             raise VectorsError(f"{test_path}: registry {registry} is missing")
-    return Case(case_id, level, folder, test, resolved)
+        registry_data = vector_set.shared.get(resolved) or read_vector(resolved)
+    return Case(case_id, level, folder, test, files, registry_data)
 
 
 def load_suite(vectors: Path, level_sets: Mapping[str, str]) -> Suite:

@@ -11,6 +11,7 @@ Exit status of `run`: 0 every claimed applicable case passed; 1 some case did no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -125,10 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        try:
+            return args.func(args)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except SuiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `aigif-conformance list-levels | head`: the reader chose to stop
+        # (this package does not import aigif_ref, whose entry points do the same in aigif_ref/console.py)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a writer stopped by a closed pipe
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -4,6 +4,7 @@ Pure functions: they see expected and actual data, never the implementation.
 """
 from __future__ import annotations
 
+import json
 import math
 import struct
 from dataclasses import dataclass
@@ -43,13 +44,44 @@ def float32_bits(value: Any) -> bytes | None:
         return None
 
 
+class JsonFloat(float):
+    """A JSON number written with a fraction or an exponent, with the text it was written as."""
+
+    text: str
+
+
+def _json_float(text: str) -> JsonFloat:
+    value = JsonFloat(text)
+    value.text = text
+    return value
+
+
+json_float = _json_float  # public: contract.read_json(parse_float=json_float) keeps float text
+
+
+def load_json_text(raw: bytes | str) -> Any:
+    """Parse JSON keeping each float's text: bitstream 10.1 says exactly how a float32 MUST be written."""
+    return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw, parse_float=_json_float)
+
+
+def number_text(value: Any) -> str | None:
+    """How a parsed JSON number was written (floats from load_json_text; integers print as written)."""
+    if isinstance(value, JsonFloat):
+        return value.text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def _same(expected: Any, got: Any) -> bool:
-    """Leaf equality: floats as float32 values, everything else by JSON type and value."""
+    """Leaf equality: floats as float32 values and, where the expectation keeps its text, as that exact text."""
     if isinstance(expected, float):
-        # A float field: any number that rounds to the same float32 matches (0.1 and 0.10000000149011612 are
-        # the same float32; a writer may also print 100.0 as 100).
+        # The same float32 (0.1 and 0.10000000149011612 are) AND, when both sides were read with
+        # load_json_text, the canonical text of bitstream 10.1 ("12.0", not "12"; "4194303.75", not "4194303.8").
         bits = float32_bits(got)
-        return bits is not None and bits == float32_bits(expected) and not math.isnan(expected)
+        if bits is None or bits != float32_bits(expected) or math.isnan(expected):
+            return False
+        return not isinstance(expected, JsonFloat) or number_text(got) == expected.text
     if isinstance(expected, bool) or isinstance(got, bool):
         return type(expected) is type(got) and expected == got
     if isinstance(expected, int):

@@ -4,14 +4,15 @@ A new level is one more entry in LEVELS (plus its vectors and levels/<name>.txt)
 """
 from __future__ import annotations
 
-import json
+import io
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from conformance.cases import Case
-from conformance.compare import byte_difference, compare_png, hex_window, record_differences
-from conformance.contract import (MAX_OUTPUT_BYTES, Outcome, build_args, error_code, excerpt, parse_args,
+from conformance.cases import MAX_VECTOR_FILE_BYTES, Case
+from conformance.compare import byte_difference, compare_png, hex_window, json_float, record_differences
+from conformance.contract import (OutputError, Outcome, build_args, error_code, excerpt, parse_args, read_json,
                                   render_args)
 
 STATUSES = ("pass", "fail", "error", "timeout", "skipped")
@@ -30,7 +31,7 @@ class Level:
     name: str
     vector_set: str
     description: str
-    args: Callable[[Case, Path], list[str]]  # (case, scratch folder) -> argv after the command prefix
+    args: Callable[[Case, Path], list[str]]  # (case, private folder) -> argv after the prefix; stages the inputs
     judge: Callable[[Case, Outcome, Path], Verdict]  # called only for a process that exited by itself
     device: Callable[[Case], str | None] = lambda case: None  # the device a case needs, if any
 
@@ -47,15 +48,27 @@ def _rejected(what: str, outcome: Outcome) -> str:
 def _output(path: Path) -> bytes | None:
     try:
         with path.open("rb") as handle:
-            return handle.read(MAX_OUTPUT_BYTES)
+            return handle.read(MAX_VECTOR_FILE_BYTES + 1)
     except (FileNotFoundError, IsADirectoryError):
         return None
+
+
+def _stage(scratch: Path, name: str, data: bytes) -> Path:
+    """A private copy of a verified input in the invocation's folder: what the implementation reads (and may
+    even overwrite) is never what the runner judges against."""
+    path = scratch / name
+    path.write_bytes(data)
+    return path
+
+
+def _registry(case: Case, scratch: Path) -> Path | None:
+    return None if case.registry is None else _stage(scratch, "registry.json", case.registry)
 
 
 # -- parse -------------------------------------------------------------------------------------------
 
 def parse_invocation(case: Case, scratch: Path) -> list[str]:
-    return parse_args(case.file("input.aigif"), case.registry)
+    return parse_args(_stage(scratch, "input.aigif", case.data("input.aigif")), _registry(case, scratch))
 
 
 def judge_parse(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
@@ -72,10 +85,10 @@ def judge_parse(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     if outcome.exit_code != 0:
         return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
     try:
-        got = json.loads(outcome.stdout.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        got = read_json(outcome.stdout, parse_float=json_float)  # floats keep their text: bitstream 10.1 fixes it
+    except OutputError as exc:
         return Verdict("fail", "output is not UTF-8 JSON", {"error": str(exc), "stdout": excerpt(outcome.stdout, 500)})
-    expected = json.loads(case.file("expected.json").read_text(encoding="utf-8"))
+    expected = read_json(case.data("expected.json"), parse_float=json_float)
     differences = record_differences(expected, got)
     if not differences:
         return Verdict("pass", "record matches")
@@ -87,7 +100,8 @@ def judge_parse(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
 # -- build -------------------------------------------------------------------------------------------
 
 def build_invocation(case: Case, scratch: Path) -> list[str]:
-    return build_args(case.file("expected.json"), scratch / "out.aigif", case.registry)
+    return build_args(_stage(scratch, "record.json", case.data("expected.json")), scratch / "out.aigif",
+                      _registry(case, scratch))
 
 
 def judge_build(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
@@ -96,7 +110,7 @@ def judge_build(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     got = _output(scratch / "out.aigif")
     if got is None:
         return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
-    expected = case.file("input.aigif").read_bytes()
+    expected = case.data("input.aigif")
     difference = byte_difference(expected, got)
     if difference is None:
         return Verdict("pass", "bytes identical")
@@ -116,16 +130,74 @@ def judge_build(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
 # -- render ------------------------------------------------------------------------------------------
 
 def render_invocation(case: Case, scratch: Path) -> list[str]:
-    return render_args(case.file("input.aigif"), scratch / "out.png", case.test["requires"], case.registry)
+    return render_args(_stage(scratch, "input.aigif", case.data("input.aigif")), scratch / "out.png",
+                       case.test["requires"], _registry(case, scratch))
 
 
 def judge_render(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     if outcome.exit_code != 0:
         return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
     tolerance = case.test["tolerance"]
-    result = compare_png(case.file("expected.png"), scratch / "out.png", tolerance["max_abs_error"], tolerance["min_psnr"])
+    golden = case.data("expected.png")
+    # The size a PNG declares is checked before any decoder sees it: a header claiming gigapixels would
+    # otherwise stop the comparison with a decompression-bomb error instead of a verdict.
+    expected_size, got_size = _png_size(golden), _png_size(_output_head(scratch / "out.png"))
+    if expected_size and got_size and expected_size != got_size:
+        (ew, eh), (gw, gh) = expected_size, got_size
+        return Verdict("fail", f"wrong size: expected {ew}x{eh}, got {gw}x{gh}",
+                       {"expected_size": [ew, eh], "got_size": [gw, gh], "golden_platform": case.test["platform"]})
+    result = compare_png(io.BytesIO(golden), scratch / "out.png", tolerance["max_abs_error"], tolerance["min_psnr"])
     details = {**result.details, "golden_platform": case.test["platform"]}
+    if not result.passed and "max_abs_error" in result.details:  # same size, pixels differ: show where
+        details["diff_image"] = diff_image(golden, scratch / "out.png")
     return Verdict("pass" if result.passed else "fail", result.reason, details)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _output_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(24)
+    except OSError:
+        return b""
+
+
+def _png_size(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, or None if the bytes do not start like a PNG."""
+    if len(head) >= 24 and head.startswith(PNG_SIGNATURE) and head[12:16] == b"IHDR":
+        return struct.unpack(">II", head[16:24])
+    return None
+
+
+DIFF_IMAGE_MAX_SIDE = 512  # larger renders are shown max-pooled to this size
+
+
+def diff_image(expected_png: bytes, got: Path) -> dict[str, Any]:
+    """The per-pixel largest absolute difference over R, G, B, amplified so that the largest one is white,
+    as a greyscale PNG (base64) for the HTML report."""
+    import base64
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(expected_png)) as image:
+        golden = np.asarray(image.convert("RGB"), dtype=np.int16)
+    with Image.open(got) as image:
+        actual = np.asarray(image.convert("RGB"), dtype=np.int16)
+    error = np.abs(actual - golden).max(axis=2)
+    step = -(-max(error.shape) // DIFF_IMAGE_MAX_SIDE)  # ceil: one output pixel per step x step block
+    if step > 1:
+        h, w = (-(-n // step) * step for n in error.shape)
+        error = np.pad(error, ((0, h - error.shape[0]), (0, w - error.shape[1])))
+        error = error.reshape(h // step, step, w // step, step).max(axis=(1, 3))
+    peak = max(1, int(error.max()))
+    amplified = np.clip(error.astype(np.int32) * 255 // peak, 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(amplified, "L").save(out, format="PNG", optimize=True)
+    return {"png_base64": base64.b64encode(out.getvalue()).decode("ascii"), "amplification": round(255 / peak, 3),
+            "max_abs_error": int(error.max()), "block": step}
 
 
 LEVELS: dict[str, Level] = {
@@ -148,6 +220,10 @@ def judge(level: Level, case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     if outcome.timed_out:
         return Verdict("timeout", f"no answer within {outcome.duration:.1f} s (killed)",
                        {"stdout": excerpt(outcome.stdout, 500), "stderr": excerpt(outcome.stderr, 1000)})
+    if outcome.overflow is not None:
+        return Verdict("fail", f"printed more than {outcome.output_limit} bytes on {outcome.overflow} (killed)",
+                       {"output_limit": outcome.output_limit, "stream": outcome.overflow,
+                        outcome.overflow: excerpt(getattr(outcome, outcome.overflow), 500)})
     if outcome.crashed:
         return Verdict("error", f"crashed (killed by signal {-outcome.exit_code})",
                        {"stderr": excerpt(outcome.stderr, 1000)})

@@ -5,6 +5,7 @@ import html
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -18,6 +19,10 @@ from conformance.levels import LEVELS, STATUSES
 from conformance.runner import Run
 
 RESULTS_SCHEMA = "results.schema.json"
+# Libraries whose versions a render golden records (test.json "platform"); read from installed metadata, never imported.
+PLATFORM_LIBRARIES = ("torch", "diffusers", "transformers")
+NOT_PASSED_ORDER = ("fail", "error", "timeout", "skipped")
+DIFF_IMAGE_NOTE = "difference image in the HTML report"
 EXIT_BY_VERDICT = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "nothing-ran": EXIT_NOTHING_RAN}
 
 
@@ -52,9 +57,33 @@ def results_document(run: Run) -> dict[str, Any]:
         "levels": levels,
         "summary": {"verdict": verdict, "counts": counts(results)},
         "run": {"started": run.started, "duration_s": round(run.duration, 3), **run.settings,
-                "runner_python": platform.python_version(), "runner_platform": platform.platform()},
+                "runner_python": platform.python_version(), "runner_platform": platform.platform(),
+                "runner_machine": runner_machine()},
         "results": results,
     }
+
+
+def runner_machine() -> dict[str, str]:
+    """The machine the run was on: CPU model and flags that change float kernels, and the versions of the
+    libraries a render golden records, as installed in the runner's Python (metadata only: nothing imported)."""
+    from importlib import metadata
+
+    machine = {"os": platform.platform(), "cpu_count": str(os.cpu_count() or "unknown")}
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        cpuinfo = ""
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    machine["cpu"] = model.group(1).strip() if model else (platform.processor() or platform.machine())
+    flags = re.search(r"^flags\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    if flags:
+        machine["avx512"] = "yes" if "avx512f" in flags.group(1).split() else "no"
+    for name in PLATFORM_LIBRARIES:
+        try:
+            machine[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            machine[name] = "not installed"
+    return machine
 
 
 def schema_errors(document: Any) -> list[str]:
@@ -75,7 +104,8 @@ def evidence(result: dict[str, Any]) -> list[str]:
     lines = [f"{x['pointer'] or '(record)'}: expected {json.dumps(x['expected'], ensure_ascii=False)}, "
              f"got {json.dumps(x['got'], ensure_ascii=False)}" for x in d.get("differences", [])]
     if "expected_error" in d:
-        lines.append(f"expected error {d['expected_error']}" + (f", got {d.get('got_error')}" if "got_error" in d else ""))
+        lines.append(f"expected error {d['expected_error']}"
+                     + (f", got {d['got_error'] or 'no error code'}" if "got_error" in d else ""))
     if "first_difference" in d:
         after = d.get("first_difference_after_crc")
         lines.append(f"first difference at byte {d['first_difference']}"
@@ -84,12 +114,48 @@ def evidence(result: dict[str, Any]) -> list[str]:
                      f"got {d['got_length']}; from byte {d['window_start']}: expected [{d['expected_bytes']}], "
                      f"got [{d['got_bytes']}]")
     if "max_abs_error" in d and "tolerance" in d:
-        lines.append(f"max abs error {d['max_abs_error']}, PSNR {d['psnr'] if d['psnr'] is not None else 'inf'} dB; "
-                     f"tolerance {d['tolerance']['max_abs_error']}, {d['tolerance']['min_psnr']} dB")
+        psnr = "infinite (identical)" if d.get("psnr") is None else f"{d['psnr']} dB"
+        samples = d.get("differing_samples", 0)
+        lines.append(f"max abs error {d['max_abs_error']}, PSNR {psnr}, {samples} sample{'' if samples == 1 else 's'} "
+                     f"differ{'s' if samples == 1 else ''}; allowed: {tolerance_text(d['tolerance'])}")
+    if "diff_image" in d:
+        lines.append(DIFF_IMAGE_NOTE)
+    if "output_limit" in d:
+        lines.append(f"output limit {d['output_limit']} bytes per stream")
     for key in ("exit_code", "error", "stderr"):
         if d.get(key) not in (None, ""):
             lines.append(f"{key}: {str(d[key]).strip()[:300]}")
     return lines
+
+
+def tolerance_text(tolerance: dict[str, Any]) -> str:
+    """A render case's tolerance in words ("bit-exact", "max abs error 2, PSNR at least 50.0 dB")."""
+    max_abs, min_psnr = tolerance.get("max_abs_error"), tolerance.get("min_psnr")
+    if max_abs == 0:
+        return "bit-exact (max abs error 0)"
+    text = f"max abs error {max_abs}"
+    return text + (", no PSNR bound" if min_psnr is None else f", PSNR at least {min_psnr} dB")
+
+
+def platform_rows(result: dict[str, Any], doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, golden, here) for a render case: where the golden was made against where this run rendered
+    (what the implementation's `info` reported, else the runner's machine it ran on)."""
+    golden = result["details"].get("golden_platform") or {}
+    reported = doc["implementation"].get("platform") or {}
+    machine = doc["run"].get("runner_machine") or {}
+    here_device = next((d for d in doc["implementation"]["devices"] if d == golden.get("device")), None)
+    keys = [*golden, *(k for k in reported if k not in golden), *(k for k in ("cpu", "avx512") if k not in golden)]
+
+    def shown(value: Any, absent: str) -> str:
+        return absent if value is None or value == "" else str(value)
+
+    rows = []
+    for key in keys:
+        here = reported.get(key, machine.get(key))
+        if key == "device" and here is None:
+            here = here_device
+        rows.append((key, shown(golden.get(key), "not recorded"), shown(here, "not reported")))
+    return rows
 
 
 def _md(text: Any) -> str:
@@ -144,6 +210,9 @@ th{background:#f3f3f3}td.n{text-align:right}code{font-size:.9em;white-space:nowr
 .pass{background:#e6f4ea}.fail{background:#fce8e6}.error{background:#fde7d4}.timeout{background:#fef7e0}
 .skipped,.empty,.not-applicable,.nothing-ran{background:#eceff1}ul{margin:.2rem 0;padding-left:1.2rem}
 #only-bad:checked ~ table tr.row-pass{display:none}
+table.platform{width:auto;font-size:.9em}tr.differs td{background:#fff3cd;font-weight:600}
+figure{margin:.5rem 0}figure img{image-rendering:pixelated;width:256px;border:1px solid #999;background:#000}
+figcaption{font-size:.85em;color:#555}
 """
 
 
@@ -151,19 +220,47 @@ def _h(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _evidence_html(result: dict[str, Any], doc: dict[str, Any]) -> str:
+    lines = [line for line in evidence(result) if line != DIFF_IMAGE_NOTE]  # the page shows the image itself
+    out = f"<ul>{''.join(f'<li>{_h(line)}</li>' for line in lines)}</ul>" if lines else ""
+    diff = result["details"].get("diff_image")
+    if diff:
+        block = f", each pixel the largest of a {diff['block']}x{diff['block']} block" if diff["block"] > 1 else ""
+        out += (f"<figure><img alt='difference image' src='data:image/png;base64,{_h(diff['png_base64'])}'>"
+                f"<figcaption>|here − golden|, largest over R, G, B, amplified {diff['amplification']}× "
+                f"(white = {diff['max_abs_error']}, black = identical){block}</figcaption></figure>")
+    if result["level"] == "render" and result["status"] == "fail" and "golden_platform" in result["details"]:
+        rows = "".join(f"<tr class='{'differs' if golden != here else 'same'}'><th>{_h(key)}</th><td>{_h(golden)}</td>"
+                       f"<td>{_h(here)}</td></tr>" for key, golden, here in platform_rows(result, doc))
+        out += (f"<table class='platform'><tr><th></th><th>golden made on</th><th>rendered here</th></tr>{rows}</table>")
+    return out
+
+
+def _case_rows(results: list[dict[str, Any]], doc: dict[str, Any]) -> str:
+    return "".join(
+        f"<tr class='row-{_h(r['status'])}'><td>{_h(r['level'])}</td><td><code>{_h(r['id'])}</code></td>"
+        f"<td class='{_h(r['status'])}'>{_h(r['status'])}</td><td>{_h(r['reason'])}{_evidence_html(r, doc)}</td>"
+        f"<td class='n'>{r['duration_s']:.3f}</td></tr>" for r in results)
+
+
+def not_passed(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cases that did not pass, failures first, then errors, timeouts and not-applicable cases."""
+    return sorted((r for r in doc["results"] if r["status"] != "pass"), key=lambda r: NOT_PASSED_ORDER.index(r["status"]))
+
+
 def html_report(doc: dict[str, Any]) -> str:
-    """One self-contained page: inline CSS, no script, no external resource."""
+    """One self-contained page: inline CSS and images (data URIs), no script, no external resource.
+    The cases that did not pass come first; in the list of all cases the passed ones are hidden by default."""
     summary = doc["summary"]
     rows = "".join(f"<tr><th>{_h(k)}</th><td>{_h(v)}</td></tr>" for k, v in _header_rows(doc))
     levels = "".join(
         f"<tr class='{_h(level['verdict'])}'><td>{_h(level['name'])}</td><td>{_h(level['verdict'])}</td>"
         + "".join(f"<td class='n'>{level['counts'][k]}</td>" for k in ("cases", *STATUSES))
         + f"<td>{_h(level['description'])}</td></tr>" for level in doc["levels"])
-    cases = "".join(
-        f"<tr class='row-{_h(r['status'])}'><td>{_h(r['level'])}</td><td><code>{_h(r['id'])}</code></td>"
-        f"<td class='{_h(r['status'])}'>{_h(r['status'])}</td><td>{_h(r['reason'])}"
-        + (f"<ul>{''.join(f'<li>{_h(line)}</li>' for line in evidence(r))}</ul>" if evidence(r) else "")
-        + f"</td><td class='n'>{r['duration_s']:.3f}</td></tr>" for r in doc["results"])
+    head = "<tr><th>level</th><th>case</th><th>status</th><th>reason and evidence</th><th>seconds</th></tr>"
+    bad = not_passed(doc)
+    bad_section = (f"<table id='not-passed'>{head}{_case_rows(bad, doc)}</table>" if bad
+                   else "<p id='not-passed'>Every case passed.</p>")
     title = f"AIGIF conformance: {doc['implementation']['name']} {doc['implementation']['version']}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -172,11 +269,13 @@ def html_report(doc: dict[str, Any]) -> str:
 <h1>{_h(title)}</h1>
 <p class="{_h(summary['verdict'])}"><strong>{_h(summary['verdict'].upper())}</strong></p>
 <table>{rows}</table>
+<h2>Not passed ({len(bad)})</h2>
+{bad_section}
 <h2>Levels</h2>
 <table><tr><th>level</th><th>verdict</th><th>cases</th>{''.join(f'<th>{s}</th>' for s in STATUSES)}<th>what it tests</th></tr>{levels}</table>
-<h2>Cases</h2>
-<input type="checkbox" id="only-bad"><label for="only-bad"> show only cases that did not pass</label>
-<table><tr><th>level</th><th>case</th><th>status</th><th>reason and evidence</th><th>seconds</th></tr>{cases}</table>
+<h2>All cases ({len(doc['results'])})</h2>
+<input type="checkbox" id="only-bad" checked><label for="only-bad"> show only cases that did not pass</label>
+<table id="all-cases">{head}{_case_rows(doc['results'], doc)}</table>
 </body></html>
 """
 

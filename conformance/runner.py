@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from conformance.cases import Case, Suite
-from conformance.contract import Implementation, Info
+from conformance.contract import OUTPUT_SLACK_BYTES, Implementation, Info
 from conformance.levels import LEVELS, Verdict, judge
 
 
@@ -42,11 +42,19 @@ class Run:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def _run_case(impl: Implementation, case: Case, timeout: float, scratch_root: Path) -> CaseResult:
+def output_limit(suite: Suite) -> int:
+    """What the runner reads of each output stream: a few MiB over the largest legitimate output (a record's
+    JSON escapes each byte of a string as at most 6 characters, so 8 x the largest case file is ample)."""
+    return OUTPUT_SLACK_BYTES + 8 * suite.largest_file
+
+
+def _run_case(impl: Implementation, case: Case, timeout: float, limit: int, scratch_root: Path) -> CaseResult:
     level = LEVELS[case.level]
+    # The invocation's private folder (the run's root is mode 0700): private copies of its inputs, its output,
+    # its temporary files. The case ID stays the folder name so that messages remain readable.
     scratch = scratch_root / case.level / case.id
-    scratch.mkdir(parents=True)
-    outcome = impl.invoke(level.args(case, scratch), timeout)
+    scratch.mkdir(parents=True, mode=0o700)
+    outcome = impl.invoke(level.args(case, scratch), timeout, output_limit=limit, workdir=scratch)
     try:
         verdict = judge(level, case, outcome, scratch)
     except Exception as exc:  # noqa: BLE001 - one case's surprise must not end the run; it is reported
@@ -70,6 +78,7 @@ def run_suite(impl: Implementation, suite: Suite, levels: Sequence[str], info: I
     clock = time.monotonic()
     cases = [case for level in levels for case in suite.levels[level]]
     results: list[CaseResult | None] = [None] * len(cases)
+    limit = output_limit(suite)
 
     def done(index: int, result: CaseResult) -> None:
         results[index] = result
@@ -84,9 +93,10 @@ def run_suite(impl: Implementation, suite: Suite, levels: Sequence[str], info: I
             if skipped is not None:
                 done(index, skipped)
             else:
-                futures[index] = pool.submit(_run_case, impl, case, timeout, Path(tmp))
+                futures[index] = pool.submit(_run_case, impl, case, timeout, limit, Path(tmp))
                 futures[index].add_done_callback(lambda f, i=index: done(i, f.result()))
         for future in futures.values():
             future.result()
     return Run(suite, list(levels), info, impl.describe(), [r for r in results if r is not None], started,
-               time.monotonic() - clock, {"jobs": jobs, "timeout_s": timeout})
+               time.monotonic() - clock,
+               {"jobs": jobs, "timeout_s": timeout, "output_limit_bytes": limit})

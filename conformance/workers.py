@@ -19,19 +19,39 @@ import sys
 import time
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 from typing import Sequence
 
-from conformance.contract import Outcome
+from conformance.contract import OUTPUT_SLACK_BYTES, Outcome
+
+
+class _Capped(io.StringIO):
+    """sys.stdout/stderr of a call: keeps at most `limit` characters and remembers that there were more
+    (an implementation that prints without end must not fill the worker's memory, nor the runner's)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit, self.overflow = limit, False
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.tell()
+        if len(text) > room:
+            self.overflow = True
+            text = text[: max(0, room)]
+        super().write(text)
+        return len(text)
 
 
 def _serve(conn, entry: str, cwd: str | None) -> None:
-    """Worker loop: receive argv lists, answer (exit status, stdout, stderr); None ends it."""
+    """Worker loop: receive (argv, output limit), answer (exit status, stdout, stderr, overflowed stream);
+    None ends it."""
     if cwd is not None:
         os.chdir(cwd)
     module, _, name = entry.partition(":")
     main = getattr(importlib.import_module(module), name or "main")
-    while (argv := conn.recv()) is not None:
-        out, err = io.StringIO(), io.StringIO()
+    while (request := conn.recv()) is not None:
+        argv, limit = request
+        out, err = _Capped(limit + 1), _Capped(limit + 1)
         with redirect_stdout(out), redirect_stderr(err):
             try:
                 status = main(list(argv))
@@ -42,7 +62,10 @@ def _serve(conn, entry: str, cwd: str | None) -> None:
             except BaseException:  # noqa: BLE001 - an uncaught exception is exit status 1 with a traceback
                 traceback.print_exc()
                 status = 1
-        conn.send((status or 0, out.getvalue().encode("utf-8", "replace"), err.getvalue().encode("utf-8", "replace")))
+        stdout, stderr = (stream.getvalue().encode("utf-8", "replace") for stream in (out, err))
+        overflow = next((what for what, data, stream in (("stdout", stdout, out), ("stderr", stderr, err))
+                         if stream.overflow or len(data) > limit), None)
+        conn.send((status or 0, stdout[:limit], stderr[:limit], overflow))
 
 
 class _Worker:
@@ -52,16 +75,16 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def call(self, argv: list[str], timeout: float) -> tuple[Outcome, bool]:
+    def call(self, argv: list[str], timeout: float, limit: int) -> tuple[Outcome, bool]:
         """(outcome, whether the worker is still usable)."""
-        outcome = Outcome(argv)
+        outcome = Outcome(argv, output_limit=limit)
         start = time.monotonic()
         try:
-            self.conn.send(argv)
+            self.conn.send((argv, limit))
             if not self.conn.poll(timeout):
                 outcome.timed_out, outcome.duration = True, time.monotonic() - start
                 return outcome, False
-            outcome.exit_code, outcome.stdout, outcome.stderr = self.conn.recv()
+            outcome.exit_code, outcome.stdout, outcome.stderr, outcome.overflow = self.conn.recv()
         except (EOFError, OSError):  # the worker died (or never started): report it as the process would
             self.process.join(5)
             outcome.exit_code = self.process.exitcode if self.process.exitcode is not None else -9
@@ -98,10 +121,12 @@ class ModuleImplementation:
     def describe(self) -> str:
         return f"{self.command} (in-process fast path)"
 
-    def invoke(self, args: Sequence[str], timeout: float) -> Outcome:
+    def invoke(self, args: Sequence[str], timeout: float, output_limit: int = OUTPUT_SLACK_BYTES,
+               workdir: Path | None = None) -> Outcome:
+        """As CommandImplementation.invoke; `workdir` is not used (the workers' environment is shared)."""
         worker = self._idle.get()
         try:
-            outcome, usable = worker.call([*self.args, *args], timeout)
+            outcome, usable = worker.call([*self.args, *args], timeout, output_limit)
             if not usable:
                 worker.stop(graceful=False)
                 worker = _Worker(self._context, self.entry, self.cwd)

@@ -1203,21 +1203,35 @@ types:
         type: uvarint
         doc: Major component.
         doc-ref: spec/bitstream.md#54-bool-pair-version-size
+      - id: check_major
+        size: 0
+        valid:
+          expr: major.value <= 65535
+        -aigif-error: AIGIF_E_RANGE
+        doc: Checked as soon as the component is read (spec 1.1, order of checks).
+        doc-ref: spec/bitstream.md#112-order-of-checks
       - id: minor
         type: uvarint
         doc: Minor component.
         doc-ref: spec/bitstream.md#54-bool-pair-version-size
+      - id: check_minor
+        size: 0
+        valid:
+          expr: minor.value <= 65535
+        -aigif-error: AIGIF_E_RANGE
+        doc: Checked as soon as the component is read (spec 1.1, order of checks).
+        doc-ref: spec/bitstream.md#112-order-of-checks
       - id: patch
         type: uvarint
         doc: Patch component.
         doc-ref: spec/bitstream.md#54-bool-pair-version-size
-      - id: check_components
+      - id: check_patch
         size: 0
         valid:
-          expr: major.value <= 65535 and minor.value <= 65535 and patch.value <= 65535
+          expr: patch.value <= 65535
         -aigif-error: AIGIF_E_RANGE
-        doc: Checked once all three are read (a truncated triple is truncated).
-        doc-ref: spec/bitstream.md#54-bool-pair-version-size
+        doc: Checked as soon as the component is read (spec 1.1, order of checks).
+        doc-ref: spec/bitstream.md#112-order-of-checks
 
 enums:
   extension_type:

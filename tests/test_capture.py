@@ -50,7 +50,8 @@ def test_capture_then_render_gives_identical_pixels(renderer, pipes, tmp_path, f
     if family == "sdxl":
         assert rec["params"]["original_size"] == [128, 128] and rec["params"]["target_size"] == [64, 64]
     result = renderer.render(rec)
-    assert result.fidelity.exact
+    # Exact pixels below; the forecast only lacks the CPU kernels' instruction set, which v1 does not record.
+    assert [r for r in result.fidelity.reasons if "instruction set" not in r] == []
     assert np.array_equal(result.array, images[0])
     assert np.array_equal(result.rgb, (images[0] * 255).round().astype(np.uint8))
 

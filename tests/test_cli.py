@@ -77,7 +77,9 @@ def test_many_records_from_jsonl(tmp_path, capsys):
     captured = capsys.readouterr()
     assert f"{src}:2:" in captured.err and "AIGIF_E_RECORD" in captured.err
     files = sorted(p.name for p in outdir.iterdir())
-    assert files == ["000000.aigif", "000002.aigif", "000003.aigif"]
+    # Named by line number: the bad line 2 is the one gap, with the number its error names.
+    assert files == [f"{n:06d}.aigif" for n in (1, 3, 4)]
+    assert "no file for line(s) 2" in captured.out
     assert [json.loads(run("inspect", "--json", str(outdir / f)).stdout)["seed"] for f in files[:1]] == [0]
 
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from conformance import SUITE_VERSION
 from conformance.cases import load_suite
 from conformance.cli import main
 from conformance.compare import compare_png, record_differences
-from conformance.contract import CommandImplementation, read_info
+from conformance.contract import CommandImplementation, Info, read_info
 from conformance.errors import EXIT_FAIL, EXIT_NOTHING_RAN, EXIT_PASS, EXIT_USAGE, EXIT_VECTORS, VectorsError
 from conformance.levels import LEVELS
 from conformance.report import exit_code, html_report, markdown, results_document, schema_errors
@@ -91,7 +92,7 @@ def test_reference_passes_parse_and_build_through_the_command_line(tmp_path):
     assert document["vectors"]["syntax"]["version"] == manifest["version"]
     assert document["implementation"]["name"] == "aigif_ref" and document["implementation"]["info_reported"]
     text = md.read_text(encoding="utf-8")
-    assert f"aigif-conformance {SUITE_VERSION}" in text and "| Spec version | 1.0 |" in text
+    assert f"aigif-conformance {SUITE_VERSION}" in text and f"| Spec version | {manifest['spec_version']} |" in text
     assert f"| parse | pass | {len(level_ids('parse'))} | {len(level_ids('parse'))} |" in text
     assert "PASS" in done.stdout
 
@@ -158,6 +159,7 @@ def test_field_differences_wrong_codes_and_accepted_files_are_reported(vectors_c
     assert "rejected, wrong code" in page and "/seed: expected 0, got 1" in page
     # Self-contained: nothing is fetched when the page is opened.
     assert not any(tag in page for tag in ("<script", "<link", "src=", "url(", "@import"))
+    assert page.index("<h2>Not passed") < page.index("<h2>All cases")
 
 
 def test_record_comparison_is_by_field_with_float32_values():
@@ -264,6 +266,130 @@ def test_level_lists_must_name_manifest_cases(vectors_copy):
         load_suite(vectors_copy, {"parse": "syntax"})
 
 
+# -- an implementation under test cannot defeat the runner (issue 9, section 3) ----------------------
+
+def test_rewriting_the_expected_files_during_the_run_does_not_make_a_wrong_answer_pass(vectors_copy, tmp_path):
+    """The runner judges against the bytes it verified before the run, not the files it verified."""
+    with_level(vectors_copy, "parse", ["valid-minimal"])
+    with_level(vectors_copy, "build", ["valid-minimal"])
+    impl = CommandImplementation(f"{PY} -m tests.conformance_fakes tamper", cwd=ROOT, env={"FAKE_VECTORS": str(vectors_copy)})
+    document = run_api(impl, vectors_copy, ["parse", "build"], jobs=1)
+    results = by_id(document)
+    assert (results[("parse", "valid-minimal")]["status"], results[("parse", "valid-minimal")]["reason"]) == \
+        ("fail", "field differs: /seed")
+    assert results[("build", "valid-minimal")]["status"] == "fail"
+    # The implementation did rewrite them (in the vectors folder, which it was never given).
+    assert (vectors_copy / "syntax/valid-minimal/input.aigif").read_bytes().endswith(b"\x00")
+    vectors = render_vectors(tmp_path / "render-vectors", ["render-tamper"])
+    golden = (vectors / "render/render-tamper/expected.png").read_bytes()
+    document = run_api(CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT), vectors, ["render"])
+    assert (vectors / "render/render-tamper/expected.png").read_bytes() != golden  # rewritten during the run
+    assert (document["results"][0]["status"], document["results"][0]["reason"]) == \
+        ("fail", "pixels out of tolerance: max abs error 40 > 0")
+
+
+def test_inputs_are_private_copies_in_a_private_folder(vectors_copy):
+    with_level(vectors_copy, "parse", ["valid-minimal"])
+    seen = []
+
+    class Spy:
+        def invoke(self, args, timeout, output_limit=0, workdir=None):
+            from conformance.contract import Outcome
+
+            file = Path(args[-1])
+            seen.append((file, workdir, file.stat().st_mode, workdir.stat().st_mode, file.read_bytes()))
+            return Outcome(args, exit_code=1, stdout=b'{"error": "AIGIF_E_CRC"}')
+
+        def describe(self):
+            return "spy"
+
+    suite = load_suite(vectors_copy, {"parse": "syntax"})
+    run_suite(Spy(), suite, ["parse"], Info(), jobs=1)
+    (file, workdir, _, folder_mode, data), = seen
+    assert file.parent == workdir and not file.is_relative_to(vectors_copy)
+    assert folder_mode & 0o077 == 0  # nobody else may read or write it
+    assert data == (vectors_copy / "syntax/valid-minimal/input.aigif").read_bytes()
+    assert not workdir.exists()  # removed after the run
+
+
+def peak_rss_mib_of(command: list[str]) -> float:
+    """Peak resident memory of a command's process tree (Linux ru_maxrss of waited-for descendants)."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([PY, "-c", code, *command], capture_output=True, text=True, cwd=ROOT, check=True)
+    return int(done.stdout) / 1024
+
+
+def test_output_is_read_up_to_a_bound_and_more_fails_the_case(vectors_copy, tmp_path):
+    """300 MiB on stdout (a correct rejection padded with JSON whitespace) used to be read whole, and passed."""
+    with_level(vectors_copy, "parse", ["invalid-crc-bit-flip"])
+    report = tmp_path / "r.json"
+    peak = peak_rss_mib_of([PY, "-m", "conformance", "run", "--impl", f"{PY} -m tests.conformance_fakes flood",
+                            "--vectors", str(vectors_copy), "--report", str(report), "--jobs", "1"])
+    document = json.loads(report.read_text(encoding="utf-8"))
+    result = document["results"][0]
+    limit = document["run"]["output_limit_bytes"]
+    assert limit < 16 << 20
+    assert (result["status"], result["reason"]) == ("fail", f"printed more than {limit} bytes on stdout (killed)")
+    assert peak < 200, f"the runner's process tree peaked at {peak:.0f} MiB"
+    # The fast path is bounded the same way.
+    with ModuleImplementation("tests.conformance_fakes:main", ["flood"], cwd=str(ROOT)) as impl:
+        document = run_api(impl, vectors_copy, ["parse"])
+    assert document["results"][0]["reason"].startswith("printed more than")
+
+
+def _dead(pid: int) -> bool:
+    """Gone, or a zombie (killed, waiting for init to reap it)."""
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+            if "\tZ" in Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0]:
+                return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_timeout_holds_against_grandchildren_in_their_own_session(vectors_copy, tmp_path):
+    """A grandchild that setsid()s and keeps stdout open used to hold the runner until it exited (30 s here)."""
+    with_level(vectors_copy, "parse", ["invalid-crc-bit-flip"])
+    pid_file = tmp_path / "pids"
+    impl = CommandImplementation(f"{PY} -m tests.conformance_fakes escape", cwd=ROOT, env={"FAKE_PID_FILE": str(pid_file)})
+    start = time.monotonic()
+    document = run_api(impl, vectors_copy, ["parse"], timeout=3.0)
+    assert time.monotonic() - start < 15
+    result = document["results"][0]
+    assert result["status"] == "timeout"  # the invocation never ended: its stdout stayed open
+    holder, daemon = map(int, pid_file.read_text().split())
+    assert _dead(holder), f"grandchild {holder} (holding stdout) survived"
+    assert _dead(daemon), f"grandchild {daemon} (a daemon) survived"
+
+
+def test_a_png_declaring_gigapixels_is_a_wrong_size_not_an_error(tmp_path):
+    vectors = render_vectors(tmp_path / "vectors", ["render-bomb"])
+    document = run_api(CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT), vectors, ["render"])
+    assert (document["results"][0]["status"], document["results"][0]["reason"]) == \
+        ("fail", "wrong size: expected 8x8, got 100000x100000")
+
+
+def test_hostile_json_output_is_judged_by_the_spec_not_reported_as_an_error(vectors_copy):
+    """5000-digit integers and 100000-deep nesting in an implementation's output: pass or fail, never error."""
+    with_level(vectors_copy, "parse", ["valid-minimal", "invalid-crc-bit-flip"])
+    with ModuleImplementation("tests.conformance_fakes:main", ["long-int"], cwd=str(ROOT)) as impl:
+        results = by_id(run_api(impl, vectors_copy, ["parse"]))
+    valid, invalid = results[("parse", "valid-minimal")], results[("parse", "invalid-crc-bit-flip")]
+    assert (valid["status"], valid["reason"]) == ("fail", "field differs: /seed")
+    assert valid["details"]["differences"] == [{"pointer": "/seed", "expected": 0, "got": "(an integer of 5000 digits)"}]
+    assert (invalid["status"], invalid["reason"]) == ("pass", "rejected with AIGIF_E_CRC")  # offset is informative
+    with ModuleImplementation("tests.conformance_fakes:main", ["deep-json"], cwd=str(ROOT)) as impl:
+        results = by_id(run_api(impl, vectors_copy, ["parse"]))
+    valid, invalid = results[("parse", "valid-minimal")], results[("parse", "invalid-crc-bit-flip")]
+    assert (valid["status"], valid["reason"]) == ("fail", "output is not UTF-8 JSON")
+    assert "nested deeper than" in valid["details"]["error"]
+    assert (invalid["status"], invalid["reason"]) == ("fail", "rejected, wrong code")
+
+
 # -- exit codes and usage ---------------------------------------------------------------------------
 
 def test_usage_errors_exit_2_with_a_message(capsys):
@@ -325,6 +451,8 @@ RENDER_CASES = {  # id: (what the fake renderer does, max_abs_error, min_psnr, r
     "render-no-output": ("none", 0, None, "cpu"),
     "render-rejected": ("reject", 0, None, "cpu"),
     "render-needs-cuda": ("exact", 0, None, "cuda"),
+    "render-tamper": ("tamper 40", 0, None, "cpu"),
+    "render-bomb": ("bomb", 255, None, "cpu"),
 }
 
 
@@ -335,7 +463,8 @@ def render_vectors(root: Path, ids: list[str]) -> Path:
         how, max_abs, psnr, requires = RENDER_CASES[case_id]
         folder = root / "render" / case_id
         folder.mkdir(parents=True)
-        files = {"input.aigif": how.encode(), "expected.png": png_bytes(index)}
+        # The fake renderer's instruction, and where it finds the golden to start from.
+        files = {"input.aigif": f"{how}\n{folder / 'expected.png'}".encode(), "expected.png": png_bytes(index)}
         for name, data in files.items():
             (folder / name).write_bytes(data)
         test = {"id": case_id, "level": "render", "tolerance": {"max_abs_error": max_abs, "min_psnr": psnr},
@@ -349,7 +478,7 @@ def render_vectors(root: Path, ids: list[str]) -> Path:
 
 
 def test_render_level_compares_pixels_within_tolerances(tmp_path):
-    vectors = render_vectors(tmp_path / "vectors", list(RENDER_CASES))
+    vectors = render_vectors(tmp_path / "vectors", [i for i in RENDER_CASES if i not in ("render-tamper", "render-bomb")])
     impl = CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT)
     document = run_api(impl, vectors, ["render"])
     results = {r["id"]: (r["status"], r["reason"]) for r in document["results"]}
@@ -390,6 +519,54 @@ def test_an_empty_render_level_is_reported_as_empty_not_passed(tmp_path, vectors
     assert document["levels"] == [{"name": "render", "description": LEVELS["render"].description, "verdict": "empty",
                                    "counts": {"cases": 0, "pass": 0, "fail": 0, "error": 0, "timeout": 0, "skipped": 0}}]
     assert document["summary"]["verdict"] == "nothing-ran" and document["spec_version"] is None
+
+
+def test_html_report_leads_with_what_did_not_pass_and_shows_render_evidence(tmp_path):
+    vectors = render_vectors(tmp_path / "vectors", ["render-exact", "render-noise-over-max", "render-noise-within",
+                                                    "render-needs-cuda"])
+    document = run_api(CommandImplementation(f"{PY} -m tests.conformance_fakes renderer", cwd=ROOT), vectors, ["render"])
+    page = html_report(document)
+    # The not-passed section comes before the levels and the list of all cases, failures before skips.
+    bad = page.index("<h2>Not passed (2)</h2>")
+    assert bad < page.index("<h2>Levels</h2>") < page.index("<h2>All cases (4)</h2>")
+    section = page[bad:page.index("<h2>Levels</h2>")]
+    assert section.index("render-noise-over-max") < section.index("render-needs-cuda")
+    assert "render-exact" not in section
+    # Passed rows are hidden by default (the switch starts on).
+    assert '<input type="checkbox" id="only-bad" checked>' in page
+    # No Python None anywhere in the text; tolerances in words.
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert not re.search(r"\bNone\b", text), re.findall(r".{40}\bNone\b.{40}", text)
+    assert "allowed: max abs error 3, PSNR at least 30.0 dB" in text
+    # A render failure shows the amplified difference image, embedded, and the golden-vs-here platform table.
+    failed = by_id(document)[("render", "render-noise-over-max")]
+    diff = failed["details"]["diff_image"]
+    assert (diff["max_abs_error"], diff["amplification"]) == (40, round(255 / 40, 3))
+    import base64
+    import io
+
+    with Image.open(io.BytesIO(base64.b64decode(diff["png_base64"]))) as image:
+        pixels = np.asarray(image)
+    assert image.size == (8, 8) and pixels.max() == 255 and np.count_nonzero(pixels) == 1  # one sample differs
+    assert f"src='data:image/png;base64,{diff['png_base64']}'" in section
+    assert "<th>golden made on</th><th>rendered here</th>" in section and "<th>device</th><td>cpu</td><td>cpu</td>" in section
+    # Only data: URIs: the page still fetches nothing.
+    assert all(src.startswith("data:") for src in re.findall(r"src='([^']*)'", page))
+    assert "difference image in the HTML report" in markdown(document)
+
+
+def test_evidence_words_render_tolerances_and_missing_values():
+    from conformance.report import evidence, tolerance_text
+
+    assert tolerance_text({"max_abs_error": 0, "min_psnr": None}) == "bit-exact (max abs error 0)"
+    assert tolerance_text({"max_abs_error": 2, "min_psnr": None}) == "max abs error 2, no PSNR bound"
+    result = {"details": {"max_abs_error": 1, "psnr": None, "differing_samples": 0,
+                          "tolerance": {"max_abs_error": 0, "min_psnr": None},
+                          "expected_error": "AIGIF_E_CRC", "got_error": None}}
+    lines = evidence(result)
+    assert "expected error AIGIF_E_CRC, got no error code" in lines
+    assert "max abs error 1, PSNR infinite (identical), 0 samples differ; allowed: bit-exact (max abs error 0)" in lines
+    assert not any("None" in line for line in lines)
 
 
 def test_png_comparison_psnr_and_max_error(tmp_path):

@@ -375,8 +375,10 @@ def group_check_cases() -> list[tuple[str, bytes]]:
                 cases.append((f"{group}.{spec.name}", hand_file(present, tail=uv(1 << spec.bit) + uv(outside))))
     # One value check per wire type that has one (in the first field of that type).
     group, version = next((g, s) for g, specs in GROUPS.items() for s in specs if s.wire == "version")
-    cases.append(("version.check_components", hand_file(1 << PRESENCE_BITS[group],
-                                                        tail=uv(1 << version.bit) + uv(2) + uv(65536) + uv(0))))
+    present, bit = 1 << PRESENCE_BITS[group], uv(1 << version.bit)
+    cases += [("version.check_major", hand_file(present, tail=bit + uv(65536))),  # checked before the next component
+              ("version.check_minor", hand_file(present, tail=bit + uv(2) + uv(65536))),
+              ("version.check_patch", hand_file(present, tail=bit + uv(2) + uv(11) + uv(65536)))]
     group, flag = next((g, s) for g, specs in GROUPS.items() for s in specs if s.wire == "bool")
     cases.append(("flag.byte", hand_file(1 << PRESENCE_BITS[group], tail=uv(1 << flag.bit) + b"\x02")))
     return cases

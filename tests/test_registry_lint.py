@@ -73,7 +73,7 @@ def test_shipped_registry_passes():
 
 
 def add_model(data: dict, **fields: Any) -> dict:
-    model = {"id": 7, "name": "new-model", "family": "sd1", "status": "active",
+    model = {"id": next_free_model_id(REAL), "name": "new-model", "family": "sd1", "status": "active",
              "source": {"hf_repo": "someone/new-model", "revision": COMMIT},
              "files": {"model_index.json": SHA, "unet/diffusion_pytorch_model.safetensors": SHA}}
     model.update(fields)
@@ -90,7 +90,9 @@ def text_compressor(data: dict) -> dict:
 
 
 # (kind, how the real registry is broken, a JSON path of a problem, words the message must contain)
-NEW = len(json.loads(Path(DEFAULT_REGISTRY).read_text(encoding="utf-8"))["models"])  # index of an appended model
+NEW = len(REAL["models"])  # index of an appended model
+UNKNOWN = REAL["unknown_model_ids"]
+LAST_GPU = REAL["enumerations"]["gpus"][-1]
 BAD: list[tuple[str, Callable[[dict], Any], str, str]] = [
     ("schema", lambda d: d["families"][0].update(pipeline="NotAPipelineClass"), "$.families[0].pipeline", "does not match"),
     ("schema", lambda d: d["models"][0].pop("status"), "$.models[0]", "'status' is a required property"),
@@ -99,6 +101,9 @@ BAD: list[tuple[str, Callable[[dict], Any], str, str]] = [
     ("test-id-range", lambda d: add_model(d, id=495), f"$.models[{NEW}].id", "reserved for test models"),
     ("test-id-range", lambda d: add_model(d, status="test"), f"$.models[{NEW}].status", "outside the test range 490..509"),
     ("test-id-range", lambda d: d["test_model_ids"].update(first=600), "$.test_model_ids", "empty"),
+    ("unknown-id-range", lambda d: add_model(d, id=UNKNOWN["last"]), f"$.models[{NEW}].id", "never assigned"),
+    ("unknown-id-range", lambda d: d["unknown_model_ids"].update(first=UNKNOWN["last"] + 1), "$.unknown_model_ids", "empty"),
+    ("unknown-id-range", lambda d: d["unknown_model_ids"].update(first=REAL["test_model_ids"]["last"]), "$.unknown_model_ids", "overlaps"),
     ("enum-code-duplicate", lambda d: d["enumerations"]["devices"].append({"code": 2, "name": "NPU"}),
      "$.enumerations.devices[3].code", "code 2 is already devices[2]'s; a new entry takes the next code, 4"),
     ("enum-code-gap", lambda d: d["enumerations"]["devices"].append({"code": 5, "name": "NPU"}),
@@ -208,12 +213,14 @@ def test_unreadable_registry(tmp_path):
     assert kinds(report) == {"unreadable"} and report.problems[0].code == "AIGIF_E_IO"
 
 
-def test_next_free_model_id_skips_the_test_range():
+def test_next_free_model_id_skips_the_test_and_unknown_ranges():
     data = real()
+    test = data["test_model_ids"]
     assert next_free_model_id(data) == 1 + max(m["id"] for m in data["models"] if m["status"] != "test")
-    add_model(data, id=489)
-    add_model(data, id=509, name="tiny", status="test")
-    assert next_free_model_id(data) == 510
+    add_model(data, id=test["first"] - 1)
+    add_model(data, id=test["last"], name="tiny", status="test")
+    assert UNKNOWN["first"] == test["last"] + 1  # the two reserved ranges are adjacent: the next free ID skips both
+    assert next_free_model_id(data) == UNKNOWN["last"] + 1
 
 
 # ---------------------------------------------------------------- the change against --base
@@ -256,7 +263,8 @@ CHANGES: list[tuple[set[str], Callable[[dict], Any], str]] = [
     ({"version-not-increased"}, lambda d: d["enumerations"]["devices"].append({"code": 3, "name": "NPU"}),
      f"still {REGISTRY_VERSION}; set it to {REGISTRY_VERSION + 1}"),
     ({"spec-version-decreased"}, lambda d: d.update(spec_version="0.9"), '"1.0"'),
-    ({"test-range-changed"}, lambda d: d["test_model_ids"].update(last=510), "never changes"),
+    ({"test-range-changed"}, lambda d: d["test_model_ids"].update(last=d["test_model_ids"]["last"] - 1), "never changes"),
+    ({"test-range-changed"}, lambda d: d["unknown_model_ids"].update(last=UNKNOWN["last"] + 1), "unknown_model_ids was"),
     ({"model-removed"}, lambda d: d["models"].pop(5), 'model 5 ("sd-turbo") is at HEAD but missing here'),
     ({"model-renamed"}, lambda d: d["models"][2].update(name="sdxl-base"), 'was "stable-diffusion-xl-base-1.0" at HEAD'),
     ({"model-family-changed"}, lambda d: d["models"][5].update(family="sd1"), 'family was "sd2"'),
@@ -270,7 +278,7 @@ CHANGES: list[tuple[set[str], Callable[[dict], Any], str]] = [
     ({"status-changed"}, lambda d: d["models"][1].update(status="active"), 'status "deprecated" became "active"'),
     ({"status-changed"}, lambda d: enum_named(d, "extension_types", "pixels").update(status="reserved"), 'status "active" became "reserved"'),
     ({"enum-removed", "schema"}, lambda d: d["enumerations"].pop("generator_devices"), "enumeration generator_devices is at HEAD"),
-    ({"enum-entry-removed"}, lambda d: d["enumerations"]["gpus"].pop(), 'gpus code 7 ("NVIDIA H200") is at HEAD but missing'),
+    ({"enum-entry-removed"}, lambda d: d["enumerations"]["gpus"].pop(), f'gpus code {LAST_GPU["code"]} ("{LAST_GPU["name"]}") is at HEAD but missing'),
     ({"enum-entry-removed", "enum-entry-renumbered"}, drop_gpu_middle, 'devices entry "MPS" had code 2 at HEAD, now 1'),
     ({"enum-entry-renumbered"}, swap_devices, "put it back at code 1"),
     ({"enum-entry-renamed"}, lambda d: enum_named(d, "gpus", "NVIDIA H200").update(name="NVIDIA H200 SXM"), 'restore "NVIDIA H200"'),
@@ -382,7 +390,7 @@ def test_cli_rejects_with_exit_1_codes_and_messages(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("AIGIF_E_REGISTRY [model-id-duplicate] $.models[3].id: model 1 (\"stable-diffusion-xl-refiner-1.0\")")
-    assert "give this model the next free ID, 7" in lines[0]
+    assert f"give this model the next free ID, {next_free_model_id(data)}" in lines[0]
     assert lines[1].startswith("AIGIF_E_REGISTRY [enum-code-gap] $.enumerations.devices[3].code:")
     assert lines[-1] == f"{path}: REJECTED: 2 problem(s); the rules and how to fix each one: spec/contributing.md"
     listed = run("--registry", str(path), "registry", "check", "--json")  # the global --registry works too

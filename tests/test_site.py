@@ -58,6 +58,7 @@ def _spec_copy(tmp_path: Path) -> tuple[Path, Path]:
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     text = text.replace("docs_dir: spec", f"docs_dir: {docs}")
     text = text.replace("tools/site_gen_pages.py", str(ROOT / "tools" / "site_gen_pages.py"))
+    text = text.replace("tools/site_hooks.py", str(ROOT / "tools" / "site_hooks.py"))
     config = tmp_path / "mkdocs.yml"
     config.write_text(text, encoding="utf-8")
     return docs, config
@@ -76,7 +77,7 @@ def test_every_nav_page_and_linked_file_is_built(site):
     assert [p.source for p in pages] == ["index.md", "bitstream.md", "text/phrase-huffman.md", "registry.md",
                                          "conformance.md", "reference-decoder.md", "contributing.md"]
     for page in pages:
-        assert (site / page.url / "index.html").is_file(), page.url
+        assert (site / page.url).is_file(), page.url
     # files the pages link to are served as they are
     for name in ("schema/record.schema.json", "schema/registry.schema.json", "aigif.ksy", "text/phrase-huffman-v1.json"):
         assert (site / name).read_bytes() == (ROOT / "spec" / name).read_bytes(), name
@@ -84,7 +85,7 @@ def test_every_nav_page_and_linked_file_is_built(site):
 
 
 def test_registry_page_shows_every_model_family_and_enumeration(site, registry):
-    html = (site / "registry" / "index.html").read_text(encoding="utf-8")
+    html = (site / "registry.html").read_text(encoding="utf-8")
     for name in registry.data["enumerations"]:
         assert f'<h3 id="{name}">' in html, name
     for model in registry.data["models"]:
@@ -102,8 +103,8 @@ def test_tables_are_regenerated_at_build_time(tmp_path):
     _set_region(docs / "registry.md", "models", "| 0 | `stale-model-name` |\n")
     result = mkdocs_build(tmp_path / "site", config)
     assert result.returncode == 0, result.stderr
-    bitstream = (tmp_path / "site" / "bitstream" / "index.html").read_text(encoding="utf-8")
-    registry = (tmp_path / "site" / "registry" / "index.html").read_text(encoding="utf-8")
+    bitstream = (tmp_path / "site" / "bitstream.html").read_text(encoding="utf-8")
+    registry = (tmp_path / "site" / "registry.html").read_text(encoding="utf-8")
     assert "STALE_LIMIT" not in bitstream and "MAX_EXTENSION_BYTES" in bitstream
     assert "stale-model-name" not in registry and "<code>stable-diffusion-v1-5</code>" in registry
 
@@ -116,6 +117,61 @@ def test_unknown_generated_region_fails_the_build(tmp_path):
     result = mkdocs_build(tmp_path / "site", config)
     assert result.returncode != 0
     assert "unknown generated region 'no-such-table'" in result.stdout + result.stderr
+
+
+def test_opened_from_disk_every_link_leads_to_a_page_not_a_folder(site):
+    assert check_site.directory_links(site) == []
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'href="bitstream.html"' in index  # a file, which file:// opens as a page
+
+
+def test_link_scan_finds_folder_links(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "index.html").write_text('<a href="a/">folder</a><a href="b.html#x">missing</a>'
+                                         '<a href="#top">anchor</a><a href="https://example.org/">other site</a>',
+                                         encoding="utf-8")
+    assert check_site.directory_links(tmp_path) == ["index.html: link to a folder: a/", "index.html: link to nothing: b.html#x"]
+
+
+def test_spec_front_matter_states_status_date_media_type_extension_and_magic(site):
+    import yaml
+
+    from aigif_ref.grammar import limits
+
+    text = (ROOT / "spec" / "index.md").read_text(encoding="utf-8")
+    meta = yaml.safe_load(text.split("---\n")[1])
+    assert {"status", "date", "media_type", "file_extension", "magic_bytes"} <= set(meta)
+    assert meta["magic_bytes"] == " ".join(f"{b:02X}" for b in limits.SIGNATURE)  # one fact, checked against the grammar
+    assert meta["media_type"].startswith("application/vnd.aigif") and "provisional" in meta["media_type"]
+    assert meta["file_extension"] == ".aigif"
+    html = (site / "index.html").read_text(encoding="utf-8")
+    for key in ("status", "media_type"):
+        assert str(meta[key]) in html, key
+    assert f'<code class="aigif-bytes">{meta["magic_bytes"]}</code>' in html
+    assert f'<code class="aigif-bytes">{meta["file_extension"]}</code>' in html
+
+
+def test_byte_strings_in_tables_are_monospace(site):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import site_hooks
+
+    html = (site / "bitstream.html").read_text(encoding="utf-8")
+    # The uvarint table: values and their bytes (the "bytes" column), e.g. 300 -> AC 02.
+    assert '<td><code class="aigif-bytes">AC 02</code></td>' in html
+    assert site_hooks.mark_byte_cells("| value | bytes | length |\n|---|---|---|\n| 10 | 0A | 1 |\n") == \
+        "| value | bytes | length |\n|---|---|---|\n| 10 | `0A`{.aigif-bytes} | 1 |\n"
+    # Sizes in other columns and code blocks are left alone.
+    untouched = "| code | digest bytes |\n|---|---|\n| 0 | 96 |\n```text\n| bytes |\n|---|\n| 00 |\n```\n"
+    assert site_hooks.mark_byte_cells(untouched) == untouched
+
+
+def test_the_file_layout_diagram_is_generated_from_the_grammar_and_shown(site):
+    done = subprocess.run([sys.executable, "tools/draw_layout.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    svg = (site / "layout.svg").read_text(encoding="utf-8")
+    for name in ("signature", "crc32", "presence", "seed", "extension_record"):
+        assert f">{name}<" in svg, name
+    assert 'src="layout.svg"' in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_site_references_no_other_host(site):
@@ -159,7 +215,21 @@ def test_browser_check_reports_console_errors_foreign_requests_and_missing_table
     (site / "broken" / "index.html").write_text(
         '<!doctype html><html><body><article><p>text</p><img src="http://aigif.invalid/x.png"></article>'
         '<script>throw new Error("boom from the page")</script></body></html>', encoding="utf-8")
+    # A table wider than its column, a name broken over lines, a code block that cuts its lines off.
+    wide = "".join(f"<th>column-{i}</th>" for i in range(30))
+    (site / "cramped.html").write_text(
+        '<!doctype html><html><body><article style="width:300px"><h1>t</h1>'
+        f'<div style="overflow:auto"><table><tr>{wide}</tr></table></div>'
+        '<div style="width:120px"><table><tr><td><code style="white-space:normal">a-very-long-model-name with-spaces'
+        '</code></td></tr></table></div>'
+        f'<pre><code style="overflow-x:hidden;display:block;white-space:pre">{"x" * 400}</code></pre>'
+        '</article></body></html>', encoding="utf-8")
     problems = check_site.browse(site, tmp_path / "shots", [check_site.Page("broken.md", "broken/", 1)], settle_s=0.2)
+    cramped = "\n".join(check_site.browse(site, tmp_path / "shots", [check_site.Page("cramped.md", "cramped.html", 2)],
+                                          settle_s=0.2))
+    assert "columns out of sight" in cramped
+    assert "name a-very-long-model-name with-spaces broken over lines" in cramped
+    assert "is cut off (it does not scroll sideways)" in cramped
     text = "\n".join(problems)
     assert "broken.md: console:" in text and "boom from the page" in text
     assert "broken.md: request to another host: http://aigif.invalid/x.png" in text

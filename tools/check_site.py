@@ -8,7 +8,11 @@ downloads anything), saves one screenshot per page, and reports a problem for:
 - any request to a host other than 127.0.0.1 (from Chromium's performance log), and any external
   resource (script, stylesheet, image, font, ...) referenced by the built HTML or CSS;
 - a page without an <h1>, or with fewer <table> elements than its markdown source has tables (the
-  generated tables of the bitstream and registry pages included).
+  generated tables of the bitstream and registry pages included);
+- layout at the check's window size (1280 px): a table wider than the content column (a column out
+  of sight), a name in a table's first two columns broken over lines, a code block that does not
+  scroll sideways (its long lines would be cut off);
+- a link that leads to a folder instead of a page (opened from disk, that shows a directory listing).
 
 Run: python3 tools/check_site.py [SITE_DIR] [--out SHOTS_DIR]
 Without SITE_DIR the site is first built (mkdocs build --strict) into a temporary folder.
@@ -54,10 +58,31 @@ LINK_TAG = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"(?:@import\s+|url\()\s*[\"']?((?:https?:)?//[^\"') ]+)", re.IGNORECASE)
 
 
+# In the browser: the layout problems of the page shown (see the module docstring).
+LAYOUT_SCRIPT = """
+const problems = [];
+document.querySelectorAll('article table').forEach((table, i) => {
+  const box = table.closest('.md-typeset__scrollwrap') || table.parentElement;
+  if (table.scrollWidth > box.clientWidth + 1)
+    problems.push(`table ${i + 1} (${table.rows[0].innerText.replace(/\\s+/g, ' ').slice(0, 60)}) is ${table.scrollWidth} px wide, `
+                  + `the column ${box.clientWidth} px: columns out of sight`);
+  table.querySelectorAll('td:nth-child(-n+2) code').forEach(code => {
+    if (code.getClientRects().length > 1) problems.push(`table ${i + 1}: name ${code.innerText} broken over lines`);
+  });
+});
+document.querySelectorAll('article pre > code').forEach(code => {
+  if (!['auto', 'scroll'].includes(getComputedStyle(code).overflowX) && code.scrollWidth > code.clientWidth + 1)
+    problems.push(`code block "${code.innerText.slice(0, 40)}" is cut off (it does not scroll sideways)`);
+});
+return problems;
+"""
+LINK_HREF = re.compile(r"<a\b[^>]*\bhref\s*=\s*[\"']([^\"']*)[\"']", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Page:
     source: str  # path under docs_dir, e.g. "text/phrase-huffman.md"
-    url: str  # path under the site root, e.g. "text/phrase-huffman/"
+    url: str  # path under the site root, e.g. "text/phrase-huffman.html" (use_directory_urls: false)
     min_tables: int  # tables the markdown source has (after generated regions are rendered)
 
 
@@ -88,8 +113,7 @@ def nav_pages(config: Path = ROOT / "mkdocs.yml") -> list[Page]:
     pages = []
     for source in _nav_sources(data["nav"]):
         text = gen_spec_tables.render((docs / source).read_text(encoding="utf-8"), source)
-        stem = source[: -len(".md")]
-        url = "" if stem == "index" else (stem[: -len("index")] if stem.endswith("/index") else stem + "/")
+        url = source[: -len(".md")] + ".html"
         pages.append(Page(source, url, count_tables(text)))
     return pages
 
@@ -113,6 +137,25 @@ def external_references(site: Path) -> list[str]:
         else:
             continue
         found += [f"{path.relative_to(site)}: {url}" for url in urls if urlsplit(url).hostname != LOCAL_HOST]
+    return found
+
+
+def directory_links(site: Path) -> list[str]:
+    """Links of the built pages that lead to a folder (or nowhere) instead of a file: opened from disk
+    (file://), a folder shows as a directory listing, not as its index.html."""
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        if page.name == "404.html":  # served by a web server for any missing path: its links are root-absolute
+            continue
+        for href in LINK_HREF.findall(page.read_text(encoding="utf-8", errors="replace")):
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path:  # other sites, mailto:, same-page anchors
+                continue
+            target = (site / parts.path.lstrip("/") if parts.path.startswith("/") else page.parent / parts.path).resolve()
+            if target.is_dir() or parts.path.endswith("/"):
+                found.append(f"{page.relative_to(site)}: link to a folder: {href}")
+            elif not target.exists():
+                found.append(f"{page.relative_to(site)}: link to nothing: {href}")
     return found
 
 
@@ -200,6 +243,7 @@ def browse(site: Path, shots: Path, pages: list[Page], settle_s: float = 0.5) ->
                         problems.append(f"{name}: request to another host: {url}")
                 if not driver.find_elements(By.CSS_SELECTOR, "article h1"):
                     problems.append(f"{name}: no <h1>")
+                problems += [f"{name}: {problem}" for problem in driver.execute_script(LAYOUT_SCRIPT)]
                 tables = len(driver.find_elements(By.CSS_SELECTOR, "article table"))
                 if tables < page.min_tables:
                     problems.append(f"{name}: {tables} <table> elements, the source has {page.min_tables}")
@@ -238,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             site = Path(tmp) / "site"
             build(site)
         pages = nav_pages()
-        problems = external_references(site) + browse(site, args.out, pages)
+        problems = external_references(site) + directory_links(site) + browse(site, args.out, pages)
     for problem in problems:
         print(problem)
     print(f"{len(pages)} pages, {len(problems)} problem(s); screenshots in {args.out}")

@@ -5,8 +5,10 @@ exact UTF-8 bytes. Each compressor maps that list to bytes with exactly one
 valid output per input (spec/bitstream.md, "Text block"):
 
 * 0 none: prompt alone, or uvarint(len(prompt)) + prompt + negative;
-* 1 zlib: zlib (RFC 1950) of the "none" payload, level 9 as reference zlib
-  writes it; a block that is not byte-identical to that is non-canonical;
+* 1 zlib: zlib (RFC 1950) of the "none" payload. Since spec 1.1 a reader accepts
+  any zlib stream of the payload (platform deflates differ), so this is the one
+  part of a file with more than one valid encoding; the writer uses level 9 and
+  never picks zlib on its own;
 * 2 phrase-huffman-v1: static phrase/Huffman code (spec/text/phrase-huffman.md),
   canonical by construction; best on short prompts.
 """
@@ -56,12 +58,11 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
         raise AigifError("AIGIF_E_LIMIT", f"zlib text block inflates beyond {bound} bytes")
     if not inflater.eof or inflater.unused_data:
         raise AigifError("AIGIF_E_DECOMPRESS", "zlib text block is incomplete or has trailing bytes")
-    strings = _none_decode(payload, n_strings)
-    if zlib.compress(payload, ZLIB_LEVEL) != block:
-        raise AigifError("AIGIF_E_NONCANONICAL", "zlib text block differs from the canonical level-9 stream")
-    return strings
+    # Any deflate stream of the payload is valid (spec 1.1): no re-compression check.
+    return _none_decode(payload, n_strings)
 
 
+ZLIB_CODE = 1
 PHRASE_HUFFMAN_CODE = 2
 
 
@@ -69,7 +70,10 @@ def _phrase_model(registry=None):
     """The normative model file the registry names (the shipped registry if none), used only if its sha256 matches."""
     from aigif_ref.registry import default_registry
 
-    entry = (registry or default_registry()).enum("text_compressors")[PHRASE_HUFFMAN_CODE]
+    # The codec is the spec's (section 7): a registry that lacks the entry still gets it; one that has the
+    # entry pins which model file and sha256 are used.
+    entry = (registry or default_registry()).enum("text_compressors").get(PHRASE_HUFFMAN_CODE) \
+        or default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
     return _load_phrase_model(entry["name"], entry["model_file"], entry["sha256"])
 
 
@@ -104,7 +108,7 @@ Decoder = Callable[[bytes, int], "list[bytes]"]
 # Registry code -> (encoder, decoder). Codes and names: registry.json "text_compressors".
 CODECS: dict[int, tuple[Encoder, Decoder]] = {
     0: (_none_encode, _none_decode),
-    1: (_zlib_encode, _zlib_decode),
+    ZLIB_CODE: (_zlib_encode, _zlib_decode),
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
 }
 # Codecs whose data the registry names (a model file): they are also given the registry in use.
@@ -139,10 +143,16 @@ def decode_text(compressor: int, block: bytes, n_strings: int, registry=None) ->
     return strings
 
 
+# Compressors with exactly one block per input. Only these are chosen automatically: zlib's
+# block size depends on the deflate implementation, so choosing by size among all three would
+# make the choice itself, and thus the whole file, differ between platforms.
+CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE)
+
+
 def smallest(strings: Sequence[bytes], registry=None) -> tuple[int, bytes]:
-    """(code, block) of the compressor giving the smallest stored block; ties go to the lowest code."""
+    """(code, block) of the canonical compressor giving the smallest stored block; ties go to the lowest code."""
     best: tuple[int, int, bytes] | None = None
-    for code in sorted(CODECS):
+    for code in CANONICAL_CODECS:
         block = encode_text(code, strings, registry)
         size = len(encode_uvarint(len(block))) + len(block)
         if best is None or size < best[0]:

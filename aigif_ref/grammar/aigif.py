@@ -226,6 +226,7 @@ class ExtensionLoop:
             if not stream.read(1):
                 return records
             stream.seek(start)
+            self.check_count(len(records), start)  # before the record's first byte is parsed
             records.append(self.read_record(stream, context, start, previous, len(records)))
             previous = records[-1]["type"]
 
@@ -233,7 +234,6 @@ class ExtensionLoop:
         header = read_uvarint(stream, "extension header")
         ext_type, must_understand = header >> 1, bool(header & 1)
         self.check_type(ext_type, start)
-        self.check_count(count, start)
         self.check_order(ext_type, previous, start)
         length_at = stream.tell()
         length = read_uvarint(stream, "extension length")
@@ -371,10 +371,18 @@ def parse_file(data: bytes, registry: Any = None) -> dict[str, Any]:
     major, minor = check_header(data)
     stream = io.BytesIO(data)
     stream.seek(limits.HEADER_SIZE)
-    body = _compiled_body().parse_stream(stream, registry=registry)
+    try:
+        body = _compiled_body().parse_stream(stream, registry=registry)
+        syntax_error = None
+    except AigifError as exc:
+        body, syntax_error = None, exc
+    # The CRC decides before any syntax error but truncation (spec 11.2): a damaged byte is reported
+    # as AIGIF_E_CRC, never as a code that blames the writer; a cut file is still reported where it ends.
     stored_crc = int.from_bytes(data[5:9], "little")
-    if file_crc(data) != stored_crc:
+    if file_crc(data) != stored_crc and (syntax_error is None or syntax_error.code != "AIGIF_E_TRUNCATED"):
         raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {stored_crc:08x}, computed {file_crc(data):08x})", 5)
+    if syntax_error is not None:
+        raise syntax_error
     syntax = dict(body)  # the compiled parser's result holds only the named fields
     syntax["version"] = f"{major}.{minor}"
     return syntax

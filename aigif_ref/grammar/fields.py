@@ -55,6 +55,12 @@ class FieldSpec:
     pixels_note: str = ""  # that row's note (given once per row)
     diffusers: Diffusers | None = None
 
+    def __post_init__(self) -> None:
+        if self.wire not in WIRE_TYPES:
+            raise ValueError(f"{self.name}: unknown wire type {self.wire!r} (known: {', '.join(WIRE_TYPES)})")
+        if (self.wire == "enum") != (self.enum is not None):
+            raise ValueError(f"{self.name}: an enum field names its registry enumeration, and only an enum field does")
+
     @property
     def wire_type(self) -> WireType:
         return WIRE_TYPES[self.wire]

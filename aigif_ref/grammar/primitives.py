@@ -129,23 +129,21 @@ def encode_cfloat(value: float) -> bytes:
 
 
 def float32_repr(value: float) -> float:
-    """The shortest decimal that reads back as the same float32 (for JSON)."""
-    if not math.isfinite(value) or value == 0:
+    """The canonical JSON decimal of a float32 (spec/bitstream.md 10.1), as the double that prints as it.
+
+    A compact value k/4 is printed exactly; any other value with the fewest significant digits p
+    (1..9) whose correctly rounded decimal reads back as the same float32. Both have at most 9
+    significant digits, so Python's repr() of the returned double prints exactly those digits.
+    """
+    if not math.isfinite(value) or value == 0 or compact_quarters(value) is not None:
         return value
-    k = compact_quarters(value)
-    if k is not None and k < 1 << 16:
-        return value  # below 16384 a k/4 value's own decimal is already the shortest
     for digits in range(1, 10):
-        mantissa, exponent = f"{abs(value):.{digits - 1}e}".split("e")
-        m, scale = int(mantissa.replace(".", "")), int(exponent) - (digits - 1)
-        # The correctly rounded candidate first, then its neighbours (they can round-trip when it does not).
-        for candidate_m in sorted((m, m - 1, m + 1), key=lambda c: abs(c * 10.0**scale - abs(value))):
-            candidate = math.copysign(float(f"{candidate_m}e{scale}"), value)
-            try:
-                if _F32.unpack(_F32.pack(candidate))[0] == value:
-                    return candidate
-            except OverflowError:  # rounded past the float32 range
-                continue
+        candidate = float(f"{value:.{digits - 1}e}")  # correctly rounded to `digits` significant digits
+        try:
+            if _F32.unpack(_F32.pack(candidate))[0] == value:
+                return candidate
+        except OverflowError:  # rounded past the float32 range
+            continue
     return value
 
 
@@ -174,9 +172,11 @@ def read_pair(stream, what: str) -> list[int]:
 
 def read_version(stream, what: str) -> str:
     start = stream.tell()
-    parts = [read_uvarint(stream, what) for _ in range(3)]
-    if max(parts) > 0xFFFF:
-        raise AigifError("AIGIF_E_RANGE", f"{what}: version component above 65535", start)
+    parts = []
+    for _ in range(3):  # each component is checked as soon as it is read (spec 11.2)
+        parts.append(read_uvarint(stream, what))
+        if parts[-1] > 0xFFFF:
+            raise AigifError("AIGIF_E_RANGE", f"{what}: version component above 65535", start)
     return ".".join(map(str, parts))
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from aigif_ref.grammar import limits
-from aigif_ref.grammar.primitives import (CompactFloat, ExpCode, Flag, Pair, UVarint, Version, _Field, float32_repr,
-                                          to_float32)
+from aigif_ref.grammar import limits, primitives
+from aigif_ref.grammar.primitives import CompactFloat, ExpCode, Flag, Pair, UVarint, Version, _Field
 
 if TYPE_CHECKING:
     from aigif_ref.grammar.fields import FieldSpec
@@ -72,8 +71,9 @@ WIRE_TYPES: dict[str, WireType] = {w.name: w for w in (
              make=lambda s, what: CompactFloat(what), schema=lambda s: {"type": "number"},
              range_text=lambda s: "finite float32",
              edge_values=lambda s: [0.0, 0.75, 4194303.75, 0.1, -0.0, -1.5, 1e-45, 4194304.0, 3.4028234663852886e38],
-             to_json=float32_repr, from_json=lambda v: to_float32(v),
-             from_diffusers=lambda v: float32_repr(to_float32(float(v)))),  # what the file will hold
+             # looked up at call time, so a conformance mutant that swaps a primitive reaches group fields too
+             to_json=lambda v: primitives.float32_repr(v), from_json=lambda v: primitives.to_float32(v),
+             from_diffusers=lambda v: primitives.float32_repr(primitives.to_float32(float(v)))),  # what the file will hold
     WireType("bool", "bool", "flag", ("TRUNCATED", "RANGE"),
              make=lambda s, what: Flag(what), schema=lambda s: {"type": "boolean"},
              range_text=lambda s: "0 or 1", edge_values=lambda s: [False, True], from_diffusers=bool, example=True),

@@ -26,6 +26,9 @@ CORE_ARGUMENTS: dict[str, str] = {
 # Where each params field goes: declared on the field (aigif_ref/grammar/fields.py, FieldSpec.diffusers).
 Setting = Diffusers
 PARAM_SETTINGS: dict[str, Setting] = {spec.name: spec.diffusers for spec in PARAMS}
+_UNMAPPED = [name for name, setting in PARAM_SETTINGS.items() if setting is None]
+if _UNMAPPED:  # a declaration error, caught by any test that imports the renderer
+    raise ImportError(f"params {', '.join(_UNMAPPED)} declare no diffusers mapping (aigif_ref/grammar/fields.py)")
 _SPECS = {spec.name: spec for spec in PARAMS}
 
 

@@ -2,15 +2,22 @@
 
 :func:`compare` is torch-free: it takes the record and a :class:`PlatformInfo` (this machine, from
 :func:`current_platform`, which imports torch) and says "exact" when nothing that changes pixels
-differs, otherwise "approximate" with every reason. Expected PSNR figures are the paper's Table V
-(cross-platform recreation of the same file).
+differs, otherwise "approximate" with every reason. The PSNR it quotes comes from measurements
+(fidelity-measurements.json, read by :mod:`aigif_ref.regen.measurements`), per device and dtype pair.
+
+CPU results depend on the instruction set the kernel libraries use (torch's own kernels, oneDNN, MKL:
+AVX2 and AVX-512 differ at about 1e-6, up to 1/255 in RGB8; benchmarks/cpu_determinism.py). A v1 file
+does not record it, so a CPU render is promised exact only when the record's platform group names the
+same instruction set as this machine's.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from aigif_ref.regen.measurements import find
 from aigif_ref.registry import Registry
 
 # Devices a render can be asked for ("auto": the recorded kind when present, see Renderer.device_for).
@@ -25,9 +32,9 @@ DEVICE_KINDS: dict[str, str] = {"cpu": "CPU", "cuda": "GPU", "mps": "MPS"}
 
 VERSION_FIELDS: dict[str, str] = {"torch_version": "torch", "diffusers_version": "diffusers", "transformers_version": "transformers"}
 
-# Paper Table V: PSNR (dB) of a recreation against the original.
-TABLE_V_ACROSS_GPUS: dict[str, float] = {"DDIM": 58.44, "DPM++ 2M": 51.31}
-TABLE_V_CPU_GPU = 58.45
+# The variables that cap the instruction set of oneDNN and MKL (torch's own kernels: ATEN_CPU_CAPABILITY,
+# which torch.backends.cpu.get_cpu_capability() already reflects). Unset: each uses the best the CPU has.
+CPU_ISA_VARIABLES: dict[str, str] = {"oneDNN": "ONEDNN_MAX_CPU_ISA", "MKL": "MKL_ENABLE_INSTRUCTIONS"}
 
 
 @dataclass
@@ -41,6 +48,7 @@ class PlatformInfo:
     dtype: int | None = None  # the dtype the render uses (None: the record's)
     gpu_name: str | None = None
     notes: list[str] = field(default_factory=list)
+    cpu_capability: str | None = None  # the CPU instruction set of the kernels (None: mixed or unknown)
 
 
 @dataclass
@@ -72,6 +80,31 @@ def release(version: str) -> str | None:
 def cuda_name(version: str | None) -> str | None:
     """torch.version.cuda ("12.8") -> registry `cuda_versions` name ("cu128")."""
     return "cu" + version.replace(".", "") if version else None
+
+
+def best_cpu_isa() -> str | None:
+    """The best instruction set oneDNN and MKL pick on this CPU when not capped (from /proc/cpuinfo; None: unknown)."""
+    try:
+        text = open("/proc/cpuinfo", encoding="utf-8").read()
+    except OSError:
+        return None
+    flags = set(next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), []))
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        return "AVX512"
+    return "AVX2" if {"avx2", "fma"} <= flags else None
+
+
+def current_cpu_capability(torch: Any) -> str | None:
+    """The instruction set of the CPU kernels ("AVX2", "AVX512", ...): torch's own, when oneDNN and MKL use the same
+    (capped by their variables, or uncapped on a CPU whose best it is); None for a mix no single name describes."""
+    aten = torch.backends.cpu.get_cpu_capability().upper()
+    best = best_cpu_isa()
+    for variable in CPU_ISA_VARIABLES.values():
+        cap = os.environ.get(variable, "").upper().replace("_CORE", "")
+        used = cap or best
+        if used is not None and not used.startswith(aten):
+            return None
+    return aten
 
 
 def _code_or_zero(registry: Registry, enum: str, name: str | None, what: str, notes: list[str]) -> int:
@@ -109,12 +142,13 @@ def current_platform(device: str, registry: Registry, generator_device: str = "c
         group.update(current_flags(torch))
     else:
         group["num_threads"] = torch.get_num_threads()
+    capability = current_cpu_capability(torch)
     attention = current_attention_backend(torch, pipe)
     if attention is not None and attention != "sdpa":
         group["attention_backend"] = registry.enum_code("attention_backends", attention)
     if generator_device != "cpu":
         group["generator_device"] = registry.enum_code("generator_devices", generator_device)
-    return PlatformInfo(registry.enum_code("devices", DEVICE_KINDS[kind]), gpu, cuda, group, dtype, gpu_name, notes)
+    return PlatformInfo(registry.enum_code("devices", DEVICE_KINDS[kind]), gpu, cuda, group, dtype, gpu_name, notes, capability)
 
 
 def _where(registry: Registry, device: int, gpu: int, gpu_name: str | None = None) -> str:
@@ -126,12 +160,16 @@ def _where(registry: Registry, device: int, gpu: int, gpu_name: str | None = Non
     return gpu_name or "a GPU of unrecorded model"
 
 
-def _across_gpus(registry: Registry, scheduler: int) -> str:
-    name = registry.enum_name("schedulers", scheduler)
-    if name in TABLE_V_ACROSS_GPUS:
-        return f"expect about {TABLE_V_ACROSS_GPUS[name]:.0f} dB PSNR ({name}, paper Table V)"
-    figures = ", ".join(f"{k} {v:.0f} dB" for k, v in TABLE_V_ACROSS_GPUS.items())
-    return f"expect close but not identical pixels (paper Table V: {figures})"
+def _measured(registry: Registry, record: dict[str, Any], current: PlatformInfo, **here_extra: Any) -> str:
+    """What the measurements say about this pair, or that there is none."""
+    made = {"device": registry.enum_name("devices", record["device"]), "dtype": registry.enum_name("dtypes", record["dtype"]),
+            "scheduler": registry.enum_name("schedulers", record["scheduler"])}
+    dtype = record["dtype"] if current.dtype is None else current.dtype
+    here = {"device": registry.enum_name("devices", current.device), "dtype": registry.enum_name("dtypes", dtype), **here_extra}
+    rows = find(made, here)
+    if not rows:
+        return "no measurement for this pair: expect close but not identical pixels"
+    return "; ".join(m.text for m in rows)
 
 
 def compare(record: dict[str, Any], current: PlatformInfo, registry: Registry) -> Fidelity:
@@ -142,11 +180,10 @@ def compare(record: dict[str, Any], current: PlatformInfo, registry: Registry) -
     there = _where(registry, record["device"], record["gpu"])
     kinds = (registry.enum_name("devices", record["device"]), registry.enum_name("devices", current.device))
     if kinds[0] != kinds[1]:
-        hint = f"expect about {TABLE_V_CPU_GPU:.0f} dB PSNR (paper Table V)" if set(kinds) == {"CPU", "GPU"} else "expect close but not identical pixels"
-        reasons.append(f"recorded on {there}, rendering on {here}: {hint}")
+        reasons.append(f"recorded on {there}, rendering on {here}: {_measured(registry, record, current)}")
     elif kinds[0] == "GPU":
         if not record["gpu"] or record["gpu"] != current.gpu:
-            reasons.append(f"recorded on {there}, rendering on {here}: {_across_gpus(registry, record['scheduler'])}")
+            reasons.append(f"recorded on {there}, rendering on {here}: {_measured(registry, record, current, other_gpu_model=True)}")
         if record["cuda"] != current.cuda or not record["cuda"]:
             reasons.append(f"CUDA build {registry.enum_name('cuda_versions', record['cuda'])} recorded, "
                            f"{registry.enum_name('cuda_versions', current.cuda)} here: GPU kernels may differ")
@@ -155,9 +192,9 @@ def compare(record: dict[str, Any], current: PlatformInfo, registry: Registry) -
         names = [registry.enum_name("generator_devices", g) for g in generator]
         reasons.append(f"the noise was drawn by a {names[0]} generator and is drawn here by a {names[1]} one: "
                        "expect a different image, not an approximation")
-    if current.dtype is not None and current.dtype != record["dtype"]:
+    if current.dtype is not None and current.dtype != record["dtype"] and kinds[0] == kinds[1]:
         reasons.append(f"recorded in {registry.enum_name('dtypes', record['dtype'])}, rendering in "
-                       f"{registry.enum_name('dtypes', current.dtype)}")
+                       f"{registry.enum_name('dtypes', current.dtype)}: {_measured(registry, record, current)}")
     for key, library in VERSION_FIELDS.items():
         if key not in recorded:
             reasons.append(f"the {library} version is not recorded")
@@ -165,4 +202,10 @@ def compare(record: dict[str, Any], current: PlatformInfo, registry: Registry) -
             reasons.append(f"recorded with {library} {recorded[key]}, rendering with {current.platform.get(key)}")
     if kinds == ("CPU", "CPU") and "num_threads" not in recorded:
         reasons.append("the CPU thread count is not recorded: float output can differ at about 1e-6 (rarely a pixel)")
+    if kinds == ("CPU", "CPU"):
+        made_with = recorded.get("cpu_capability")
+        if made_with is None or made_with != current.cpu_capability:
+            what = "is not recorded" if made_with is None else f"was {made_with}"
+            reasons.append(f"the CPU instruction set of the kernels {what}, here {current.cpu_capability or 'mixed (oneDNN or MKL capped)'}: "
+                           f"{_measured(registry, record, current)}")
     return Fidelity("approximate" if reasons else "exact", reasons, list(current.notes))

@@ -22,7 +22,8 @@ from conformance.mutants.reserved_bits import ReservedBits
 from conformance.mutants.seed_32bit import Seed32Bit
 from conformance.mutants.trailing_garbage import TrailingGarbage
 from conformance.mutants.zero_enum import ZeroEnum
-from conformance.mutants.zlib_any_level import ZlibAnyLevel
+from conformance.mutants.text_transforms import TEXT_MUTANTS
+from conformance.mutants.zlib_level_9_only import ZlibLevel9Only
 
 MUTANTS: dict[str, type[Mutant]] = {
     "ignore-crc": IgnoreCrc,
@@ -40,8 +41,9 @@ MUTANTS: dict[str, type[Mutant]] = {
     "limit-code": LimitCode,
     "no-registry-check": NoRegistryCheck,
     "reserved-bits": ReservedBits,
-    "zlib-any-level": ZlibAnyLevel,
+    "zlib-level-9-only": ZlibLevel9Only,
     "own-text-compressor": OwnTextCompressor,
+    **TEXT_MUTANTS,
 }
 _installed: dict[str, Mutant] = {}  # one mutant per process: its patches stay for every later call
 

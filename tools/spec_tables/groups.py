@@ -51,7 +51,8 @@ def gen_family_params() -> str:
     out = table(["param"] + [f"`{f['name']}`" for f in families], rows)
     out += "\n" + table(["family", "diffusers pipeline", "models (ID = name)"],
                         [(f"`{f['name']}`", f["pipeline"],
-                          ", ".join(f"{m['id']} = {m['name']}" for m in REG.data["models"] if m["family"] == f["name"]) or "—")
+                          ", ".join(f"{m['id']} = {m['name']}" for m in sorted(REG.data["models"], key=lambda m: m["id"])
+                                    if m["family"] == f["name"]) or "—")
                          for f in families])
     return out
 

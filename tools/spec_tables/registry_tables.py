@@ -65,7 +65,9 @@ def gen_registry_summary() -> str:
     d = REG.data
     ids = d["test_model_ids"]
     rows = [("registry_version", d["registry_version"]), ("spec_version", d["spec_version"]),
-            ("test model IDs", f"{ids['first']}..{ids['last']}"), ("families", len(d["families"])),
+            ("test model IDs", f"{ids['first']}..{ids['last']}"),
+            ("unknown model IDs (never assigned)", f"{d['unknown_model_ids']['first']}..{d['unknown_model_ids']['last']}"),
+            ("families", len(d["families"])),
             ("models", len(d["models"])), ("enumerations", len(d["enumerations"]))]
     return table(["key", "value"], rows)
 
@@ -78,7 +80,7 @@ def gen_families() -> str:
 
 def gen_models() -> str:
     rows = []
-    for m in REG.data["models"]:
+    for m in sorted(REG.data["models"], key=lambda m: m["id"]):
         src = m["source"]
         where = f"embedded: `{src['embedded']}`" if "embedded" in src else src["hf_repo"] or "—"
         revision = "—" if "embedded" in src else src["revision"] or "not pinned"

@@ -8,11 +8,13 @@
     invalid_cases.py   the invalid cases (one defect each, made from the valid ones)
     writer.py          verify with the reference, write the tree, compare (--check)
 
-A new family of cases is one module with `add_cases(b: Builder, registry: Registry)` named in
+A new family of cases is one module with `add_cases(b: Builder)` (the shipped registry is
+`b.registries[None]`) named in
 CASE_MODULES (below); the order of the tuple is the order the cases are built (an invalid case
 is cut from a valid one, so the valid cases come first).
 """
 CASE_MODULES: tuple[str, ...] = (
     "vectors.syntax_gen.valid_cases",
     "vectors.syntax_gen.invalid_cases",
+    "vectors.cases_v1_1",  # spec 1.1's cases, declared in their own module
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint
-from aigif_ref.registry import Registry
 from vectors.syntax_gen.cases import Builder, record_of
 from vectors.syntax_gen.payloads import JXL_8X8, b64, pixel_digest, raw_pixels, tiny_png
 from vectors.syntax_gen.registry_fixture import TEST_GPU_CODES, TEST_REGISTRY_PATH
@@ -32,7 +31,8 @@ def first_unregistered_extension_type(registry: Registry) -> int:
     return max(registry.enum("extension_types")) + 1
 
 
-def add_cases(b: Builder, registry: Registry) -> None:
+def add_cases(b: Builder) -> None:
+    registry = b.registries[None]
     b.valid("valid-minimal", "The smallest file: model 0, steps 1, guidance 0, seed 0, 8x8, empty prompt, every optional field absent.",
             ["minimal", "exp-code", "uvarint", "cfloat-compact", "text-none", "prompt-empty"], record_of())
     b.valid("valid-table1-example", "The paper's Table I example (SD 1.5, float16, DDIM, GPU, GTX 1080 Ti, cu121) with zlib text.",

@@ -10,7 +10,8 @@ Kaitai Struct checks syntax, canonical form and limits (each `valid:` check in
 the .ksy names its error code; tools/build_kaitai.py collects them into
 spec/generated/aigif-checks.json). This module adds what Kaitai cannot express,
 in the reference reader's order: the text block is decoded right after the
-core fields, then the CRC-32, then the registry checks. Whatever the parse level
+core fields, then the CRC-32 (which wins over any body error but truncation),
+then the registry checks. Whatever the parse level
 needs beyond that belongs in the .ksy, never in a special case here.
 """
 from __future__ import annotations
@@ -149,19 +150,32 @@ def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
     return syntax
 
 
+def _stored_crc_differs(data: bytes) -> bool:
+    """Whether a file with a complete, supported header carries a wrong CRC-32 (bytes 5..8)."""
+    if not limits.HEADER_SIZE <= len(data) <= limits.MAX_FILE_BYTES or data[:4] != limits.SIGNATURE \
+            or data[4] >> 4 != limits.MAJOR_VERSION:
+        return False  # a header error: reported as it is, before any CRC
+    computed = zlib.crc32(data[limits.HEADER_SIZE:], zlib.crc32(data[: limits.HEADER_SIZE - 4]))
+    return computed != int.from_bytes(data[5:9], "little")
+
+
 def parse_with_kaitai(data: bytes, registry: Registry | None = None) -> dict[str, Any]:
     """Parse and validate AIGIF bytes with the Kaitai grammar; return the canonical JSON record."""
     try:
-        root = kaitai_module().Aigif.from_bytes(data)
-    except KAITAI_ERRORS as exc:
-        error = error_for(exc)
-        _raise_text_error_first(data, registry)
-        raise error from None
-    syntax = _syntax(root, registry)
-    # CRC-32 over the file minus the CRC field itself (bytes 5..8).
-    computed = zlib.crc32(data[limits.HEADER_SIZE:], zlib.crc32(data[: limits.HEADER_SIZE - 4]))
-    if computed != root.header.crc32:
-        raise AigifError("AIGIF_E_CRC", f"CRC-32 mismatch (stored {root.header.crc32:08x}, computed {computed:08x})", 5)
+        try:
+            root = kaitai_module().Aigif.from_bytes(data)
+        except KAITAI_ERRORS as exc:
+            error = error_for(exc)
+            _raise_text_error_first(data, registry)
+            raise error from None
+        syntax = _syntax(root, registry)
+    except AigifError as exc:
+        # Spec 1.1, 11.2: a wrong CRC wins over every body syntax error except truncation.
+        if exc.code != "AIGIF_E_TRUNCATED" and _stored_crc_differs(data):
+            raise AigifError("AIGIF_E_CRC", "CRC-32 mismatch", 5) from None
+        raise
+    if _stored_crc_differs(data):
+        raise AigifError("AIGIF_E_CRC", "CRC-32 mismatch", 5)
     check_record_rules(syntax, registry or default_registry())
     return syntax_to_json(syntax)
 

@@ -1800,12 +1800,20 @@ class Aigif(KaitaiStruct):
 
         def _read(self):
             self.major = Aigif.Uvarint(self._io, self, self._root)
+            self.check_major = self._io.read_bytes(0)
+            _ = self.check_major
+            if not self.major.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.check_major, self._io, u"/types/version/seq/1")
             self.minor = Aigif.Uvarint(self._io, self, self._root)
+            self.check_minor = self._io.read_bytes(0)
+            _ = self.check_minor
+            if not self.minor.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.check_minor, self._io, u"/types/version/seq/3")
             self.patch = Aigif.Uvarint(self._io, self, self._root)
-            self.check_components = self._io.read_bytes(0)
-            _ = self.check_components
-            if not  ((self.major.value <= 65535) and (self.minor.value <= 65535) and (self.patch.value <= 65535)) :
-                raise kaitaistruct.ValidationExprError(self.check_components, self._io, u"/types/version/seq/3")
+            self.check_patch = self._io.read_bytes(0)
+            _ = self.check_patch
+            if not self.patch.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.check_patch, self._io, u"/types/version/seq/5")
 
 
         def _fetch_instances(self):
