@@ -26,6 +26,10 @@ from tests.conftest import typical_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads(RECORD_SCHEMA.read_text(encoding="utf-8"))
+from vectors.syntax_gen.valid_cases import first_unregistered_extension_type
+from aigif_ref.registry import default_registry as _registry
+
+UNKNOWN_TYPE = first_unregistered_extension_type(_registry())
 
 
 def run(*args: str, stdin: bytes | None = None, **kwargs) -> subprocess.CompletedProcess:
@@ -93,13 +97,13 @@ def test_every_integer_field_accepts_an_integral_float_as_the_schema_does(path):
 def test_the_issue_instances_encode(tmp_path):
     src = tmp_path / "r.json"
     src.write_text('{"model_id": 490.0, "prompt": "x", "height": 64.0, "width": 64, "seed": 12345678901234567.0,'
-                   ' "steps": 4, "guidance_scale": 7.0, "extensions": [{"type": 4.0, "data": ""}]}')
+                   ' "steps": 4, "guidance_scale": 7.0, "extensions": [{"type": %d.0, "data": ""}]}' % UNKNOWN_TYPE)
     out = tmp_path / "r.aigif"
     result = run("encode", str(src), "-o", str(out))
     assert result.returncode == 0, result.stderr
     record = decode(out.read_bytes())
     # The seed is read from the decimal text, not through a float (which would give ...568).
-    assert record["model_id"] == 490 and record["seed"] == 12345678901234567 and record["extensions"][0]["type"] == 4
+    assert record["model_id"] == 490 and record["seed"] == 12345678901234567 and record["extensions"][0]["type"] == UNKNOWN_TYPE
 
 
 @pytest.mark.parametrize("field", ["prompt", "negative_prompt"])

@@ -148,6 +148,8 @@ class Slot:
         return {"type": "array", "minItems": 1, "maxItems": self.max, "items": slots_schema(self.items)}
 
     def from_json(self, value: Any, resolve, where: str) -> Any:
+        if self.wire in ("enum", "uvarint", "size8") and isinstance(value, float) and value.is_integer():
+            value = getattr(value, "exact", int(value))  # JSON Schema's "integer" accepts 490.0: the same as 490
         if self.wire == "enum":
             return resolve(value, self.enum, f"{where}.{self.name}")
         if self.wire == "cfloat" and isinstance(value, (int, float)) and not isinstance(value, bool):
