@@ -186,6 +186,7 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
             steps = progress.add_task(Path(name).name, total=record["steps"])
             result = renderer.render(record, on_step=lambda done, total: progress.update(steps, completed=done, total=total),
                                      decoded=True)
+            progress.refresh()  # draw the last step before the bar goes (auto-refresh runs at 10 Hz)
             progress.remove_task(steps)
         except AigifError as exc:
             if exc.code not in FALL_BACK_ON or not has_pixels:

@@ -1,10 +1,13 @@
-"""Make the shipped example file, examples/tiny-fox.aigif, with the capture API.
+"""Make the shipped example files with the capture API.
 
-The README's first command renders it with the tiny model embedded in the repository
-(registry ID 490, random weights: the image is noise-like by design) and checks the render
-against the pixel digest the file carries. The file was made by an ordinary diffusers call
-wrapped in aigif_ref.capture.capture, on CPU with one thread (recorded in the file, so a
-render anywhere uses one thread too and can be bit-exact):
+- examples/shapes.aigif: the README's first command renders it with aigif-shapes, the small trained
+  model embedded in the repository (vectors/models/aigif-shapes): "a yellow triangle on a blue
+  background", 64x64, DDIM 20 steps, guidance 7.5, and checks the render against the file's pixel digest.
+- examples/tiny-fox.aigif: the tiny random-weight model (registry ID 490; its image is noise-like by
+  design), kept for bit-level checks.
+
+Each file was made by an ordinary diffusers call wrapped in aigif_ref.capture.capture, on CPU with one
+thread (recorded in the file, so a render anywhere uses one thread too and can be bit-exact):
 
     python3 examples/make_examples.py
 """
@@ -24,7 +27,22 @@ def main() -> int:
     from aigif_ref.capture import capture
     from aigif_ref.model_store import resolve_model
 
+    from diffusers import DDIMScheduler
+
+    from aigif_ref.registry import default_registry
+
     torch.set_num_threads(1)
+    shapes = resolve_model(default_registry().model_code("aigif-shapes"))  # verified against its registry sha256s
+    pipe = StableDiffusionPipeline.from_pretrained(shapes.path, use_safetensors=True, local_files_only=True,
+                                                   dtype=torch.float32)
+    pipe.scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
+    pipe.set_progress_bar_config(disable=True)
+    out = HERE / "shapes.aigif"
+    capture(pipe, out, prompt="a yellow triangle on a blue background", height=64, width=64,
+            num_inference_steps=20, guidance_scale=7.5, generator=torch.Generator("cpu").manual_seed(20261129),
+            digest=True)
+    print(f"wrote {out.relative_to(HERE.parent)} ({out.stat().st_size} bytes)")
+
     model = resolve_model(490)  # aigif-tiny-sd15, verified against its registry sha256s
     pipe = StableDiffusionPipeline.from_pretrained(model.path, use_safetensors=True, local_files_only=True,
                                                    dtype=torch.float32)

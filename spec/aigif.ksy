@@ -280,14 +280,14 @@ types:
     doc: |
       Text compressor, block length and the compressed block. Kaitai Struct does
       not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-      and 2 (phrase-huffman-v1, spec/text/phrase-huffman.md) and the UTF-8 check
-      are beyond it. A reader decodes `data` into one string, or two when the
+      2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
+      spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
       presence bitmap's bit 0 is set.
     doc-ref: spec/bitstream.md#7-text-block
     seq:
       - id: compressor
         type: exp_code
-        doc: Registry enumeration text_compressors (0 none, 1 zlib, 2 phrase-huffman-v1).
+        doc: Registry enumeration text_compressors (0 none, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1).
         doc-ref: spec/bitstream.md#7-text-block
       - id: length
         type: uvarint

@@ -66,6 +66,8 @@ class Case:
     features: list[str] = field(default_factory=list)
     batch_index: int = 0
     embeddings: Callable[..., dict[str, Any]] | None = None  # replaces prompt arguments, if set
+    steps: int = STEPS
+    devices: tuple[str, ...] = ("cpu", "cuda")  # where goldens of this case are made
 
 
 def clip_skip_embeddings(pipe, prompt: str, clip_skip: int) -> dict[str, Any]:
@@ -132,6 +134,11 @@ def cases() -> list[Case]:
              {"prompt": "a city street in the rain", "guidance_scale": 6.0, "original_size": (128, 128),
               "target_size": (64, 64), "crops_coords_top_left": (8, 16)},
              ["sdxl", "params"]),
+        Case("render-shapes-ddim", "aigif-shapes (trained), DDIM 20 steps, guidance 7.5: a recognisable picture.",
+             "aigif-shapes",
+             {"scheduler": "DDIM", "prompt": "a red circle on a white background", "guidance_scale": 7.5, "seed": 4242},
+             ddim, {"prompt": "a red circle on a white background", "guidance_scale": 7.5},
+             ["scheduler", "trained-model"], steps=20, devices=("cpu",)),
     ]
 
 
@@ -160,7 +167,7 @@ def bare_render(case: Case, device: str, dtype) -> np.ndarray:
     pipe.set_progress_bar_config(disable=True)
     name, overrides = case.scheduler
     pipe.scheduler = getattr(diffusers, name).from_config(pipe.scheduler.config, **overrides)
-    call = dict(case.call, height=SIZE, width=SIZE, num_inference_steps=STEPS, output_type="np",
+    call = dict(case.call, height=SIZE, width=SIZE, num_inference_steps=case.steps, output_type="np",
                 generator=torch.Generator("cpu").manual_seed(case.record["seed"]))
     if case.embeddings is not None:
         call.update(case.embeddings(pipe))
@@ -168,7 +175,7 @@ def bare_render(case: Case, device: str, dtype) -> np.ndarray:
 
 
 def record_of(case: Case, device: str) -> dict[str, Any]:
-    record = {"model_id": case.model, "dtype": "float32" if device == "cpu" else "float16", "steps": STEPS,
+    record = {"model_id": case.model, "dtype": "float32" if device == "cpu" else "float16", "steps": case.steps,
               "height": SIZE, "width": SIZE, **case.record}
     record["platform"] = {**platform_group(device), **case.record.get("platform", {})}
     if device == "cuda":
@@ -224,7 +231,7 @@ def write_case(case: Case, dest: Path, device: str) -> list[str]:
                      "transformers": info["transformers_version"], "num_threads": 1 if device == "cpu" else None},
         "how": f"bare {default_registry().family_of(default_registry().model_code(case.model))['pipeline']} call: "
                f"{case.scheduler[0]}.from_config(model config, **{case.scheduler[1]}), {json.dumps(sorted(case.call))} "
-               f"at {SIZE}x{SIZE}, {STEPS} steps, torch.Generator('cpu').manual_seed(seed), output_type='np', "
+               f"at {SIZE}x{SIZE}, {case.steps} steps, torch.Generator('cpu').manual_seed(seed), output_type='np', "
                f"row {case.batch_index}; expected.png = round(x * 255)",
         "generator": "vectors/generate_render.py",
         "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
@@ -262,11 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         dest = Path(tmp) if args.check else args.out
-        for case in cases():
+        for case in (c for c in cases() if args.device in c.devices):
             problems += write_case(case, dest, args.device)
             print(f"{case.id}{suffix}: {'checked' if args.check else 'written'}", flush=True)
         if args.check:
-            for case in cases():
+            for case in (c for c in cases() if args.device in c.devices):
                 new, old = dest / f"{case.id}{suffix}", RENDER / f"{case.id}{suffix}"
                 for name in ("input.aigif", "expected.png"):
                     if not (old / name).is_file() or (old / name).read_bytes() != (new / name).read_bytes():

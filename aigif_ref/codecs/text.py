@@ -10,7 +10,10 @@ valid output per input (spec/bitstream.md, "Text block"):
   part of a file with more than one valid encoding; the writer uses level 9 and
   never picks zlib on its own;
 * 2 phrase-huffman-v1: static phrase/Huffman code (spec/text/phrase-huffman.md),
-  canonical by construction; best on short prompts.
+  canonical by construction; best on short prompts;
+* 3 tag-context-v1: order-1 context model over a tag/phrase vocabulary with range
+  coding (spec/text/tag-context.md), canonical by construction; best on
+  community tag-style prompts and long shared negative prompts.
 """
 from __future__ import annotations
 
@@ -64,24 +67,26 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
 
 ZLIB_CODE = 1
 PHRASE_HUFFMAN_CODE = 2
+TAG_CONTEXT_CODE = 3
 
 
-def _phrase_model(registry=None):
-    """The normative model file the registry names (the shipped registry if none), used only if its sha256 matches."""
+def _model(code: int, registry=None):
+    """The normative model file the registry names for ``code`` (the shipped registry if none), used only if its sha256 matches."""
     from aigif_ref.registry import default_registry
 
     # The codec is the spec's (section 7): a registry that lacks the entry still gets it; one that has the
     # entry pins which model file and sha256 are used.
-    entry = (registry or default_registry()).enum("text_compressors").get(PHRASE_HUFFMAN_CODE) \
-        or default_registry().enum("text_compressors")[PHRASE_HUFFMAN_CODE]
-    return _load_phrase_model(entry["name"], entry["model_file"], entry["sha256"])
+    entry = (registry or default_registry()).enum("text_compressors").get(code) \
+        or default_registry().enum("text_compressors")[code]
+    return _load_model(code, entry["name"], entry["model_file"], entry["sha256"])
 
 
 @lru_cache(maxsize=4)
-def _load_phrase_model(name: str, model_file: str, sha256: str):
+def _load_model(code: int, name: str, model_file: str, sha256: str):
     import hashlib
 
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
+    from aigif_ref.codecs.tag_context import TagContextModel
     from aigif_ref.registry import REPO_ROOT
 
     path = REPO_ROOT / model_file
@@ -91,7 +96,15 @@ def _load_phrase_model(name: str, model_file: str, sha256: str):
         raise AigifError("AIGIF_E_IO", f"cannot read {name} model {path}: {exc.strerror}") from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
-    return PhraseHuffmanModel.from_json(data)
+    return (TagContextModel if code == TAG_CONTEXT_CODE else PhraseHuffmanModel).from_json(data)
+
+
+def _phrase_model(registry=None):
+    return _model(PHRASE_HUFFMAN_CODE, registry)
+
+
+def _tag_context_model(registry=None):
+    return _model(TAG_CONTEXT_CODE, registry)
 
 
 def _phrase_encode(strings: Sequence[bytes], registry=None) -> bytes:
@@ -102,6 +115,14 @@ def _phrase_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
     return _phrase_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
 
 
+def _tag_context_encode(strings: Sequence[bytes], registry=None) -> bytes:
+    return _tag_context_model(registry).encode(list(strings))
+
+
+def _tag_context_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
+    return _tag_context_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
+
+
 Encoder = Callable[[Sequence[bytes]], bytes]
 Decoder = Callable[[bytes, int], "list[bytes]"]
 
@@ -110,9 +131,10 @@ CODECS: dict[int, tuple[Encoder, Decoder]] = {
     0: (_none_encode, _none_decode),
     ZLIB_CODE: (_zlib_encode, _zlib_decode),
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
+    TAG_CONTEXT_CODE: (_tag_context_encode, _tag_context_decode),
 }
 # Codecs whose data the registry names (a model file): they are also given the registry in use.
-REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE}
+REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE}
 
 
 def _registry_kw(compressor: int, registry) -> dict:
@@ -144,9 +166,9 @@ def decode_text(compressor: int, block: bytes, n_strings: int, registry=None) ->
 
 
 # Compressors with exactly one block per input. Only these are chosen automatically: zlib's
-# block size depends on the deflate implementation, so choosing by size among all three would
+# block size depends on the deflate implementation, so choosing by size among all of them would
 # make the choice itself, and thus the whole file, differ between platforms.
-CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE)
+CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE)
 
 
 def smallest(strings: Sequence[bytes], registry=None) -> tuple[int, bytes]:

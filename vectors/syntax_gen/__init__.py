@@ -17,4 +17,5 @@ CASE_MODULES: tuple[str, ...] = (
     "vectors.syntax_gen.valid_cases",
     "vectors.syntax_gen.invalid_cases",
     "vectors.cases_v1_1",  # spec 1.1's cases, declared in their own module
+    "vectors.cases_tag_context",  # text compressor 3, tag-context-v1
 )

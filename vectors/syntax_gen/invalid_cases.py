@@ -330,8 +330,9 @@ def add_cases(b: Builder) -> None:
     s = b.cut("valid-enum-codes-3").replace("scheduler_config.prediction_type", b"\x04", "04")
     E("invalid-unknown-prediction-type", "scheduler_config.prediction_type code 4, not in the registry.",
       ["registry", "scheduler_config"], s.done(), K, None)
-    s = b.cut("valid-minimal").replace("text_compressor", b"\x03", "03")
-    E("invalid-unknown-text-compressor", "Text compressor code 3, not known.", ["registry", "text-none"], s.done(), K,
+    free_text = 1 + max(b.registries[None].enum("text_compressors"))  # the next code the registry has not assigned
+    s = b.cut("valid-minimal").replace("text_compressor", encode_exp_code(free_text), encode_exp_code(free_text).hex())
+    E("invalid-unknown-text-compressor", f"Text compressor code {free_text}, not known.", ["registry", "text-none"], s.done(), K,
       s.start("text_bytes"))
     s = b.cut("valid-pixels-raw")
     s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x03", "03 (pixel compressor 3)")

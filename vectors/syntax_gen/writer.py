@@ -20,7 +20,7 @@ from vectors.syntax_gen.registry_fixture import (TEST_REGISTRY_NAME, TEST_REGIST
 
 GENERATOR = "vectors/generate_syntax.py"
 # major: cases changed meaning (zlib streams other than level 9 became valid in spec 1.1)
-SUITE = {"suite": "aigif-syntax-vectors", "version": "2.0.0", "spec_version": "1.1"}
+SUITE = {"suite": "aigif-syntax-vectors", "version": "2.1.0", "spec_version": "1.1"}  # minor: tag-context cases
 LEVEL_FILES = ("parse.txt", "build.txt")
 
 

@@ -1677,8 +1677,8 @@ class Aigif(KaitaiStruct):
     class TextBlock(KaitaiStruct):
         """Text compressor, block length and the compressed block. Kaitai Struct does
         not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-        and 2 (phrase-huffman-v1, spec/text/phrase-huffman.md) and the UTF-8 check
-        are beyond it. A reader decodes `data` into one string, or two when the
+        2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
+        spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
         presence bitmap's bit 0 is set.
         
         .. seealso::

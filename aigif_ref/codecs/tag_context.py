@@ -1,0 +1,378 @@
+"""tag-context v1: an order-1 context model with range coding (text compressor 3).
+
+Normative description: spec/text/tag-context.md. In short: each string is first
+case-folded (an uppercase ASCII letter X becomes the escape byte 0x01 and x; the
+byte 0x01 itself becomes 0x01 0x01), then cut into tokens by greedy longest match
+over the model's vocabulary (literal bytes where no phrase matches). Each token
+is coded with the frequencies of the context named by the previous symbol (END
+at the start of a string), or escaped to the string's order-0 table when the
+context lacks it. The range coder works on exact integers (56-bit range, 20-bit
+frequency totals) and its final bytes are the shortest, then smallest, byte
+string inside the final interval, so every input has exactly one block and the
+decoder rejects every other block.
+
+Pure standard library, integers only. Decoding is table driven: one bisect in a
+cumulative-frequency list per symbol; the canonicality check re-tokenizes with a
+precompiled trie regex (greedy longest match done in C).
+"""
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from aigif_ref.errors import AigifError
+
+MODEL_FORMAT = "aigif-tag-context"
+MODEL_VERSION = 1
+TOTAL_BITS = 20  # every frequency table sums to 2**20
+TOTAL = 1 << TOTAL_BITS
+RANGE_BYTES = 7  # the coder's window: range is kept in [2**48, 2**56]
+RANGE_TOP = 1 << (8 * RANGE_BYTES)
+RANGE_BOTTOM = 1 << (8 * RANGE_BYTES - 8)
+MAX_PHRASE_BYTES = 64
+CASE_ESCAPE = 0x01
+END = 256
+ESC = 257
+FIRST_PHRASE = 258
+FIELDS = 2  # field 0: the prompt; field 1: the negative prompt
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-context-v1.json"
+
+_UPPER_OR_ESCAPE = re.compile(rb"[A-Z\x01]")
+_ESCAPED = re.compile(rb"\x01(.?)", re.DOTALL)
+_RAW_UPPER = re.compile(rb"[A-Z]")
+
+
+def _model_error(message: str) -> AigifError:
+    return AigifError("AIGIF_E_REGISTRY", f"tag-context model: {message}")
+
+
+def _noncanonical(message: str) -> AigifError:
+    return AigifError("AIGIF_E_NONCANONICAL", f"tag-context block: {message}")
+
+
+def case_fold(s: bytes) -> bytes:
+    """The case transform: 'A'..'Z' -> 0x01 + lowercase; 0x01 -> 0x01 0x01."""
+    if not _UPPER_OR_ESCAPE.search(s):
+        return s
+    return _UPPER_OR_ESCAPE.sub(lambda m: b"\x01\x01" if m[0] == b"\x01" else b"\x01" + m[0].lower(), s)
+
+
+def _unfold_one(m: re.Match) -> bytes:
+    b = m[1]
+    if b == b"\x01":
+        return b
+    if len(b) == 1 and 0x61 <= b[0] <= 0x7A:
+        return b.upper()
+    raise _noncanonical("the case escape 0x01 is not followed by 'a'..'z' or 0x01")
+
+
+def case_unfold(t: bytes) -> bytes:
+    """The inverse of case_fold; NONCANONICAL for any t that case_fold never writes."""
+    if _RAW_UPPER.search(t):
+        raise _noncanonical("an uppercase letter is written without the case escape")
+    if b"\x01" not in t:
+        return t
+    return _ESCAPED.sub(_unfold_one, t)
+
+
+class _Table:
+    """One frequency table: symbols in increasing order, their frequencies summing to TOTAL."""
+
+    __slots__ = ("symbols", "cum", "freq", "index")
+
+    def __init__(self, symbols: list[int], freqs: list[int]) -> None:
+        self.symbols = symbols
+        self.freq = freqs
+        cum, c = [], 0
+        for f in freqs:
+            cum.append(c)
+            c += f
+        self.cum = cum
+        self.index = {s: i for i, s in enumerate(symbols)}
+
+
+class GreedyTokenizer:
+    """Greedy longest match over a phrase set (spec/text/tag-context.md, step 2): at each position the
+    longest phrase equal to the bytes there, else one literal byte.
+
+    The same tokens as phrase_huffman's trie regex (a test checks), but built in milliseconds: compiling
+    a regex of 30,000 phrases costs over a second in every process that encodes or decodes. Phrases of
+    KEY bytes or more are found through their first KEY bytes, which leaves few lengths to try.
+    """
+
+    KEY = 4
+
+    def __init__(self, phrases: Sequence[bytes]) -> None:
+        self._phrases = frozenset(phrases)
+        by_key: dict[bytes, set[int]] = {}
+        for p in self._phrases:
+            if len(p) >= self.KEY:
+                by_key.setdefault(p[:self.KEY], set()).add(len(p))
+        self._long = {key: tuple(sorted(lengths, reverse=True)) for key, lengths in by_key.items()}
+        self._short = tuple(sorted({len(p) for p in self._phrases if 0 < len(p) < self.KEY}, reverse=True))
+
+    def findall(self, s: bytes) -> list[bytes]:
+        phrases, long_lengths, short_lengths, key = self._phrases, self._long, self._short, self.KEY
+        out: list[bytes] = []
+        i, n = 0, len(s)
+        while i < n:
+            token = None
+            for length in long_lengths.get(s[i:i + key], ()):
+                if i + length <= n and s[i:i + length] in phrases:
+                    token = s[i:i + length]
+                    break
+            else:
+                for length in short_lengths:
+                    if i + length <= n and s[i:i + length] in phrases:
+                        token = s[i:i + length]
+                        break
+            if token is None:
+                token = s[i:i + 1]
+            out.append(token)
+            i += len(token)
+        return out
+
+
+class TagContextModel:
+    """Vocabulary, order-0 tables per field and order-1 context tables; encodes and decodes text blocks."""
+
+    def __init__(self, phrases: Sequence[bytes], order0: Sequence[Sequence[int]],
+                 contexts: Sequence[Sequence[dict]]) -> None:
+        phrases = [bytes(p) for p in phrases]
+        if len(set(phrases)) != len(phrases):
+            raise _model_error("duplicate phrase")
+        if any(not 2 <= len(p) <= MAX_PHRASE_BYTES for p in phrases):
+            raise _model_error(f"a phrase is not 2..{MAX_PHRASE_BYTES} bytes long")
+        if any(_RAW_UPPER.search(p) for p in phrases):
+            raise _model_error("a phrase holds an uppercase letter (phrases are case-folded)")
+        nsym = FIRST_PHRASE + len(phrases)
+        if len(order0) != FIELDS or len(contexts) != FIELDS:
+            raise _model_error(f"order0 and contexts must each have {FIELDS} fields")
+        self.phrases = phrases
+        self.nsym = nsym
+        self.tokens: list[bytes] = [bytes([b]) for b in range(256)] + [b"", b""] + phrases
+        self._symbol_of = {tok: sym for sym, tok in enumerate(self.tokens) if sym not in (END, ESC)}
+        self.order0: list[_Table] = []
+        self.contexts: list[dict[int, _Table]] = []
+        for field in range(FIELDS):
+            freqs = list(order0[field])
+            if len(freqs) != nsym or any(type(f) is not int for f in freqs):
+                raise _model_error(f"order0[{field}] must hold {nsym} integers")
+            if freqs[ESC] != 0 or any(f < 1 for k, f in enumerate(freqs) if k != ESC) or sum(freqs) != TOTAL:
+                raise _model_error(f"order0[{field}]: ESC 0, every other symbol >= 1, sum {TOTAL}")
+            syms = [k for k in range(nsym) if k != ESC]
+            self.order0.append(_Table(syms, [freqs[k] for k in syms]))
+            table: dict[int, _Table] = {}
+            for ctx in contexts[field]:
+                prev, syms, fr = ctx.get("after"), ctx.get("symbols"), ctx.get("freqs")
+                if type(prev) is not int or not 0 <= prev < nsym or prev == ESC or prev in table:
+                    raise _model_error(f"context 'after' {prev!r} is not a distinct symbol other than ESC")
+                if (not isinstance(syms, list) or not isinstance(fr, list) or len(syms) != len(fr)
+                        or any(type(x) is not int for x in syms + fr)):
+                    raise _model_error("context symbols and freqs must be integer lists of one length")
+                if (ESC not in syms or any(not 0 <= s < nsym for s in syms)
+                        or any(a >= b for a, b in zip(syms, syms[1:]))):
+                    raise _model_error("context symbols must increase, lie in the alphabet and include ESC")
+                if any(f < 1 for f in fr) or sum(fr) != TOTAL:
+                    raise _model_error(f"context frequencies must be >= 1 and sum to {TOTAL}")
+                table[prev] = _Table(list(syms), list(fr))
+            self.contexts.append(table)
+        self._tokenizer = GreedyTokenizer(phrases)
+        # decoder tables as plain tuples (cum, symbols, freq, index): fewer attribute lookups per symbol
+        as_tuple = lambda t: (t.cum, t.symbols, t.freq, t.index)  # noqa: E731
+        self._decode_order0 = [as_tuple(t) for t in self.order0]
+        self._decode_contexts = [{k: as_tuple(t) for k, t in ctx.items()} for ctx in self.contexts]
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "TagContextModel":
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise _model_error(f"not JSON: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != MODEL_VERSION:
+            raise _model_error(f"not a {MODEL_FORMAT} version {MODEL_VERSION} file")
+        if doc.get("total_bits") != TOTAL_BITS:
+            raise _model_error(f"total_bits must be {TOTAL_BITS}")
+        phrases, fields = doc.get("phrases"), doc.get("fields")
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise _model_error("phrases must be a list of strings")
+        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+            raise _model_error("fields must be a list of objects")
+        try:
+            encoded = [p.encode("utf-8") for p in phrases]
+        except UnicodeEncodeError:
+            raise _model_error("a phrase is not valid Unicode text") from None
+        return cls(encoded, [f.get("order0") for f in fields], [f.get("contexts") for f in fields])
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TagContextModel":
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise AigifError("AIGIF_E_IO", f"cannot read tag-context model {path}: {exc}") from None
+        return cls.from_json(data)
+
+    # ----------------------------------------------------------------- encoding
+    def tokenize(self, s: bytes) -> list[bytes]:
+        """Greedy longest-match tokens of the case-folded ``s``."""
+        return self._tokenizer.findall(case_fold(s))
+
+    def symbols(self, s: bytes) -> list[int]:
+        """The symbols of ``s`` without the closing END."""
+        return list(map(self._symbol_of.__getitem__, self.tokenize(s)))
+
+    def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
+        """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
+        steps = []
+        for field, s in enumerate(strings):
+            prev = END
+            ctxs = self.contexts[field]
+            for sym in self.symbols(s) + [END]:
+                ctx = ctxs.get(prev)
+                if ctx is not None:
+                    if sym in ctx.index:
+                        steps.append((field, prev, sym))
+                    else:
+                        steps.append((field, prev, ESC))
+                        steps.append((field, -1, sym))
+                else:
+                    steps.append((field, -1, sym))
+                prev = sym
+        return steps
+
+    def encode(self, strings: Sequence[bytes]) -> bytes:
+        """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
+        if len(strings) not in (1, 2):
+            raise ValueError("tag-context codes one or two strings")
+        return self.encode_steps(self.coding_steps(strings))
+
+    def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
+        """Range-code (field, table key or -1, symbol) steps; the final bytes as the spec fixes them.
+
+        encode() passes the steps its rules choose; tests and vectors pass others to make
+        non-canonical blocks.
+        """
+        low, rng, nbytes = 0, RANGE_TOP, RANGE_BYTES
+        for field, key, sym in steps:
+            table = self.order0[field] if key < 0 else self.contexts[field][key]
+            i = table.index[sym]
+            r = rng >> TOTAL_BITS
+            low += r * table.cum[i]
+            rng = r * table.freq[i]
+            while rng < RANGE_BOTTOM:
+                low <<= 8
+                rng <<= 8
+                nbytes += 1
+        return final_bytes(low, rng, nbytes)
+
+    # ----------------------------------------------------------------- decoding
+    def decode(self, block: bytes, n_strings: int, max_len: int) -> list[bytes]:
+        """The strings of ``block``; AigifError LIMIT / NONCANONICAL otherwise (spec order)."""
+        if n_strings not in (1, 2):
+            raise ValueError("tag-context codes one or two strings")
+        tokens = self.tokens
+        data = bytes(block) + bytes(RANGE_BYTES)
+        code = int.from_bytes(data[:RANGE_BYTES], "big")
+        pos = RANGE_BYTES
+        rng = RANGE_TOP
+        bottom, window_bits, total_bits = RANGE_BOTTOM, 8 * RANGE_BYTES, TOTAL_BITS
+        limit = 2 * max_len  # a case-folded string is at most twice as long as the string
+        folded: list[bytes] = []
+        token_lists: list[list[bytes]] = []
+        for field in range(n_strings):
+            ctxs = self._decode_contexts[field]
+            o0_cum, o0_syms, o0_freq, _ = self._decode_order0[field]
+            table = ctxs.get(END)
+            toks: list[bytes] = []
+            size = 0
+            while True:
+                r = rng >> total_bits
+                slot = code // r
+                if slot >= TOTAL:
+                    raise _noncanonical("the code value lies outside every symbol's interval")
+                if table is None:
+                    i = bisect_right(o0_cum, slot) - 1
+                    sym = o0_syms[i]
+                    code -= r * o0_cum[i]
+                    rng = r * o0_freq[i]
+                else:
+                    cum, syms, freq, index = table
+                    i = bisect_right(cum, slot) - 1
+                    sym = syms[i]
+                    code -= r * cum[i]
+                    rng = r * freq[i]
+                    if sym == ESC:
+                        if rng < bottom:
+                            k = (window_bits - rng.bit_length()) >> 3
+                            code = (code << (8 * k)) | int.from_bytes(data[pos:pos + k], "big")
+                            rng <<= 8 * k
+                            pos += k
+                            if pos + RANGE_BYTES > len(data):  # reading past the block: zeros
+                                data += bytes(RANGE_BYTES)
+                        r = rng >> total_bits
+                        slot = code // r
+                        if slot >= TOTAL:
+                            raise _noncanonical("the code value lies outside every symbol's interval")
+                        i = bisect_right(o0_cum, slot) - 1
+                        sym = o0_syms[i]
+                        if sym in index:
+                            raise _noncanonical("a symbol of the context is coded after an escape")
+                        code -= r * o0_cum[i]
+                        rng = r * o0_freq[i]
+                if rng < bottom:
+                    k = (window_bits - rng.bit_length()) >> 3
+                    code = (code << (8 * k)) | int.from_bytes(data[pos:pos + k], "big")
+                    rng <<= 8 * k
+                    pos += k
+                    if pos + RANGE_BYTES > len(data):  # reading past the block: zeros
+                        data += bytes(RANGE_BYTES)
+                if sym == END:
+                    break
+                tok = tokens[sym]
+                size += len(tok)
+                if size > limit:
+                    raise AigifError("AIGIF_E_LIMIT", f"tag-context string exceeds {max_len} bytes")
+                toks.append(tok)
+                table = ctxs.get(sym)
+            folded.append(b"".join(toks))
+            token_lists.append(toks)
+        # The block must be the canonical final bytes of the interval reached: pos bytes are in the window.
+        if len(block) > pos:
+            raise _noncanonical("bytes after the end of the coded interval")
+        low = (int.from_bytes(block, "big") << (8 * (pos - len(block)))) - code
+        if final_bytes(low, rng, pos) != block:
+            raise _noncanonical("the final bytes are not the shortest, smallest value in the interval")
+        out = []
+        for t in folded:
+            s = case_unfold(t)
+            if len(s) > max_len:
+                raise AigifError("AIGIF_E_LIMIT", f"tag-context string exceeds {max_len} bytes")
+            out.append(s)
+        findall = self._tokenizer.findall
+        for t, toks in zip(folded, token_lists):
+            if findall(t) != toks:
+                raise _noncanonical("tokens are not the greedy longest match")
+        return out
+
+
+def final_bytes(low: int, rng: int, nbytes: int) -> bytes:
+    """The shortest byte string B, then the smallest, whose value B * 256**(nbytes - len(B)) lies in [low, low + rng)."""
+    high = low + rng
+    for k in range(nbytes + 1):
+        shift = 8 * (nbytes - k)
+        v = -((-low) >> shift)  # ceil(low / 2**shift)
+        if (v << shift) < high:
+            return v.to_bytes(k, "big")
+    raise AssertionError("unreachable: k = nbytes always fits")
+
+
+@lru_cache(maxsize=4)
+def default_model(path: str | Path | None = None) -> TagContextModel:
+    """The tag-context v1 model, from ``path`` or spec/text/tag-context-v1.json."""
+    return TagContextModel.load(DEFAULT_MODEL_PATH if path is None else path)

@@ -1,0 +1,140 @@
+"""Text compressors on community-style prompts and PartiPrompts: file size against the paper's
+Table I layout, and decode time against the paper-layout decoder in the same run.
+
+Sets:
+  community  benchmarks/data/community-eval.jsonl: 1,000 synthetic community-style records
+             (tools/build_tag_context_model.py writes it from seed 1013 over all sources, including
+             the ~10% of tags, phrases and list lines and the odd PartiPrompts rows the model never
+             saw). Same generator family as the training data: IN-DOMAIN for tag-context-v1.
+  parti      the 816 held-out PartiPrompts rows (odd 0-based rows), with an empty and with the usual
+             long negative prompt (benchmarks/bench_size.py's records): in-domain for
+             phrase-huffman-v1 (trained on the even rows), out of domain in style for tag-context-v1.
+
+Each record gets bench_size's typical settings (SD 1.5, 512x512, DDIM 50, guidance 7.5, a seed).
+"auto" is the shipped encoder (smallest of all codes); "before" is the smallest of codes 0..2 (the
+project before tag-context, i.e. the 1.0 writer). Decode time: each record decoded once per round, the per-record time
+is the median over rounds; the figure is the median over records. Run from the repository root:
+
+    python -m benchmarks.bench_text [--limit N] [--rounds N] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+from aigif_ref.api import decode as aigif_decode
+from aigif_ref.api import encode as aigif_encode
+from aigif_ref.codecs.text import TAG_CONTEXT_CODE, decode_text, encode_text
+from aigif_ref.grammar.aigif import parse_file
+from aigif_ref.registry import REPO_ROOT
+from benchmarks import paper_baseline
+from benchmarks.bench_size import DEFAULT_PARTIPROMPTS, NEGATIVES, held_out, load_prompts, typical_records
+from benchmarks.bench_speed import machine_info
+
+COMMUNITY = REPO_ROOT / "benchmarks" / "data" / "community-eval.jsonl"
+BEFORE_CODES = (0, 1, 2)
+
+
+def community_records(limit: int | None = None) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in COMMUNITY.read_text(encoding="utf-8").splitlines()][:limit]
+    records = typical_records([r["prompt"] for r in rows], None)
+    return [{**rec, "negative_prompt": row["negative_prompt"]} for rec, row in zip(records, rows)]
+
+
+def smallest_file(record: dict[str, Any], codes: tuple[int, ...]) -> bytes:
+    return min((aigif_encode({**record, "text_compressor": c}) for c in codes), key=len)
+
+
+def sizes(records: list[dict[str, Any]]) -> dict[str, Any]:
+    auto = [aigif_encode(r) for r in records]
+    before = [len(smallest_file(r, BEFORE_CODES)) for r in records]
+    baseline = [len(paper_baseline.encode(paper_baseline.from_aigif_record(r))) for r in records]
+    picked = Counter(parse_file(d)["text"]["text_compressor"] for d in auto)
+    mean = statistics.fmean
+    return {
+        "records": len(records),
+        "prompt_chars_mean": mean(len(r["prompt"]) for r in records),
+        "negative_chars_mean": mean(len(r["negative_prompt"] or "") for r in records),
+        "aigif_mean": mean(map(len, auto)),
+        "aigif_before_mean": mean(before),
+        "baseline_mean": mean(baseline),
+        "ratio": mean(map(len, auto)) / mean(baseline),
+        "ratio_before": mean(before) / mean(baseline),
+        "text_compressor_picked": {str(k): v for k, v in sorted(picked.items())},
+    }
+
+
+def per_record_median_us(function: Callable[[Any], Any], inputs: list[Any], rounds: int) -> float:
+    function(inputs[0])  # warm caches (models, compiled grammar)
+    times = [[0] * rounds for _ in inputs]
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        for k in range(rounds):
+            for i, item in enumerate(inputs):
+                start = time.perf_counter_ns()
+                function(item)
+                times[i][k] = time.perf_counter_ns() - start
+    finally:
+        if gc_was:
+            gc.enable()
+    return statistics.median(statistics.median(t) for t in times) / 1000
+
+
+def speeds(records: list[dict[str, Any]], rounds: int) -> dict[str, float]:
+    files = [aigif_encode({**r, "text_compressor": TAG_CONTEXT_CODE}) for r in records]
+    strings = [[r["prompt"].encode()] + ([] if r["negative_prompt"] is None else [r["negative_prompt"].encode()])
+               for r in records]
+    blocks = [(encode_text(TAG_CONTEXT_CODE, s), len(s)) for s in strings]
+    baseline = [paper_baseline.encode(paper_baseline.from_aigif_record(r)) for r in records]
+    return {
+        "tag_context_text_decode_us": per_record_median_us(lambda b: decode_text(TAG_CONTEXT_CODE, *b), blocks, rounds),
+        "aigif_decode_us": per_record_median_us(aigif_decode, files, rounds),
+        "baseline_decode_us": per_record_median_us(paper_baseline.decode, baseline, rounds),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partiprompts", default=DEFAULT_PARTIPROMPTS, type=Path)
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N community records")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    community = community_records(args.limit)
+    prompts = load_prompts(args.partiprompts)
+    parti_held = [p for i, p in enumerate(prompts) if held_out(i)]
+    report = {
+        "machine": machine_info(),
+        "community (in-domain for tag-context-v1)": {**sizes(community), **speeds(community, args.rounds)},
+        **{f"partiprompts held-out, {name} negative": sizes(typical_records(parti_held, negative))
+           for name, negative in NEGATIVES.items()},
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    m = report["machine"]
+    print(f"{m['cpu']} | {m['python']} | {m['date']}")
+    for name, r in report.items():
+        if name == "machine":
+            continue
+        print(f"\n{name}: {r['records']} records, prompt {r['prompt_chars_mean']:.0f} chars, "
+              f"negative {r['negative_chars_mean']:.0f} chars")
+        print(f"  AIGIF {r['aigif_mean']:.1f} B (before tag-context {r['aigif_before_mean']:.1f} B), "
+              f"Table I baseline {r['baseline_mean']:.1f} B, ratio {r['ratio']:.3f} (before {r['ratio_before']:.3f})")
+        print(f"  text compressor picked: {r['text_compressor_picked']}")
+        if "aigif_decode_us" in r:
+            print(f"  decode, median per record: tag-context text block {r['tag_context_text_decode_us']:.1f} us, "
+                  f"whole AIGIF file {r['aigif_decode_us']:.1f} us, Table I baseline {r['baseline_decode_us']:.1f} us")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
