@@ -15,7 +15,7 @@ from typing import Any
 
 from aigif_ref.api import check_output, decode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
-from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES
+from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES, hold_cpu_kernels
 from aigif_ref.registry import default_registry, load_registry
 
 
@@ -178,6 +178,7 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
             from aigif_ref.model_store import resolve_model
 
             resolve_model(record["model_id"], registry, args.models, args.allow_unpinned)
+            hold_cpu_kernels(record, registry)  # before torch starts: the recorded CPU kernels, when this CPU runs them
             renderer = renderers.get()
             fidelity = renderer.check(record)
             print(f"{name}: {fidelity.statement}")

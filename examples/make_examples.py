@@ -7,7 +7,8 @@
   design), kept for bit-level checks.
 
 Each file was made by an ordinary diffusers call wrapped in aigif_ref.capture.capture, on CPU with one
-thread (recorded in the file, so a render anywhere uses one thread too and can be bit-exact):
+thread and every CPU kernel library held to AVX2 (both recorded in the file: a render uses one thread too
+and holds its kernels to AVX2, so it is bit-exact on any x86-64 CPU with AVX2, AVX-512 ones included):
 
     python3 examples/make_examples.py
 """
@@ -20,7 +21,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
+# The CPU kernel instruction set of the examples (registry `cpu_capabilities`), set before torch starts.
+CPU_KERNELS = "avx2"
+
+
 def main() -> int:
+    import os
+
+    from aigif_ref.regen.platform import KERNEL_ENVIRONMENTS
+
+    if "torch" in sys.modules:
+        raise SystemExit("make_examples: run it as a script, before anything imports torch")
+    os.environ.update(KERNEL_ENVIRONMENTS[CPU_KERNELS])
     import torch
     from diffusers import StableDiffusionPipeline
 

@@ -573,9 +573,9 @@ types:
       - id: check_reserved
         size: 0
         valid:
-          expr: bitmap.value >> 12 == 0
+          expr: bitmap.value >> 13 == 0
         -aigif-error: AIGIF_E_RESERVED
-        doc: Bits 12 and up are reserved.
+        doc: Bits 13 and up are reserved.
         doc-ref: spec/bitstream.md#8-optional-field-groups
       - id: torch_version
         type: version
@@ -645,6 +645,11 @@ types:
           expr: _.value >= 1 and _.value <= 4096
         -aigif-error: AIGIF_E_RANGE
         doc: Bit 11. Torch.get_num_threads() on CPU, 1..4096.
+        doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
+      - id: cpu_capability
+        type: exp_code
+        if: ((bitmap.value >> 12) & 1) != 0
+        doc: Bit 12. Instruction set of the CPU kernels (torch.backends.cpu.get_cpu_capability(), oneDNN and MKL held to it); registry enumeration cpu_capabilities.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       # END GENERATED: group-platform
 

@@ -8,7 +8,8 @@ import numpy as np
 import torch
 import transformers
 
-from aigif_ref.regen.platform import release
+from aigif_ref.regen.platform import current_cpu_capability, release
+from aigif_ref.registry import default_registry
 
 THREADS = 1  # CPU float output depends on the thread count; every test pins it
 MODEL_IDS = {"sd1": 490, "sdxl": 491}
@@ -19,6 +20,11 @@ HERE = {  # this machine's platform group on CPU, as capture records it
     "transformers_version": release(transformers.__version__),
     "num_threads": THREADS,
 }
+
+
+# What capture adds on CPU: the instruction set of this process's kernels (absent for a mix no name describes).
+_ISA = current_cpu_capability(torch)
+CAPTURED = dict(HERE, **({"cpu_capability": default_registry().enum_code("cpu_capabilities", _ISA)} if _ISA else {}))
 
 
 def record(family: str, **fields: Any) -> dict[str, Any]:

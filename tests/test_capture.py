@@ -11,7 +11,7 @@ from aigif_ref.api import decode
 from aigif_ref.capture import capture
 from aigif_ref.errors import AigifError
 from aigif_ref.regen.render import Renderer
-from tests.regen_support import HERE, MODEL_IDS, THREADS, load_bare
+from tests.regen_support import CAPTURED, MODEL_IDS, THREADS, load_bare
 
 KARRAS = 5  # registry scheduler code "DPM++ 2M Karras"
 
@@ -46,11 +46,13 @@ def test_capture_then_render_gives_identical_pixels(renderer, pipes, tmp_path, f
     assert out.stat().st_size < 100
     assert rec["model_id"] == MODEL_IDS[family] and rec["scheduler"] == KARRAS and rec["scheduler_config"] == {}
     assert rec["negative_prompt"] == "" and rec["seed"] == 42 and rec["steps"] == 3 and rec["guidance_scale"] == 7.3
-    assert rec["params"]["clip_skip"] == 1 and rec["platform"] == HERE and rec["device"] == 0
+    assert rec["params"]["clip_skip"] == 1 and rec["platform"] == CAPTURED and rec["device"] == 0
     if family == "sdxl":
         assert rec["params"]["original_size"] == [128, 128] and rec["params"]["target_size"] == [64, 64]
     result = renderer.render(rec)
-    # Exact pixels below; the forecast only lacks the CPU kernels' instruction set, which v1 does not record.
+    # Exact pixels below, and the forecast says so: capture recorded the kernels this process renders with
+    # (unless they are a mix no cpu_capability names).
+    assert result.fidelity.exact == ("cpu_capability" in CAPTURED), result.fidelity.reasons
     assert [r for r in result.fidelity.reasons if "instruction set" not in r] == []
     assert np.array_equal(result.array, images[0])
     assert np.array_equal(result.rgb, (images[0] * 255).round().astype(np.uint8))

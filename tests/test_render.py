@@ -57,7 +57,7 @@ def test_render_equals_bare_diffusers_call(renderer, bare, family, scheduler, di
     assert np.array_equal(result.array, expected)
     assert np.array_equal(result.rgb, (expected * 255).round().astype(np.uint8))
     assert result.rgb.std() > 0  # a real image, not a constant
-    # Exact pixels here; the forecast cannot promise them: a v1 file does not record the CPU kernels' instruction set.
+    # Exact pixels here; the forecast cannot promise them: this record does not name the CPU kernels' instruction set.
     assert [r for r in result.fidelity.reasons if "instruction set" not in r] == [] and not result.fidelity.exact
     assert result.model.model_id == rec["model_id"]
 
@@ -226,20 +226,20 @@ def _info(device=0, gpu=0, cuda=0, cpu_capability=None, **platform):
 
 
 def test_fidelity_exact_on_the_same_cpu_platform_and_kernels(registry):
-    rec = decode(encode(record("sd1")))
-    rec["platform"]["cpu_capability"] = "AVX2"  # not a v1 field: what a record that states it would get
-    fidelity = compare(rec, _info(cpu_capability="AVX2"), registry)
+    rec = decode(encode(record("sd1", platform=dict(HERE, cpu_capability=registry.enum_code("cpu_capabilities", "avx2")))))
+    fidelity = compare(rec, _info(cpu_capability="avx2"), registry)
     assert fidelity.exact and fidelity.reasons == [] and "exact" in fidelity.statement
-    other = compare(rec, _info(cpu_capability="AVX512"), registry)
-    assert not other.exact and other.reasons == ["the CPU instruction set of the kernels was AVX2, here AVX512: measured at least "
-                                                 "86 dB PSNR, some renders bit-exact, at most 1/255 (torch 2.13, benchmarks/cpu_determinism.py: "
-                                                 + other.reasons[0].split("benchmarks/cpu_determinism.py: ", 1)[1]]
+    other = compare(rec, _info(cpu_capability="avx512"), registry)
+    assert not other.exact and len(other.reasons) == 1
+    assert other.reasons[0].startswith("the CPU instruction set of the kernels was avx2, here avx512")
+    assert ": measured at least 86 dB PSNR, some renders bit-exact, at most 1/255 (torch 2.13, benchmarks/cpu_determinism.py" \
+        in other.reasons[0]
 
 
 def test_fidelity_never_promises_exact_when_the_cpu_kernels_are_not_recorded(registry):
-    fidelity = compare(decode(encode(record("sd1"))), _info(cpu_capability="AVX2"), registry)
+    fidelity = compare(decode(encode(record("sd1"))), _info(cpu_capability="avx2"), registry)
     assert not fidelity.exact and len(fidelity.reasons) == 1
-    assert fidelity.reasons[0].startswith("the CPU instruction set of the kernels is not recorded, here AVX2: measured at least 86 dB")
+    assert fidelity.reasons[0].startswith("the CPU instruction set of the kernels is not recorded, here avx2: measured at least 86 dB")
 
 
 def test_fidelity_gpu_record_rendered_on_cpu_quotes_measurements(registry):
@@ -290,12 +290,13 @@ def test_measurement_tables_are_validated_and_matched(tmp_path):
 
 
 def test_cpu_capability_is_mixed_when_one_library_is_capped(monkeypatch):
-    from aigif_ref.regen.platform import best_cpu_isa, current_cpu_capability
+    from aigif_ref.regen.platform import TORCH_CAPABILITY_NAMES, best_cpu_isa, current_cpu_capability
 
     here = torch.backends.cpu.get_cpu_capability()
     for variable in ("ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS"):
         monkeypatch.delenv(variable, raising=False)
-    assert current_cpu_capability(torch) == (here if best_cpu_isa() in (None, here) else None)
+    name = TORCH_CAPABILITY_NAMES.get(here, here.lower())  # the registry `cpu_capabilities` name
+    assert current_cpu_capability(torch) == (name if best_cpu_isa() in (None, here) else None)
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "SSE41")
     assert current_cpu_capability(torch) is None
 

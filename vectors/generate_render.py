@@ -39,20 +39,22 @@ from aigif_ref.api import decode, encode  # noqa: E402
 from aigif_ref.codecs.png import encode_png_rgb8  # noqa: E402
 from aigif_ref.model_store import resolve_model  # noqa: E402
 from aigif_ref.pixel_digest import compute_digest  # noqa: E402
+from aigif_ref.regen.platform import KERNEL_ENVIRONMENTS  # noqa: E402
 from aigif_ref.registry import REPO_ROOT, default_registry  # noqa: E402
 
 RENDER = REPO_ROOT / "vectors" / "render"
 LEVEL = REPO_ROOT / "vectors" / "levels" / "render.txt"
-SUITE_VERSION = "1.0.0"
-SPEC_VERSION = "1.1"  # bitstream spec the cases are read under (1.1 changed no render case)
+SUITE_VERSION = "2.0.0"  # 2.0.0: the CPU cases record platform.cpu_capability (spec 1.1); no pixel changed
+SPEC_VERSION = "1.1"  # bitstream spec the cases are read under
 SIZE = 64
 STEPS = 4
 CUDA_TOLERANCE = {"max_abs_error": 2, "min_psnr": 50.0}
 CPU_TOLERANCE = {"max_abs_error": 1, "min_psnr": 80.0}
 # The CPU goldens are made (and re-checked) with every kernel library held to AVX2, which any x86-64 CPU
 # with AVX2 (AVX-512 ones included) can run: the same pixels on every such machine.
-GOLDEN_CPU_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
-CPU_KERNELS = "AVX2"
+# The files record it (platform.cpu_capability), so a renderer holds its kernels to it too.
+CPU_KERNELS = "avx2"
+GOLDEN_CPU_ENV = KERNEL_ENVIRONMENTS[CPU_KERNELS]
 
 
 @dataclass
@@ -153,6 +155,7 @@ def platform_group(device: str) -> dict[str, Any]:
              "transformers_version": release(transformers.__version__)}
     if device == "cpu":
         group["num_threads"] = 1
+        group["cpu_capability"] = default_registry().enum_code("cpu_capabilities", CPU_KERNELS)
     return group
 
 

@@ -211,6 +211,12 @@ PLATFORM: tuple[FieldSpec, ...] = (
               pixels="generator device (CPU and CUDA streams differ)"),
     FieldSpec(11, "num_threads", "uvarint", min=1, max=4096, doc="torch.get_num_threads() on CPU",
               pixels="CPU thread count", pixels_note="float output changes at about 1e-6 with the thread count"),
+    FieldSpec(12, "cpu_capability", "enum", enum="cpu_capabilities",
+              doc="instruction set of the CPU kernels (torch.backends.cpu.get_cpu_capability(), oneDNN and MKL held to it)",
+              pixels="CPU kernel instruction set",
+              pixels_note="AVX2 and AVX-512 kernels differ at about 1e-6, up to 1/255 in RGB8; a decoder holds "
+                          "torch, oneDNN and MKL to the recorded set before torch starts",
+              diffusers=Diffusers("platform", "ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS")),
 )
 
 GROUPS: dict[str, tuple[FieldSpec, ...]] = {

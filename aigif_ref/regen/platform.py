@@ -6,14 +6,17 @@ differs, otherwise "approximate" with every reason. The PSNR it quotes comes fro
 (fidelity-measurements.json, read by :mod:`aigif_ref.regen.measurements`), per device and dtype pair.
 
 CPU results depend on the instruction set the kernel libraries use (torch's own kernels, oneDNN, MKL:
-AVX2 and AVX-512 differ at about 1e-6, up to 1/255 in RGB8; benchmarks/cpu_determinism.py). A v1 file
-does not record it, so a CPU render is promised exact only when the record's platform group names the
-same instruction set as this machine's.
+AVX2 and AVX-512 differ at about 1e-6, up to 1/255 in RGB8; benchmarks/cpu_determinism.py). The platform
+field ``cpu_capability`` records it (spec 1.1), and a CPU render is promised exact only when it names the
+instruction set the kernels use here. The libraries read their caps once, when torch starts, so
+:func:`hold_cpu_kernels` sets them from the record before torch is imported (the CLI does this); a
+process that already started torch with other kernels gets "approximate" and why.
 """
 from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +39,17 @@ VERSION_FIELDS: dict[str, str] = {"torch_version": "torch", "diffusers_version":
 # which torch.backends.cpu.get_cpu_capability() already reflects). Unset: each uses the best the CPU has.
 CPU_ISA_VARIABLES: dict[str, str] = {"oneDNN": "ONEDNN_MAX_CPU_ISA", "MKL": "MKL_ENABLE_INSTRUCTIONS"}
 
+# Registry `cpu_capabilities` name -> the variables that hold torch, oneDNN and MKL to it (read when torch
+# starts). Only the x86 sets can be chosen; elsewhere the kernels are the CPU's own.
+KERNEL_ENVIRONMENTS: dict[str, dict[str, str]] = {
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+    "avx512": {"ATEN_CPU_CAPABILITY": "avx512", "ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "MKL_ENABLE_INSTRUCTIONS": "AVX512"},
+}
+# best_cpu_isa() -> the held sets that CPU can run.
+RUNNABLE: dict[str | None, tuple[str, ...]] = {"AVX512": ("avx2", "avx512"), "AVX2": ("avx2",), None: ()}
+# torch.backends.cpu.get_cpu_capability() spellings that are not the registry name in upper case.
+TORCH_CAPABILITY_NAMES: dict[str, str] = {"NO AVX": "default", "Z VECTOR": "zvector"}
+
 
 @dataclass
 class PlatformInfo:
@@ -48,7 +62,7 @@ class PlatformInfo:
     dtype: int | None = None  # the dtype the render uses (None: the record's)
     gpu_name: str | None = None
     notes: list[str] = field(default_factory=list)
-    cpu_capability: str | None = None  # the CPU instruction set of the kernels (None: mixed or unknown)
+    cpu_capability: str | None = None  # registry `cpu_capabilities` name of the CPU kernels (None: mixed or unknown)
 
 
 @dataclass
@@ -95,8 +109,9 @@ def best_cpu_isa() -> str | None:
 
 
 def current_cpu_capability(torch: Any) -> str | None:
-    """The instruction set of the CPU kernels ("AVX2", "AVX512", ...): torch's own, when oneDNN and MKL use the same
-    (capped by their variables, or uncapped on a CPU whose best it is); None for a mix no single name describes."""
+    """The registry `cpu_capabilities` name of the CPU kernels ("avx2", "avx512", ...): torch's own, when oneDNN and
+    MKL use the same (capped by their variables, or uncapped on a CPU whose best it is); None for a mix no single
+    name describes."""
     aten = torch.backends.cpu.get_cpu_capability().upper()
     best = best_cpu_isa()
     for variable in CPU_ISA_VARIABLES.values():
@@ -104,7 +119,30 @@ def current_cpu_capability(torch: Any) -> str | None:
         used = cap or best
         if used is not None and not used.startswith(aten):
             return None
-    return aten
+    return TORCH_CAPABILITY_NAMES.get(aten, aten.lower())
+
+
+def can_hold(name: str) -> bool:
+    """Whether this CPU can run the kernels of instruction set ``name`` and the three libraries can be held to it."""
+    return name in KERNEL_ENVIRONMENTS and name in RUNNABLE.get(best_cpu_isa(), ())
+
+
+def _assignments(name: str) -> str:
+    return " ".join(f"{k}={v}" for k, v in KERNEL_ENVIRONMENTS[name].items())
+
+
+def hold_cpu_kernels(record: dict[str, Any], registry: Registry) -> str | None:
+    """Before torch starts: hold torch, oneDNN and MKL to the CPU instruction set the record names, so that a CPU
+    render can be exact. Returns the set held, or None when the record names none, this CPU cannot run it, or torch
+    is already imported (its libraries read the caps once; the forecast then says approximate and why)."""
+    code = record["platform"].get("cpu_capability")
+    if code is None or "torch" in sys.modules:
+        return None
+    name = registry.enum_name("cpu_capabilities", code)
+    if not can_hold(name):
+        return None
+    os.environ.update(KERNEL_ENVIRONMENTS[name])
+    return name
 
 
 def _code_or_zero(registry: Registry, enum: str, name: str | None, what: str, notes: list[str]) -> int:
@@ -143,6 +181,11 @@ def current_platform(device: str, registry: Registry, generator_device: str = "c
     else:
         group["num_threads"] = torch.get_num_threads()
     capability = current_cpu_capability(torch)
+    if kind == "cpu" and capability is not None:
+        if capability in {e["name"] for e in registry.enum("cpu_capabilities").values()}:
+            group["cpu_capability"] = registry.enum_code("cpu_capabilities", capability)
+        else:
+            notes.append(f"CPU instruction set {capability!r} is not in the registry: not recorded")
     attention = current_attention_backend(torch, pipe)
     if attention is not None and attention != "sdpa":
         group["attention_backend"] = registry.enum_code("attention_backends", attention)
@@ -203,9 +246,16 @@ def compare(record: dict[str, Any], current: PlatformInfo, registry: Registry) -
     if kinds == ("CPU", "CPU") and "num_threads" not in recorded:
         reasons.append("the CPU thread count is not recorded: float output can differ at about 1e-6 (rarely a pixel)")
     if kinds == ("CPU", "CPU"):
-        made_with = recorded.get("cpu_capability")
+        code = recorded.get("cpu_capability")
+        made_with = None if code is None else registry.enum_name("cpu_capabilities", code)
         if made_with is None or made_with != current.cpu_capability:
             what = "is not recorded" if made_with is None else f"was {made_with}"
-            reasons.append(f"the CPU instruction set of the kernels {what}, here {current.cpu_capability or 'mixed (oneDNN or MKL capped)'}: "
-                           f"{_measured(registry, record, current)}")
+            why = ""
+            if made_with is not None and can_hold(made_with):
+                why = (f" (this CPU runs {made_with} kernels, but torch started in this process with others: render in a new "
+                       f"process, as the aigif command does, or set {_assignments(made_with)} before importing torch)")
+            elif made_with is not None:
+                why = f" (this CPU cannot run the {made_with} kernels, or they cannot be chosen here)"
+            reasons.append(f"the CPU instruction set of the kernels {what}, here {current.cpu_capability or 'mixed (oneDNN or MKL capped)'}"
+                           f"{why}: {_measured(registry, record, current)}")
     return Fidelity("approximate" if reasons else "exact", reasons, list(current.notes))

@@ -23,7 +23,7 @@ from aigif_ref.regen.compat import clip_skip_compat
 from aigif_ref.regen.deps import quiet_diffusers, require
 from aigif_ref.regen.determinism import applied
 from aigif_ref.regen.pipelines import PipelineCache
-from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES, Fidelity, compare, current_platform
+from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES, Fidelity, compare, current_platform, hold_cpu_kernels
 from aigif_ref.registry import Registry, default_registry
 
 StepCallback = Callable[[int, int], None]  # (steps done, steps in total)
@@ -166,8 +166,12 @@ def _progress_callback(on_step: StepCallback, steps: int) -> Callable:
 
 def render_file(path: str | os.PathLike, device: str = "auto", models_dir: str | os.PathLike | None = None,
                 allow_unpinned: bool = False) -> RenderResult:
-    """One-off convenience: render one file (use a :class:`Renderer` for many)."""
-    return Renderer(device, models_dir, allow_unpinned).render_file(path)
+    """One-off convenience: render one file (use a :class:`Renderer` for many). Called before torch is imported, it
+    holds the CPU kernels to the file's recorded instruction set first, as the CLI does."""
+    registry = default_registry()
+    record = decode(read_bytes(path), registry)
+    hold_cpu_kernels(record, registry)
+    return Renderer(device, models_dir, allow_unpinned, registry).render(record, decoded=True)
 
 
 __all__ = ["RenderResult", "Renderer", "render_file", "to_rgb8"]

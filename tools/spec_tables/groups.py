@@ -123,7 +123,7 @@ def hidden_setting_rows() -> list[tuple[str, tuple[str, ...], str]]:
             if setting not in declared:
                 raise SystemExit(f"gen_spec_tables: hidden setting {setting!r}: no field declares it any more")
             paths, note = tuple(declared[setting][0]), declared[setting][1]
-        elif paths == () and not any(p for _, p, _ in rows if p == ()):
+        elif paths == () and not any(p == () for _, p, _ in rows):  # before the first unrecorded row only
             rows += [(s, tuple(p), n) for s, (p, n) in declared.items() if s not in listed]  # newly declared rows
         rows.append((setting, paths, note))
     return rows

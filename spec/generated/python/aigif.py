@@ -1233,7 +1233,7 @@ class Aigif(KaitaiStruct):
                 raise kaitaistruct.ValidationExprError(self.bitmap, self._io, u"/types/platform/seq/0")
             self.check_reserved = self._io.read_bytes(0)
             _ = self.check_reserved
-            if not self.bitmap.value >> 12 == 0:
+            if not self.bitmap.value >> 13 == 0:
                 raise kaitaistruct.ValidationExprError(self.check_reserved, self._io, u"/types/platform/seq/1")
             if self.bitmap.value & 1 != 0:
                 pass
@@ -1292,6 +1292,10 @@ class Aigif(KaitaiStruct):
                 if not  ((_.value >= 1) and (_.value <= 4096)) :
                     raise kaitaistruct.ValidationExprError(self.num_threads, self._io, u"/types/platform/seq/13")
 
+            if self.bitmap.value >> 12 & 1 != 0:
+                pass
+                self.cpu_capability = Aigif.ExpCode(self._io, self, self._root)
+
 
 
         def _fetch_instances(self):
@@ -1344,6 +1348,10 @@ class Aigif(KaitaiStruct):
             if self.bitmap.value >> 11 & 1 != 0:
                 pass
                 self.num_threads._fetch_instances()
+
+            if self.bitmap.value >> 12 & 1 != 0:
+                pass
+                self.cpu_capability._fetch_instances()
 
 
 
