@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from aigif_ref import __version__, cli_render
+from aigif_ref import __version__, cli_real, cli_render
 from aigif_ref.console import run_entry_point, stdout_console
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
@@ -283,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_render.add_parser(sub)  # torch-free until it runs
     quant_cli.add_parser(sub)
+    cli_real.add_parsers(sub)  # models add, import, export (issue 12)
     return parser
 
 

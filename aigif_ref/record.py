@@ -203,6 +203,10 @@ def check_record_schema(record: Any) -> None:
     if validator.is_valid(record):  # fast path; collect errors only for the message
         return
     errors = sorted(validator.iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    # A failed anyOf (an extension whose fields fit no type's shape) is left out when a more specific error
+    # at or below the same place is reported already (type 0: "below the minimum" says it, not a branch).
+    errors = [e for e in errors if not (e.context and any(
+        o is not e and list(o.absolute_path)[:len(e.absolute_path)] == list(e.absolute_path) for o in errors))]
     texts = [_error_text(e) for e in errors]
     more = len(texts) - MAX_REPORTED_ERRORS
     message = "; ".join(texts[:MAX_REPORTED_ERRORS]) + (f"; and {more} more" if more > 0 else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from aigif_ref.extensions import enum_fields, extension_field_schemas
+from aigif_ref.extensions import DECODED, SlotExtension, enum_fields, extension_field_schemas
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.grammar.wire import CODE_OR_NAME
@@ -19,6 +19,7 @@ TEXT = {"type": "string", "pattern": "^[^\ud800-\udfff]*$"}
 
 
 def record_schema() -> dict:
+    structured = sorted(code for code, cls in DECODED.items() if issubclass(cls, SlotExtension))
     groups = {
         group: {
             "type": "object",
@@ -64,15 +65,23 @@ def record_schema() -> dict:
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["type"],  # each type's own fields: its class's build says which it needs
-                    "additionalProperties": False,
-                    "properties": {
-                        "type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-                        "must_understand": {"type": "boolean"},
-                        **{field: code for field in enum_fields()},
-                        **extension_field_schemas(),
-                        "data": {"type": "string", "contentEncoding": "base64"},
-                    },
+                    "required": ["type"],
+                    "properties": {"type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+                    # A structured type (aigif_ref/extensions/slots.py) has its own properties; every other
+                    # type, unknown ones included, is a code field and base64 data (each type's class says
+                    # which of its fields it needs: a referenced model payload has no data).
+                    "anyOf": [*(cls.schema() for cls in DECODED.values() if issubclass(cls, SlotExtension)), {
+                        "not": {"properties": {"type": {"enum": structured}}},
+                        "required": ["type"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "type": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                            "must_understand": {"type": "boolean"},
+                            **{field: code for field in enum_fields()},
+                            **extension_field_schemas(),
+                            "data": {"type": "string", "contentEncoding": "base64"},
+                        },
+                    }],
                 },
             },
         },

@@ -704,6 +704,12 @@ types:
             extension_type::pixels: pixels
             extension_type::model: model
             extension_type::pixel_digest: pixel_digest
+            extension_type::model_file: slot_extension(true)
+            extension_type::adapters: slot_extension(true)
+            extension_type::stages: slot_extension(true)
+            extension_type::prompt_dialect: slot_extension(true)
+            extension_type::software: slot_extension(false)
+            extension_type::source_metadata: slot_extension(false)
             _: unknown_extension
         doc: The record body; read whole before it is interpreted.
         doc-ref: spec/bitstream.md#9-extension-records
@@ -1052,6 +1058,34 @@ types:
         doc: An embedded payload has exactly payload_size bytes; a referenced one none.
         doc-ref: spec/bitstream.md#92-type-2-model
 
+  slot_extension:
+    doc: |
+      Extension types 4-9 (model file, adapters, stages, prompt dialect, software,
+      source metadata). This grammar checks the header flag each type is written
+      with and frames the body; the body's slots (exp codes, ranged uvarints,
+      strings, digests, lists) and their cross-field rules are checked by the
+      reference body codec (aigif_ref/extensions/slots.py), which the Kaitai
+      conformance adapter calls on `data` (tests/test_kaitai.py lists those
+      reference-only checks).
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    params:
+      - id: required_must_understand
+        type: bool
+        doc: The must_understand flag this type is written with (1 for types 4-7, 0 for 8-9).
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: _parent.must_understand == required_must_understand
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: A known type carries the must_understand flag its definition gives it.
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: data
+        size-eos: true
+        doc: The record body (slots), read whole.
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
   unknown_extension:
     doc: An extension type this grammar does not know; kept as bytes.
     doc-ref: spec/bitstream.md#9-extension-records
@@ -1306,6 +1340,30 @@ enums:
       id: pixel_digest
       doc: A digest of the original pixels (type 3, must_understand 0).
       doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+    4:
+      id: model_file
+      doc: The checkpoint file by content hash (type 4, must_understand 1).
+      doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    5:
+      id: adapters
+      doc: LoRA / embedding / VAE files by content hash (type 5, must_understand 1).
+      doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    6:
+      id: stages
+      doc: First-pass size and later stages (hires fix) (type 6, must_understand 1).
+      doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    7:
+      id: prompt_dialect
+      doc: The syntax the prompts are written in (type 7, must_understand 1).
+      doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    8:
+      id: software
+      doc: Name and version of the generating program (type 8, must_understand 0).
+      doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    9:
+      id: source_metadata
+      doc: The imported file's metadata, verbatim (type 9, must_understand 0).
+      doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
   pixel_compressor:
     0:
       id: raw_rgb8

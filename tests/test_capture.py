@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from aigif_ref.registry import default_registry
 from aigif_ref.api import decode
 from aigif_ref.capture import capture
 from aigif_ref.errors import AigifError
@@ -138,8 +139,11 @@ def test_refuses_a_callback_that_changes_latents(pipes, tmp_path):
 
 def test_refuses_pipeline_changes_a_file_cannot_hold(pipes, tmp_path):
     pipe = pipes("sd1")
-    pipe.scheduler = diffusers.HeunDiscreteScheduler.from_config(pipe.scheduler.config)
-    _refused(pipe, tmp_path, "HeunDiscreteScheduler is not in the registry")
+    registered = {e["diffusers_class"] for e in default_registry().enum("schedulers").values()}
+    unregistered = next(name for name in ("IPNDMScheduler", "TCDScheduler", "EDMEulerScheduler",
+                                          "HeunDiscreteScheduler") if name not in registered)
+    pipe.scheduler = getattr(diffusers, unregistered).from_config(pipe.scheduler.config)
+    _refused(pipe, tmp_path, f"{unregistered} is not in the registry")
     pipe.scheduler = diffusers.DDIMScheduler.from_config(pipe.scheduler.config, num_train_timesteps=500)
     _refused(pipe, tmp_path, "num_train_timesteps=500")
     pipe = pipes("sd1")

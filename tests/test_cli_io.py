@@ -26,6 +26,10 @@ from tests.conftest import typical_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads(RECORD_SCHEMA.read_text(encoding="utf-8"))
+from vectors.syntax_gen.valid_cases import first_unregistered_extension_type
+from aigif_ref.registry import default_registry as _registry
+
+UNKNOWN_TYPE = first_unregistered_extension_type(_registry())
 
 
 def run(*args: str, stdin: bytes | None = None, **kwargs) -> subprocess.CompletedProcess:
@@ -33,23 +37,51 @@ def run(*args: str, stdin: bytes | None = None, **kwargs) -> subprocess.Complete
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)
 
 
-def _integer_paths(schema: dict, path: tuple = ()) -> list[tuple]:
-    """Every place in the record schema where a JSON integer goes ("*" stands for an array index)."""
-    found = []
+def _integer_places(schema: dict, path: tuple = (), shape: dict | None = None) -> dict[tuple, tuple[dict, dict | None]]:
+    """Every place in the record schema where a JSON integer goes ("*" stands for an array index), with its
+    integer schema and, inside an extension, the per-type shape (the anyOf branch with a "type" const) it sits in."""
+    found: dict[tuple, tuple[dict, dict | None]] = {}
     if schema.get("type") == "integer":
-        found.append(path)
+        found.setdefault(path, (schema, shape))
     for branch in schema.get("anyOf", []):
-        found += _integer_paths(branch, path)
+        typed = "const" in branch.get("properties", {}).get("type", {})
+        found.update({k: v for k, v in _integer_places(branch, path, branch if typed else shape).items() if k not in found})
     for name, sub in schema.get("properties", {}).items():
-        found += _integer_paths(sub, (*path, name))
+        found.update({k: v for k, v in _integer_places(sub, (*path, name), shape).items() if k not in found})
     if isinstance(schema.get("items"), dict):
-        found += _integer_paths(schema["items"], (*path, "*"))
-    return sorted(set(found))
+        found.update({k: v for k, v in _integer_places(schema["items"], (*path, "*"), shape).items() if k not in found})
+    return found
+
+
+def _example(schema: dict):
+    """The smallest value a schema accepts (required members only): a per-type extension to put a value into."""
+    if "const" in schema:
+        return schema["const"]
+    if "anyOf" in schema:
+        return _example(schema["anyOf"][0])
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: _example(props.get(name, {})) for name in schema.get("required", [])}
+    if kind == "array":
+        return [_example(schema.get("items", {})) for _ in range(schema.get("minItems", 0))]
+    if kind == "number":  # a fraction's upper bound is the one value an open-below range surely holds
+        return schema.get("maximum", schema.get("minimum", 0))
+    if kind == "integer":
+        return max(schema.get("minimum", 0), schema.get("exclusiveMinimum", -1) + 1, 0)
+    if kind == "boolean":
+        return False
+    return "00" if "pattern" in schema else "x"  # strings: hex digests match "00"
+
+
+INTEGER_PLACES = _integer_places(SCHEMA)
 
 
 def _with_value(record: dict, path: tuple, value) -> dict:
-    """A copy of record with value at path (creating groups, one-element lists of two-integer pairs)."""
+    """A copy of record with value at path (creating groups, one-element lists of two-integer pairs; an
+    extension is the smallest one of the type whose shape holds the field)."""
     record = json.loads(json.dumps(record))
+    shape = INTEGER_PLACES[path][1]
     node = record
     for key, nxt in zip(path, path[1:]):
         if key == "*":
@@ -59,7 +91,10 @@ def _with_value(record: dict, path: tuple, value) -> dict:
             continue
         node = node.setdefault(key, [] if nxt == "*" else {})
         if nxt == "*" and not node:
-            node.append({"type": 4, "data": ""} if path[0] == "extensions" else 0)
+            if path[0] == "extensions" and node is record.get("extensions"):
+                node.append(_example(shape) if shape is not None else {"type": UNKNOWN_TYPE, "data": ""})
+            else:
+                node.append(0)
     last = path[-1]
     if last == "*":
         node[:] = [value, value]
@@ -68,15 +103,13 @@ def _with_value(record: dict, path: tuple, value) -> dict:
     return record
 
 
-@pytest.mark.parametrize("path", _integer_paths(SCHEMA), ids=lambda p: "/".join(p))
+@pytest.mark.parametrize("path", sorted(INTEGER_PLACES), ids=lambda p: "/".join(p))
 def test_every_integer_field_accepts_an_integral_float_as_the_schema_does(path):
     """JSON Schema's "integer" accepts 490.0: the encoder must treat it exactly as 490 (no traceback)."""
-    node = SCHEMA
-    for key in path:
-        node = node["items"] if key == "*" else node["properties"][key]
-    while "anyOf" in node:
-        node = next(b for b in node["anyOf"] if b.get("type") == "integer" or "anyOf" in b)
+    node = INTEGER_PLACES[path][0]
     value = max(node.get("minimum", 0), node.get("multipleOf", 1), 1)
+    if path[-1] == "type" and INTEGER_PLACES[path][1] is None and path[0] == "extensions":
+        value = UNKNOWN_TYPE  # an extension's own type: one the registry leaves free (its body is opaque data)
     as_int = _with_value(typical_record(), path, value)
     as_float = _with_value(typical_record(), path, float(value))
     assert _record_validator().is_valid(as_float) == _record_validator().is_valid(as_int)
@@ -93,13 +126,13 @@ def test_every_integer_field_accepts_an_integral_float_as_the_schema_does(path):
 def test_the_issue_instances_encode(tmp_path):
     src = tmp_path / "r.json"
     src.write_text('{"model_id": 490.0, "prompt": "x", "height": 64.0, "width": 64, "seed": 12345678901234567.0,'
-                   ' "steps": 4, "guidance_scale": 7.0, "extensions": [{"type": 4.0, "data": ""}]}')
+                   ' "steps": 4, "guidance_scale": 7.0, "extensions": [{"type": %d.0, "data": ""}]}' % UNKNOWN_TYPE)
     out = tmp_path / "r.aigif"
     result = run("encode", str(src), "-o", str(out))
     assert result.returncode == 0, result.stderr
     record = decode(out.read_bytes())
     # The seed is read from the decimal text, not through a float (which would give ...568).
-    assert record["model_id"] == 490 and record["seed"] == 12345678901234567 and record["extensions"][0]["type"] == 4
+    assert record["model_id"] == 490 and record["seed"] == 12345678901234567 and record["extensions"][0]["type"] == UNKNOWN_TYPE
 
 
 @pytest.mark.parametrize("field", ["prompt", "negative_prompt"])

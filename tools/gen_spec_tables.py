@@ -32,7 +32,7 @@ from tools.spec_tables.primitives import (gen_cfloat_examples, gen_exp_code_exam
                                           gen_other_primitive_examples, gen_uvarint_examples)
 from tools.spec_tables.record_tables import gen_errors, gen_limits, gen_record_keys, gen_registry_check_rules  # noqa: E402
 from tools.spec_tables.registry_tables import (gen_digest_algorithms, gen_enumerations, gen_extension_json_forms,  # noqa: E402
-                                               gen_extension_types,
+                                               gen_extension_types, gen_structured_extension_bodies,
                                                gen_families, gen_models, gen_pixel_compressors, gen_registry_summary,
                                                gen_text_compressors)
 
@@ -62,6 +62,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "extension-json-forms": gen_extension_json_forms,
     "pixel-compressors": gen_pixel_compressors,
     "digest-algorithms": gen_digest_algorithms,
+    "structured-extension-bodies": gen_structured_extension_bodies,
     "record-keys": gen_record_keys,
     "limits": gen_limits,
     "errors": gen_errors,

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.primitives import encode_uvarint
+from vectors.syntax_gen.valid_cases import first_unregistered_extension_type
 
 MINIMAL = {"model_id": 0, "steps": 1, "guidance_scale": 0.0, "seed": 0, "height": 8, "width": 8, "prompt": "",
            "text_compressor": 0}
@@ -106,7 +107,9 @@ def add_order_cases(b) -> None:
               "MAX_EXTENSION_RECORDS: AIGIF_E_LIMIT before the extra record is parsed.",
               ["extension", "limit", "order-of-checks", "v1.1"], s.done(), "AIGIF_E_LIMIT", end)
 
-    s = b.cut("valid-extension-unknown-5").replace("ext0.header", b"\x0b", "0b (type 5, must_understand 1)")
+    unknown = first_unregistered_extension_type(b.registries[None])
+    header = encode_uvarint(unknown << 1 | 1)
+    s = b.cut("valid-extension-unknown").replace("ext0.header", header, f"{header.hex(' ')} (type {unknown}, must_understand 1)")
     s.cut_inside("ext0.body", 4)
     b.invalid("invalid-truncated-must-understand-body", "An unknown must-understand record whose body the file ends "
               "inside: the body is read before the type is judged, so AIGIF_E_TRUNCATED.",
@@ -164,7 +167,7 @@ def add_order_cases(b) -> None:
          "the guidance byte damaged to 03 (a reserved float form)", C),
         ("invalid-truncated-cut-stale-crc", "valid-table1-example", lambda s: s.cut_inside("seed", 2),
          "the file cut inside the seed, its CRC left as it was", T),
-        ("invalid-truncated-damaged-extension-length", "valid-extension-unknown-5",
+        ("invalid-truncated-damaged-extension-length", "valid-extension-unknown",
          lambda s: s.replace("ext0.length", b"\x7f", "7f (127: past the end of the file)"),
          "an extension length damaged to 127, beyond the end of the file", T),
     ]

@@ -9,8 +9,16 @@ from aigif_ref.extensions.base import CodedPayload, ExtensionType, UnknownExtens
 from aigif_ref.extensions.model import Model
 from aigif_ref.extensions.pixel_digest import PixelDigest
 from aigif_ref.extensions.pixels import Pixels
+from aigif_ref.extensions.model_file import ModelFile
+from aigif_ref.extensions.adapters import Adapters
+from aigif_ref.extensions.stages import Stages
+from aigif_ref.extensions.prompt_dialect import PromptDialect
+from aigif_ref.extensions.software import Software
+from aigif_ref.extensions.source_metadata import SourceMetadata
+from aigif_ref.extensions.slots import SlotExtension
 
-TYPES: dict[int, type[ExtensionType]] = {cls.code: cls for cls in (Pixels, Model, PixelDigest)}
+TYPES: dict[int, type[ExtensionType]] = {cls.code: cls for cls in (Pixels, Model, PixelDigest, ModelFile, Adapters, Stages, PromptDialect,
+                                                          Software, SourceMetadata)}
 
 # The types a v1.0 reader decodes; every other type (reserved ones included) is unknown to it.
 DECODED: dict[int, type[ExtensionType]] = {code: cls for code, cls in TYPES.items() if cls.defined}
@@ -22,8 +30,8 @@ def type_of(code: int) -> type[ExtensionType]:
 
 
 def enum_fields() -> dict[str, str]:
-    """Every JSON field an extension body has that holds a registry code -> its enumeration."""
-    return {field: enum for cls in DECODED.values() for field, enum in cls.enums.items()}
+    """Every JSON field of a coded-payload body (data after one code) that holds a registry code -> its enumeration."""
+    return {field: enum for cls in DECODED.values() if not issubclass(cls, SlotExtension) for field, enum in cls.enums.items()}
 
 
 def extension_field_schemas() -> dict[str, dict]:
@@ -31,5 +39,6 @@ def extension_field_schemas() -> dict[str, dict]:
     return {field: schema for cls in DECODED.values() for field, schema in cls.json_schema.items()}
 
 
-__all__ = ["TYPES", "DECODED", "type_of", "enum_fields", "extension_field_schemas", "ExtensionType", "CodedPayload", "UnknownExtension",
-           "Pixels", "Model", "PixelDigest"]
+__all__ = ["TYPES", "DECODED", "type_of", "enum_fields", "extension_field_schemas", "ExtensionType", "CodedPayload",
+           "UnknownExtension", "Pixels", "Model", "PixelDigest",
+           "ModelFile", "Adapters", "Stages", "PromptDialect", "Software", "SourceMetadata", "SlotExtension"]

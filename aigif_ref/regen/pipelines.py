@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from aigif_ref.errors import AigifError
+from aigif_ref.adapters import adapter_key, apply_adapters
 from aigif_ref.model_store import ResolvedModel, resolve_model, staged
 from aigif_ref.quant.loader import apply, check_against_base, load_payload, payload_dirs, payload_key
+from aigif_ref.regen.single_file import load_single_file, model_file_key
 from aigif_ref.regen.arguments import PARAM_SETTINGS, load_arguments, vae_settings
 from aigif_ref.regen.deps import quiet_diffusers, require
 from aigif_ref.regen.scheduler import build_scheduler
@@ -77,7 +79,8 @@ class PipelineCache:
         """(pipeline for ``record`` on ``device`` set up with its scheduler and VAE settings, whether it was loaded now)."""
         family = self.registry.family_of(record["model_id"])
         settings = load_arguments(record, family)
-        key = (record["model_id"], payload_key(record), record["dtype"], device, tuple(sorted(settings.items())))
+        key = (record["model_id"], payload_key(record), record["dtype"], device, tuple(sorted(settings.items())),
+               adapter_key(record), model_file_key(record))
         loaded = self._held.pop(key, None)
         fresh = loaded is None
         if fresh:
@@ -104,11 +107,14 @@ class PipelineCache:
         try:
             # Only the pinned, verified files, in a private folder: diffusers reads whatever a folder holds.
             with staged(model) as folder, quiet_diffusers():
-                pipe = cls.from_pretrained(folder, use_safetensors=True, local_files_only=True, dtype=dtype,
-                                           **_from_pretrained_kwargs(cls, settings))
+                pipe = load_single_file(cls, record, folder, dtype, _from_pretrained_kwargs(cls, settings))
+                if pipe is None:
+                    pipe = cls.from_pretrained(folder, use_safetensors=True, local_files_only=True, dtype=dtype,
+                                               **_from_pretrained_kwargs(cls, settings))
                 if payload is not None:  # a quantized model: its weights replace the base model's (spec/quantized.md §8)
                     check_against_base(payload, folder)
                     apply(pipe, payload, dtype_name)
+                apply_adapters(pipe, record, self.registry, folder)
                 pipe.to(device)
         except AigifError:
             raise

@@ -109,6 +109,7 @@ class Renderer:
         if not decoded:
             record = decode(encode(record, self.registry), self.registry)
         self.check_bounds(record)
+        refuse_unimplemented(record, self.registry)
         device = self.device_for(record)
         fidelity = self.check(record, device)
         loaded, fresh = self.cache.get(record, device)
@@ -138,6 +139,21 @@ class Renderer:
 
     def render_file(self, path: str | os.PathLike, on_step: StepCallback | None = None) -> RenderResult:
         return self.render(decode(read_bytes(path), self.registry), on_step, decoded=True)
+
+
+# Extension types this decoder understands but cannot render yet (issue 12): type -> what it needs.
+NOT_RENDERED = {6: "multi-stage generation (hires fix)", 7: "prompt dialect"}
+
+
+def refuse_unimplemented(record: dict[str, Any], registry: Registry) -> None:
+    """Refuse, before loading anything, a record whose pixels depend on what this decoder does not implement."""
+    for ext in record.get("extensions") or []:
+        what = NOT_RENDERED.get(ext["type"])
+        if what is None or (ext["type"] == 7 and registry.enum_name("prompt_dialects", ext["dialect"]) == "plain"):
+            continue
+        detail = f" {registry.enum_name('prompt_dialects', ext['dialect'])}" if ext["type"] == 7 else ""
+        raise AigifError("AIGIF_E_PLATFORM", f"the file records a {what}{detail}, which this reference decoder does not "
+                                             "implement yet; its pixels (--prefer-pixels) are used when the file has them")
 
 
 def _progress_callback(on_step: StepCallback, steps: int) -> Callable:

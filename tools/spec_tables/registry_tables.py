@@ -114,3 +114,15 @@ def gen_extension_json_forms() -> str:
             rows.append((code, kind.name, f"`{field}`", what))
     rows += [("any other", UnknownExtension.name, f"`{field}`", what) for field, what in {**common, **UnknownExtension.json_form}.items()]
     return table(["type", "name", "JSON key", "holds"], rows)
+
+
+def gen_structured_extension_bodies() -> str:
+    """Each slot-declared extension body (aigif_ref/extensions/slots.py), field by field in wire order."""
+    from aigif_ref.extensions import SlotExtension
+
+    rows = []
+    for code, kind in sorted(TYPES.items()):
+        if isinstance(kind, type) and issubclass(kind, SlotExtension):
+            mu = "must-understand" if kind.must_understand else "not must-understand"
+            rows += [(code, f"{kind.name} ({mu})", f"`{field}`", wire, what) for field, wire, what in kind.body_rows()]
+    return table(["type", "name", "field", "wire form", "holds"], rows)

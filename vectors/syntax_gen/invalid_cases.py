@@ -11,6 +11,7 @@ from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS
 from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint, read_uvarint
 from aigif_ref.registry import default_registry
 from vectors.syntax_gen.cases import Builder
+from vectors.syntax_gen.valid_cases import first_unregistered_extension_type
 from vectors.syntax_gen.payloads import JXL_8X8, huffman_block
 from vectors.syntax_gen.surgery import _show
 from vectors.syntax_gen.valid_cases import LONG_PROMPT, PH_PROMPT
@@ -97,7 +98,7 @@ def add_cases(b: Builder) -> None:
     E("invalid-crc-version-byte", "The minor version changed to 1.1 without updating the CRC (the CRC covers byte 4).",
       ["crc", "header"], s.keep_crc("the defect").done(), "AIGIF_E_CRC", 5)
 
-    s = b.cut("valid-extension-unknown-5")
+    s = b.cut("valid-extension-unknown")
     s.truncate(s.start("ext0.header"), "exactly where the extension records begin").keep_crc("the only trace of the cut")
     E("invalid-crc-cut-before-extensions", "A file cut exactly before its extension record parses completely; only the CRC catches it.",
       ["crc", "truncation", "extension"], s.done(), "AIGIF_E_CRC", 5)
@@ -219,7 +220,7 @@ def add_cases(b: Builder) -> None:
     s = b.cut("valid-text-zlib")
     at = s.replace_sized("text", zlib.compress(b"a" * (1 << 20), 9), "zlib level 9 of 1 MiB of 'a'")
     E("invalid-limit-zlib-bomb", "A zlib text block that inflates to 1 MiB.", ["text-zlib", "limit"], s.done(), L, at)
-    s = b.cut("valid-extension-unknown-5")
+    s = b.cut("valid-extension-unknown")
     s.replace("ext0.length", encode_uvarint(limits.MAX_EXTENSION_BYTES + 1), "81 80 80 20 (64 MiB + 1)")
     E("invalid-limit-extension-length", "An extension length of 64 MiB + 1 (the body is not there either).",
       ["extension", "limit"], s.done(), L, s.start("ext0.length"))
@@ -268,8 +269,10 @@ def add_cases(b: Builder) -> None:
       ["utf8", "negative-prompt"], s.done(), U, s.start("text_bytes"))
 
     # Extensions.
-    s = b.cut("valid-extension-unknown-5").replace("ext0.header", b"\x0b", "0b (type 5, must_understand 1)")
-    E("invalid-must-understand-unknown-5", "Unknown extension type 5 flagged must-understand.", ["extension", "unknown-extension"],
+    unknown = first_unregistered_extension_type(default_registry())
+    header = encode_uvarint(unknown << 1 | 1)
+    s = b.cut("valid-extension-unknown").replace("ext0.header", header, f"{header.hex(' ')} (type {unknown}, must_understand 1)")
+    E("invalid-must-understand-unknown", f"Unknown extension type {unknown} flagged must-understand.", ["extension", "unknown-extension"],
       s.done(), "AIGIF_E_MUST_UNDERSTAND", s.start("ext0.header"))
     s = b.cut("valid-extensions-two").replace("ext1.header", encode_uvarint(1000 << 1 | 1), "d1 0f (type 1000, must_understand 1)")
     E("invalid-must-understand-second-record", "Unknown extension type 1000 flagged must-understand after a pixels extension: "
@@ -318,8 +321,10 @@ def add_cases(b: Builder) -> None:
     s = b.cut("valid-minimal").replace("model_id", encode_exp_code(unknown), encode_exp_code(unknown).hex(" "))
     E("invalid-unknown-model-id", f"Model ID {unknown}, which no registry assigns (`unknown_model_ids`).",
       ["registry", "exp-code"], s.done(), K, None)
-    s = b.cut("valid-enum-codes-9").replace("scheduler", b"\x0a", "0a")
-    E("invalid-unknown-scheduler", "Scheduler code 10, not in the registry.", ["registry", "enum"], s.done(), K, None)
+    unknown_scheduler = max(default_registry().enum("schedulers")) + 1
+    s = b.cut("valid-enum-codes-9").replace("scheduler", encode_exp_code(unknown_scheduler), encode_exp_code(unknown_scheduler).hex())
+    E("invalid-unknown-scheduler", f"Scheduler code {unknown_scheduler}, the first not in the registry.", ["registry", "enum"],
+      s.done(), K, None)
     s = b.cut("valid-enum-codes-7").replace("gpu", b"\x08", "08")
     E("invalid-unknown-gpu", "GPU code 8, not in the shipped registry.", ["registry", "enum"], s.done(), K, None)
     s = b.cut("valid-enum-codes-3").replace("scheduler_config.prediction_type", b"\x04", "04")

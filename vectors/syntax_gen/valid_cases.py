@@ -26,6 +26,11 @@ FULL_RECORD = {
 }
 
 
+def first_unregistered_extension_type(registry: Registry) -> int:
+    """The smallest extension type code the registry does not list (an unknown type to every v1 reader)."""
+    return max(registry.enum("extension_types")) + 1
+
+
 def add_cases(b: Builder) -> None:
     registry = b.registries[None]
     b.valid("valid-minimal", "The smallest file: model 0, steps 1, guidance 0, seed 0, 8x8, empty prompt, every optional field absent.",
@@ -159,9 +164,10 @@ def add_cases(b: Builder) -> None:
             ["extension", "pixels", "png", "pixel-digest"],
             record_of(extensions=[{"type": 1, "pixel_compressor": 1, "data": b64(tiny_png(8, 8))},
                                   {"type": 3, "digest_algorithm": 0, "data": b64(pixel_digest(8, 8))}]))
-    b.valid("valid-extension-unknown-5", "An unknown extension type 5 without must-understand: kept as bytes.",
-            ["extension", "unknown-extension"],
-            record_of(extensions=[{"type": 5, "must_understand": False, "data": b64(b"opaque extension body")}]))
+    unknown = first_unregistered_extension_type(registry)
+    b.valid("valid-extension-unknown", f"An unknown extension type ({unknown}, the first the registry does not list) without "
+            "must-understand: kept as bytes.", ["extension", "unknown-extension"],
+            record_of(extensions=[{"type": unknown, "must_understand": False, "data": b64(b"opaque extension body")}]))
     b.valid("valid-extension-unknown-1000-empty", "An unknown extension type 1000 (2-byte header) with an empty body.",
             ["extension", "unknown-extension"],
             record_of(extensions=[{"type": 1000, "must_understand": False, "data": ""}]))

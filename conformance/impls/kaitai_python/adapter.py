@@ -30,7 +30,7 @@ from kaitaistruct import BytesIO, KaitaiStream
 
 from aigif_ref.codecs.text import decode_text
 from aigif_ref.errors import AigifError
-from aigif_ref.extensions import DECODED
+from aigif_ref.extensions import DECODED, SlotExtension
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import syntax_to_json
@@ -112,11 +112,15 @@ def _code(holder, name: str) -> int:
     return 0 if field is None else field.value
 
 
-def _extension(ext) -> dict[str, Any]:
+def _extension(ext, context: dict[str, Any]) -> dict[str, Any]:
     record = {"type": ext.ext_type, "must_understand": ext.must_understand}
     kind = DECODED.get(ext.ext_type)
     if kind is None:
         return {**record, "data": ext.body.data}
+    if issubclass(kind, SlotExtension):
+        # Types 4-9: the .ksy checks the header flag and frames the body (slot_extension); the slots and
+        # their rules are the reference body codec's (REFERENCE_ONLY_CHECKS in tests/test_kaitai.py).
+        return {**record, **kind.parse(ext.body.data, context)}
     # Which body attribute holds each JSON field is the extension type's declaration (ksy_fields).
     values = {field: getattr(ext.body, attr) for field, attr in kind.ksy_fields.items()}
     return {**record, **{k: v if isinstance(v, (bytes, bytearray)) else v.value for k, v in values.items()}}
@@ -146,7 +150,9 @@ def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
         syntax[group] = {} if fields is None else {
             s.name: s.wire_type.from_kaitai(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
         }
-    syntax["extensions"] = [_extension(ext) for ext in body.extensions]
+    # What a slot body's rules read from around it: the record's size (pixels) and the registry in use.
+    context = {"height": core.height, "width": core.width, "_": {"registry": registry}}
+    syntax["extensions"] = [_extension(ext, context) for ext in body.extensions]
     return syntax
 
 

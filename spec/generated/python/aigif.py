@@ -42,6 +42,12 @@ class Aigif(KaitaiStruct):
         pixels = 1
         model = 2
         pixel_digest = 3
+        model_file = 4
+        adapters = 5
+        stages = 6
+        prompt_dialect = 7
+        software = 8
+        source_metadata = 9
 
     class PixelCompressor(IntEnum):
         raw_rgb8 = 0
@@ -529,11 +535,21 @@ class Aigif(KaitaiStruct):
             if not _.value <= 67108864:
                 raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/extension/seq/3")
             _on = self.known_type
-            if _on == Aigif.ExtensionType.model:
+            if _on == Aigif.ExtensionType.adapters:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.model:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
                 self.body = Aigif.Model(_io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.model_file:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
             elif _on == Aigif.ExtensionType.pixel_digest:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
@@ -544,6 +560,26 @@ class Aigif(KaitaiStruct):
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
                 self.body = Aigif.Pixels(_io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.prompt_dialect:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.software:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.SlotExtension(False, _io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.source_metadata:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.SlotExtension(False, _io__raw_body, self, self._root)
+            elif _on == Aigif.ExtensionType.stages:
+                pass
+                self._raw_body = self._io.read_bytes(self.length.value)
+                _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
+                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
             else:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
@@ -556,13 +592,31 @@ class Aigif(KaitaiStruct):
             self.header._fetch_instances()
             self.length._fetch_instances()
             _on = self.known_type
-            if _on == Aigif.ExtensionType.model:
+            if _on == Aigif.ExtensionType.adapters:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.model:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.model_file:
                 pass
                 self.body._fetch_instances()
             elif _on == Aigif.ExtensionType.pixel_digest:
                 pass
                 self.body._fetch_instances()
             elif _on == Aigif.ExtensionType.pixels:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.prompt_dialect:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.software:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.source_metadata:
+                pass
+                self.body._fetch_instances()
+            elif _on == Aigif.ExtensionType.stages:
                 pass
                 self.body._fetch_instances()
             else:
@@ -1733,6 +1787,37 @@ class Aigif(KaitaiStruct):
             self.byte_3 = self._io.read_bytes(1)
             if not self.byte_3 == b"\x47":
                 raise kaitaistruct.ValidationNotEqualError(b"\x47", self.byte_3, self._io, u"/types/signature/seq/3")
+
+
+        def _fetch_instances(self):
+            pass
+
+
+    class SlotExtension(KaitaiStruct):
+        """Extension types 4-9 (model file, adapters, stages, prompt dialect, software,
+        source metadata). This grammar checks the header flag each type is written
+        with and frames the body; the body's slots (exp codes, ranged uvarints,
+        strings, digests, lists) and their cross-field rules are checked by the
+        reference body codec (aigif_ref/extensions/slots.py), which the Kaitai
+        conformance adapter calls on `data` (tests/test_kaitai.py lists those
+        reference-only checks).
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, required_must_understand, _io, _parent=None, _root=None):
+            super(Aigif.SlotExtension, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self.required_must_understand = required_must_understand
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not self._parent.must_understand == self.required_must_understand:
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/slot_extension/seq/0")
+            self.data = self._io.read_bytes_full()
 
 
         def _fetch_instances(self):

@@ -1,0 +1,294 @@
+"""Structured extension bodies declared as a list of slots (issue 12's types 4-9).
+
+A slot is one field of a body: its JSON name, its wire form and what it holds. One declaration gives
+the body codec (parse/build with the canonical primitives of aigif_ref.grammar.primitives), the JSON
+form, the JSON Schema and the spec's table of the body; nothing about a body is written twice.
+
+Wire forms:
+  enum     exp code, a registry enumeration (``enum``); JSON: code, or name on input
+  uvarint  uvarint within [min, max]
+  size8    image size in units of 8 pixels (as the core height/width); JSON: pixels
+  cfloat   compact float32 (as guidance_scale)
+  string   uvarint byte length (at most ``max``) + UTF-8
+  digest   the bytes of the digest the ``hash_algorithm`` slot before it names; JSON: lowercase hex
+  list     uvarint count (1..``max``) + that many entries of the ``items`` slots; JSON: array of objects
+A body must end exactly after its last slot (else AIGIF_E_EXTENSION).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from aigif_ref.errors import AigifError
+from aigif_ref.extensions.base import ExtensionType
+from aigif_ref.grammar import limits
+from aigif_ref.grammar.primitives import (
+    encode_cfloat,
+    encode_exp_code,
+    encode_uvarint,
+    float32_repr,
+    read_cfloat,
+    read_exact,
+    read_exp_code,
+    read_uvarint,
+    to_float32,
+)
+from aigif_ref.grammar.wire import CODE_OR_NAME
+
+# hash_algorithms code -> digest bytes (sha256; AutoV2 = the first 10 hex digits of the sha256; AutoV1 = 8 hex
+# digits of the sha256 of the 64 KiB at offset 1 MiB). The names are registry.json's.
+DIGEST_BYTES: dict[int, int] = {0: 32, 1: 5, 2: 4}
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    wire: str
+    doc: str
+    enum: str | None = None
+    min: int = 0
+    max: int = (1 << 64) - 1
+    items: tuple["Slot", ...] = ()
+
+    # -- codec --------------------------------------------------------------------------------
+    def read(self, stream, out: dict[str, Any], where: str) -> Any:
+        what = f"{where}.{self.name}"
+        if self.wire == "enum":
+            return read_exp_code(stream, what)
+        if self.wire in ("uvarint", "size8"):
+            start = stream.tell()
+            value = read_uvarint(stream, what)
+            low, high = (limits.MIN_SIZE_UNITS, limits.MAX_SIZE_UNITS) if self.wire == "size8" else (self.min, self.max)
+            if not low <= value <= high:
+                raise AigifError("AIGIF_E_RANGE", f"{what} = {value} outside {low}..{high}", start)
+            return value * limits.SIZE_UNIT if self.wire == "size8" else value
+        if self.wire == "cfloat":
+            return read_cfloat(stream, what)
+        if self.wire == "string":
+            start = stream.tell()
+            length = read_uvarint(stream, what)
+            if length > self.max:
+                raise AigifError("AIGIF_E_LIMIT", f"{what}: {length} bytes exceeds {self.max}", start)
+            raw = read_exact(stream, length, what)
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise AigifError("AIGIF_E_UTF8", f"{what}: {exc.reason}", start) from None
+        if self.wire == "digest":
+            size = DIGEST_BYTES.get(out.get("hash_algorithm", -1))
+            if size is None:
+                raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{where}: hash algorithm {out.get('hash_algorithm')} is not known",
+                                 stream.tell())
+            return read_exact(stream, size, what).hex()
+        if self.wire == "list":
+            start = stream.tell()
+            count = read_uvarint(stream, what)
+            if not 1 <= count <= self.max:
+                raise AigifError("AIGIF_E_RANGE", f"{what}: {count} entries outside 1..{self.max}", start)
+            return [read_slots(self.items, stream, f"{what}[{i}]") for i in range(count)]
+        raise AssertionError(self.wire)
+
+    def write(self, value: Any, entry: dict[str, Any], where: str) -> bytes:
+        what = f"{where}.{self.name}"
+        if self.wire == "enum":
+            return encode_exp_code(_int(value, what))
+        if self.wire in ("uvarint", "size8"):
+            value = _int(value, what)
+            if self.wire == "size8":
+                if value % limits.SIZE_UNIT or not limits.MIN_SIZE_UNITS <= value // limits.SIZE_UNIT <= limits.MAX_SIZE_UNITS:
+                    raise AigifError("AIGIF_E_RANGE", f"{what} = {value} is not a multiple of 8 in 8..16384")
+                return encode_uvarint(value // limits.SIZE_UNIT)
+            if not self.min <= value <= self.max:
+                raise AigifError("AIGIF_E_RANGE", f"{what} = {value} outside {self.min}..{self.max}")
+            return encode_uvarint(value)
+        if self.wire == "cfloat":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise AigifError("AIGIF_E_RECORD", f"{what} must be a number, not {value!r}")
+            return encode_cfloat(value)
+        if self.wire == "string":
+            if not isinstance(value, str):
+                raise AigifError("AIGIF_E_RECORD", f"{what} must be a string")
+            raw = value.encode("utf-8")
+            if len(raw) > self.max:
+                raise AigifError("AIGIF_E_LIMIT", f"{what}: {len(raw)} UTF-8 bytes exceeds {self.max}")
+            return encode_uvarint(len(raw)) + raw
+        if self.wire == "digest":
+            size = DIGEST_BYTES.get(entry.get("hash_algorithm", -1))
+            if size is None:
+                raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{where}: hash algorithm {entry.get('hash_algorithm')} is not known")
+            try:
+                raw = bytes.fromhex(value)
+            except (TypeError, ValueError):
+                raise AigifError("AIGIF_E_RECORD", f"{what} must be hex digits") from None
+            if len(raw) != size or value != raw.hex():
+                raise AigifError("AIGIF_E_RECORD", f"{what} must be {2 * size} lowercase hex digits for this hash algorithm")
+            return raw
+        if self.wire == "list":
+            if not isinstance(value, list) or not 1 <= len(value) <= self.max:
+                raise AigifError("AIGIF_E_RECORD", f"{what} must be a list of 1..{self.max} entries")
+            return encode_uvarint(len(value)) + b"".join(write_slots(self.items, v, f"{what}[{i}]") for i, v in enumerate(value))
+        raise AssertionError(self.wire)
+
+    # -- JSON ---------------------------------------------------------------------------------
+    def schema(self) -> dict[str, Any]:
+        if self.wire == "enum":
+            return {**CODE_OR_NAME, "description": f"registry enumeration {self.enum}"}
+        if self.wire == "uvarint":
+            return {"type": "integer", "minimum": self.min, "maximum": self.max, "description": self.doc}
+        if self.wire == "size8":
+            return {"type": "integer", "minimum": limits.MIN_SIZE_UNITS * limits.SIZE_UNIT,
+                    "maximum": limits.MAX_SIZE_UNITS * limits.SIZE_UNIT, "multipleOf": limits.SIZE_UNIT}
+        if self.wire == "cfloat":
+            return {"type": "number", "description": f"{self.doc} (float32)"}
+        if self.wire == "string":
+            return {"type": "string", "description": self.doc}
+        if self.wire == "digest":
+            return {"type": "string", "pattern": "^([0-9a-f]{2})+$", "description": self.doc}
+        return {"type": "array", "minItems": 1, "maxItems": self.max, "items": slots_schema(self.items)}
+
+    def from_json(self, value: Any, resolve, where: str) -> Any:
+        if self.wire in ("enum", "uvarint", "size8") and isinstance(value, float) and value.is_integer():
+            value = getattr(value, "exact", int(value))  # JSON Schema's "integer" accepts 490.0: the same as 490
+        if self.wire == "enum":
+            return resolve(value, self.enum, f"{where}.{self.name}")
+        if self.wire == "cfloat" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return to_float32(value)
+        if self.wire == "list" and isinstance(value, list):
+            return [{s.name: s.from_json(v[s.name], resolve, where) if s.name in v else None for s in self.items}
+                    if isinstance(v, dict) else v for v in value]
+        return value
+
+    def to_json(self, value: Any) -> Any:
+        if self.wire == "cfloat":
+            return float32_repr(value)
+        if self.wire == "list":
+            return [{s.name: s.to_json(v[s.name]) for s in self.items} for v in value]
+        return value
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AigifError("AIGIF_E_RECORD", f"{what} must be an integer, not {value!r}")
+    return value
+
+
+def read_slots(slots: tuple[Slot, ...], stream, where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for slot in slots:
+        out[slot.name] = slot.read(stream, out, where)
+    return out
+
+
+def write_slots(slots: tuple[Slot, ...], entry: Any, where: str) -> bytes:
+    if not isinstance(entry, dict):
+        raise AigifError("AIGIF_E_RECORD", f"{where} must be an object")
+    missing = [s.name for s in slots if entry.get(s.name) is None]
+    if missing:
+        raise AigifError("AIGIF_E_RECORD", f"{where} needs {', '.join(missing)}")
+    return b"".join(slot.write(entry[slot.name], entry, where) for slot in slots)
+
+
+def slots_schema(slots: tuple[Slot, ...]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": [s.name for s in slots],
+            "properties": {s.name: s.schema() for s in slots}}
+
+
+def enum_slots(slots: tuple[Slot, ...]) -> dict[str, str]:
+    """Every enumeration slot, nested ones included: name -> enumeration."""
+    out: dict[str, str] = {}
+    for slot in slots:
+        if slot.wire == "enum":
+            out[slot.name] = slot.enum
+        out.update(enum_slots(slot.items))
+    return out
+
+
+def enum_values(slots: tuple[Slot, ...], fields: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(where, enumeration, code) of every enumeration value in a parsed body (for the registry check)."""
+    out = []
+    for slot in slots:
+        value = fields.get(slot.name)
+        if slot.wire == "enum":
+            out.append((slot.name, slot.enum, value))
+        elif slot.wire == "list":
+            for i, entry in enumerate(value or []):
+                out += [(f"{slot.name}[{i}].{w}", e, c) for w, e, c in enum_values(slot.items, entry)]
+    return out
+
+
+class SlotExtension(ExtensionType):
+    """An extension whose body is the concatenation of its ``slots``; JSON: one property per slot."""
+
+    slots: ClassVar[tuple[Slot, ...]] = ()
+
+    @classmethod
+    def parse(cls, body: bytes, context: Any) -> dict[str, Any]:
+        stream = io.BytesIO(body)
+        fields = read_slots(cls.slots, stream, cls.name)
+        if stream.tell() != len(body):
+            raise AigifError("AIGIF_E_EXTENSION", f"{cls.name}: {len(body) - stream.tell()} bytes after the last field",
+                             stream.tell())
+        _check_codes(cls, fields, context)
+        cls.check(fields, context)
+        return fields
+
+    @classmethod
+    def build(cls, record: dict[str, Any], context: Any) -> bytes:
+        fields = {s.name: record.get(s.name) for s in cls.slots}
+        body = write_slots(cls.slots, fields, cls.name)
+        _check_codes(cls, fields, context)
+        cls.check(fields, context)
+        return body
+
+    @classmethod
+    def check(cls, fields: dict[str, Any], context: Any) -> None:
+        """Rules across slots (beyond each slot's own bounds); raise AIGIF_E_EXTENSION."""
+
+    @classmethod
+    def to_json(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in fields.items() if k in ("type", "must_understand")}
+        out.update({s.name: s.to_json(fields[s.name]) for s in cls.slots})
+        return out
+
+    @classmethod
+    def from_json(cls, ext: dict[str, Any], resolve) -> dict[str, Any]:
+        out = {k: v for k, v in ext.items() if k in ("type", "must_understand")}
+        for slot in cls.slots:
+            if slot.name in ext:
+                out[slot.name] = slot.from_json(ext[slot.name], resolve, cls.name)
+        return out
+
+    @classmethod
+    def schema(cls) -> dict[str, Any]:
+        """The JSON Schema of this type's extension record."""
+        body = slots_schema(cls.slots)
+        body["properties"] = {"type": {"const": cls.code}, "must_understand": {"type": "boolean"}, **body["properties"]}
+        body["required"] = ["type", *body["required"]]
+        return body
+
+    @classmethod
+    def body_rows(cls) -> list[tuple[str, str, str]]:
+        """(field, wire form, meaning) for the spec's table of this body, nested list items indented."""
+        return _rows(cls.slots, "")
+
+
+def _check_codes(cls: type[SlotExtension], fields: dict[str, Any], context: Any) -> None:
+    from aigif_ref.grammar.aigif import registry_of  # the grammar imports this package
+    from aigif_ref.registry import default_registry
+
+    registry = registry_of(context) or default_registry()
+    for where, enum, code in enum_values(cls.slots, fields):
+        if code not in registry.enum(enum):
+            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{cls.name}.{where} = {code} is not in registry enumeration {enum}")
+
+
+def _rows(slots: tuple[Slot, ...], prefix: str) -> list[tuple[str, str, str]]:
+    rows = []
+    for slot in slots:
+        wire = {"enum": f"exp code ({slot.enum})", "size8": "uvarint (pixels / 8)", "cfloat": "compact float32",
+                "string": f"uvarint length (≤ {slot.max}) + UTF-8", "digest": "digest bytes (length by hash_algorithm)",
+                "list": f"uvarint count (1..{slot.max}) + entries", "uvarint": f"uvarint {slot.min}..{slot.max}"}[slot.wire]
+        rows.append((prefix + slot.name, wire, slot.doc))
+        rows += _rows(slot.items, prefix + slot.name + "[]." )
+    return rows
