@@ -43,21 +43,24 @@ def encode(record: dict[str, Any], registry: Registry | None = None) -> bytes:
 RECORD_REGISTRY_CODES = frozenset({"AIGIF_E_UNKNOWN_CODE", "AIGIF_E_PARAM_FAMILY"})
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
-    """A file's bytes, reading at most one byte past the format's limit whatever size the file reports
-    (/dev/zero, a FIFO or /proc files report 0 and never end)."""
+def read_bytes(path: str | os.PathLike, limit: int = limits.MAX_FILE_BYTES, what: str = "an AIGIF file",
+               regular_only: bool = False) -> bytes:
+    """A file's bytes, reading at most one byte past ``limit`` whatever size the file reports
+    (/dev/zero, a FIFO or /proc files report 0 and never end). ``regular_only`` refuses anything but a
+    regular file (for inputs whose size and hash a file records)."""
     path = Path(path)
-    limit = limits.MAX_FILE_BYTES
     try:
         with path.open("rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            if size > limit:
-                raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds {limit}")
+            info = os.fstat(stream.fileno())
+            if regular_only and not stat.S_ISREG(info.st_mode):
+                raise AigifError("AIGIF_E_IO", f"{path} is {_kind(info.st_mode)}, not a regular file")
+            if info.st_size > limit:
+                raise AigifError("AIGIF_E_LIMIT", f"{path}: {info.st_size} bytes exceeds {limit}")
             data = stream.read(limit + 1)
     except OSError as exc:
         raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
     if len(data) > limit:
-        raise AigifError("AIGIF_E_LIMIT", f"{path}: more than {limit} bytes (an AIGIF file is at most {limit})")
+        raise AigifError("AIGIF_E_LIMIT", f"{path}: more than {limit} bytes ({what} is at most {limit})")
     return data
 
 

@@ -1,6 +1,7 @@
 """Quantized models (spec/quantized.md): formats, payload, model record, loader, vectors, GGUF compatibility."""
 from __future__ import annotations
 
+import os
 import base64
 import json
 from pathlib import Path
@@ -344,3 +345,23 @@ def test_model_payload_ksy_reads_the_vectors():
             if entry["format"] == "q8_0":
                 block = grammar.Q80Block(KaitaiStream(BytesIO(raw[name][:34])))
                 assert block.d_bits.to_bytes(2, "little") == raw[name][:2] and bytes(b & 0xFF for b in block.q) == raw[name][2:34]
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_encode_refuses_a_payload_that_is_not_a_regular_file(tmp_path, capsys, special):
+    """--model-payload /dev/zero once read until memory ran out: only regular files are read, bounded."""
+    from aigif_ref.cli import main as aigif_main
+
+    CAT = Path(__file__).resolve().parents[1] / "examples" / "cat.json"
+
+    if special == "fifo":
+        special = tmp_path / "payload.safetensors"
+        os.mkfifo(special)
+        held = os.open(special, os.O_RDWR)  # a writer holds it open: a plain read would wait forever
+        try:
+            code = aigif_main(["encode", str(CAT), "-o", str(tmp_path / "x.aigif"), "--model-payload", str(special)])
+        finally:
+            os.close(held)
+    else:
+        code = aigif_main(["encode", str(CAT), "-o", str(tmp_path / "x.aigif"), "--model-payload", special])
+    assert code != 0 and "AIGIF_E_IO" in capsys.readouterr().err and not (tmp_path / "x.aigif").exists()

@@ -6,7 +6,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from aigif_ref.errors import AigifError
+from aigif_ref.api import read_bytes
 from aigif_ref.quant.compressors import COMPRESSORS, MAX_PAYLOAD_BYTES
 
 DEFAULT_COMPONENTS = "unet"  # as aigif_ref.quant.quantizer.DEFAULT_COMPONENTS (imported late: NumPy)
@@ -51,14 +51,7 @@ def cmd_quantize(args: argparse.Namespace) -> int:
 def model_extension(path: str | Path, embed: bool) -> dict[str, Any]:
     """The JSON form of a model record (type 2) naming the payload file at ``path``, embedded or referenced."""
     from aigif_ref.quant.payload import parse, sha256_hex
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_PAYLOAD_BYTES:
-            raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds {MAX_PAYLOAD_BYTES}")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read model payload {path}: {exc.strerror}") from None
+    data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload", regular_only=True)  # never /dev/zero or a FIFO
     payload = parse(data)  # refuse to name a malformed payload
     ext = {"type": 2, "must_understand": True, "model_compressor": payload.compressor, "storage": "embedded" if embed else "referenced",
            "payload_sha256": sha256_hex(data), "payload_size": len(data)}
