@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from aigif_ref.api import decode, encode  # noqa: E402
-from aigif_ref.diffc import codec, entropy  # noqa: E402
-from aigif_ref.diffc.files import decode_record, diffc_extension, make_record  # noqa: E402
+from aigif_ref.diffc import entropy  # noqa: E402
+from aigif_ref.diffc.files import decode_record, diffc_extension, make_record, noise_bytes  # noqa: E402
 from aigif_ref.diffc.payload import DiffcPayload, build_payload, parse_payload  # noqa: E402
 from aigif_ref.diffc.profile import profiles  # noqa: E402
 from aigif_ref.errors import AigifError  # noqa: E402
@@ -60,18 +60,12 @@ ENTROPY_CASES = [
 ]
 
 
-def noise_bytes(record: dict, registry) -> tuple[bytes, DiffcPayload]:
-    """x_T then e_s of every coded step (binary32 LE): the exact output a decoder derives from the payload."""
+def noise_and_payload(record: dict, registry) -> tuple[bytes, DiffcPayload]:
     import base64
 
-    ext = diffc_extension(record, registry)
-    payload, profile = parse_payload(base64.b64decode(ext["data"]), record["height"], record["width"],
-                                     record["model_id"], registry)
-    shape = profile.latent_shape(record["height"], record["width"])
-    dims = int(np.prod(shape))
-    parts = [codec.initial_latent(record["seed"], shape).ravel()]
-    parts += [codec.step_noise(record["seed"], step, dims, indices) for step, indices in enumerate(payload.indices)]
-    return b"".join(p.astype("<f4").tobytes() for p in parts), payload
+    payload, _ = parse_payload(base64.b64decode(diffc_extension(record, registry)["data"]), record["height"],
+                               record["width"], record["model_id"], registry)
+    return noise_bytes(record, registry), payload
 
 
 def synthetic_cases(registry) -> dict[str, dict]:
@@ -165,7 +159,7 @@ def write(out: Path, registry) -> None:
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "input.aigif").write_bytes(data)
-        noise, payload = noise_bytes(decode(data, registry), registry)
+        noise, payload = noise_and_payload(decode(data, registry), registry)
         (folder / "expected-noise.bin").write_bytes(noise)
         (folder / "indices.json").write_text(json.dumps([list(s) for s in payload.indices]) + "\n", encoding="utf-8")
         files = {n: sha((folder / n).read_bytes()) for n in sorted(p.name for p in folder.iterdir())
