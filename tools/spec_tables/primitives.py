@@ -13,11 +13,12 @@ from tools.spec_tables.common import error_of, hexs, table
 
 
 def gen_header() -> str:
-    version = limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION
+    versions = " or ".join(f"{limits.MAJOR_VERSION << 4 | minor:02X}" for minor in range(limits.MINOR_VERSION + 1))
     crc_at = len(limits.SIGNATURE) + 1
     rows = [
         (0, len(limits.SIGNATURE), "signature", hexs(limits.SIGNATURE) + '  ("\\x89AIG")'),
-        (len(limits.SIGNATURE), 1, "version", f"{version:02X}  (major {limits.MAJOR_VERSION} << 4 | minor {limits.MINOR_VERSION})"),
+        (len(limits.SIGNATURE), 1, "version", f"{versions}  (major {limits.MAJOR_VERSION} << 4 | minor: the lowest version "
+                                              "whose features the file uses, section 3)"),
         (crc_at, 4, "crc32", f"CRC-32 of bytes [0,{crc_at}) then [{limits.HEADER_SIZE},end), little-endian"),
         (limits.HEADER_SIZE, None, "body", "presence bitmap, core fields, text block, optional groups, extension records"),
     ]
