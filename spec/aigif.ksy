@@ -21,7 +21,13 @@ doc: |
 
   Not expressible in Kaitai Struct and left to the reader (conformance/impls/kaitai_python/adapter.py
   shows how): decoding the text block (zlib canonical form, phrase-huffman-v1,
-  UTF-8), the CRC-32 value, and every registry check (spec/registry.md).
+  UTF-8), the CRC-32 value, every registry check (spec/registry.md), and the
+  rules across fields of extension types 5 and 6, which follow the registry check
+  of their codes (spec/bitstream.md section 9.4).
+
+  Generated parts (tools/gen_ksy.py, between BEGIN/END GENERATED comments): the
+  field groups, the body types of extension types 4-9 and the version checks, from
+  the declarations the reference grammar is built from.
 doc-ref:
   - spec/bitstream.md
   - spec/bitstream.md#112-order-of-checks
@@ -70,7 +76,12 @@ types:
         doc-ref: spec/bitstream.md#3-signature-and-version
       - id: version_minor
         type: b4
-        doc: Minor version (low nibble); readers accept any minor version of major 1.
+        doc: |
+          Minor version (low nibble); readers accept any minor version of major 1. A
+          file carries the lowest version whose features it uses: each feature newer
+          than 1.0 is checked against it where it is read (check_version in the groups
+          and extension records), and after the last record a known version above what
+          the features need is refused (body.check_version).
         doc-ref: spec/bitstream.md#3-signature-and-version
       - id: crc32
         type: u4

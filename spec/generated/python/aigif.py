@@ -24,7 +24,13 @@ class Aigif(KaitaiStruct):
     
     Not expressible in Kaitai Struct and left to the reader (conformance/impls/kaitai_python/adapter.py
     shows how): decoding the text block (zlib canonical form, phrase-huffman-v1,
-    UTF-8), the CRC-32 value, and every registry check (spec/registry.md).
+    UTF-8), the CRC-32 value, every registry check (spec/registry.md), and the
+    rules across fields of extension types 5 and 6, which follow the registry check
+    of their codes (spec/bitstream.md section 9.4).
+    
+    Generated parts (tools/gen_ksy.py, between BEGIN/END GENERATED comments): the
+    field groups, the body types of extension types 4-9 and the version checks, from
+    the declarations the reference grammar is built from.
     
     .. seealso::
        spec/bitstream.md
