@@ -36,15 +36,24 @@ A1111_EXTENSIONS = [
 MODEL_REFERENCED = {"type": Model.code, "model_compressor": 1, "storage": 1, "payload_sha256": SHA, "payload_size": 1000}
 
 
-def _samples() -> list[tuple[str, str, Version, dict, str]]:
+def _model_accepting(registry, group: str, name: str) -> int | None:
+    """A model whose family accepts the field (params are per family, registry "families"); None: no family yet."""
+    if group != "params":
+        return 0
+    families = {f["name"] for f in registry.data["families"] if name in f["params"]}
+    return next((m["id"] for m in registry.data["models"] if m["family"] in families), None)
+
+
+def _samples(registry) -> list[tuple[str, str, Version, dict, str]]:
     """(case id suffix, feature, its version, record, where the feature is read: a span name) of every feature after 1.0."""
     out = []
     for group, specs in GROUPS.items():
         for spec in specs:
-            if spec.since > V1_0:
+            model = _model_accepting(registry, group, spec.name)
+            if spec.since > V1_0 and model is not None:
                 value = spec.wire_type.edge_values(spec)[0]
                 out.append((f"{group}-{spec.name}".replace("_", "-"), f"{group}.{spec.name}", spec.since,
-                            record_of(**{group: {spec.name: value}}), f"{group}.bitmap"))
+                            record_of(model_id=model, **{group: {spec.name: value}}), f"{group}.bitmap"))
     for cls in DECODED.values():
         if cls.since > V1_0:
             ext = cls.sample(SIZE) if issubclass(cls, SlotExtension) else MODEL_REFERENCED if cls is Model else None
@@ -55,7 +64,7 @@ def _samples() -> list[tuple[str, str, Version, dict, str]]:
 
 
 def add_cases(b) -> None:
-    for suffix, feature, since, record, where in _samples():
+    for suffix, feature, since, record, where in _samples(b.registries[None]):
         tag = f"{since.major}-{since.minor}"
         case = b.valid(f"valid-version-{tag}-{suffix}", f"A file that uses {feature}, added in {since}, at its sample "
                        f"value: the version byte is {since.byte:02x}.", ["version", "extension" if where.startswith("ext")
