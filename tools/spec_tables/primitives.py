@@ -118,7 +118,8 @@ def gen_version_examples() -> str:
     from aigif_ref.grammar.fields import GROUPS
     from aigif_ref.grammar.versions import V1_0
 
-    group, spec = next((g, s) for g, specs in GROUPS.items() for s in specs if s.since > V1_0)
+    # the first newer field that every model accepts (params depend on the model's family)
+    group, spec = next((g, s) for g, specs in GROUPS.items() for s in specs if s.since > V1_0 and g != "params")
     minimal = {"model_id": 0, "steps": 1, "guidance_scale": 0.0, "seed": 0, "height": 8, "width": 8, "prompt": "",
                "text_compressor": 0}
     newer = dict(minimal, **{group: {spec.name: 1}})
