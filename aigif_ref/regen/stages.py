@@ -189,7 +189,7 @@ def _decode(torch: Any, pipe: Any, latents: Any) -> list[np.ndarray]:
 
 def _encode(torch: Any, pipe: Any, rgb: Any) -> Any:
     """Float RGB in [0, 1] (rows x H x W x 3) -> scaled latents: the mean of the VAE's latent distribution."""
-    pixels = torch.from_numpy(np.asarray(rgb, dtype=np.float32)).permute(0, 3, 1, 2) * 2 - 1
+    pixels = torch.from_numpy(np.asarray(rgb, dtype=np.float32)).permute(0, 3, 1, 2).contiguous() * 2 - 1
     with torch.no_grad():
         latents = pipe.vae.encode(pixels.to(pipe.vae.device, pipe.vae.dtype)).latent_dist.mode()
     return latents * pipe.vae.config.scaling_factor
