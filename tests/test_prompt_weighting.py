@@ -192,6 +192,15 @@ def test_prompt_editing_and_other_families_are_refused_before_loading(renderer):
     with pytest.raises(AigifError) as err:
         refuse_unimplemented(decode(encode(a1111(record("sd1", prompt="a [cat:dog:0.5]")))), registry)
     assert err.value.code == "AIGIF_E_PLATFORM" and "prompt editing" in err.value.message
-    with pytest.raises(AigifError) as err:
-        refuse_unimplemented(decode(encode(a1111(record("sdxl")))), registry)
-    assert err.value.code == "AIGIF_E_PLATFORM" and "sdxl" in err.value.message
+    assert "flux" in pw.refusal(record("sd1"), "flux") and pw.refusal(record("sd1"), "sdxl") is None
+
+
+def test_sdxl_reads_a1111_prompts_with_both_encoders_and_zeroes_an_empty_negative_prompt(renderer):
+    rec = record("sdxl", prompt="a red cat", negative_prompt="blurry", scheduler="DDIM")
+    assert np.array_equal(renderer.render(rec).rgb, renderer.render(a1111(rec)).rgb)
+    # The web UI zeroes an empty negative prompt on SDXL: what diffusers does for an absent one.
+    absent = renderer.render(dict(rec, negative_prompt=None)).rgb
+    assert np.array_equal(absent, renderer.render(a1111(dict(rec, negative_prompt=""))).rgb)
+    assert not np.array_equal(absent, renderer.render(dict(rec, negative_prompt="")).rgb)
+    long = a1111(dict(rec, prompt=", ".join(["a red cat"] * 30), negative_prompt="blurry"))  # 154 against 77 tokens
+    assert renderer.render(long).rgb.shape == (64, 64, 3)

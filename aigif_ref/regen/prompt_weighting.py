@@ -16,8 +16,12 @@ states it for other implementations:
    textual-inversion embedding (an adapters record entry, found by its token) is never split across
    chunks. Each chunk becomes BOS + 75 tokens (padded with EOS) + EOS; where the tokenizer's padding
    token differs from EOS (SD 2), everything after the first EOS is padding.
-3. Each chunk goes through the text encoder alone (clip skip N: the hidden state N layers from the
-   end through the final layer norm, for the prompt and the negative prompt alike); its output is
+3. Each chunk goes through the text encoder alone (SD 1.x/2.x: the last hidden state, or with clip
+   skip N the state N layers earlier through the final layer norm, for the prompt and the negative
+   prompt alike; SDXL: each of its two encoders reads the text with its own tokenizer, the penultimate
+   hidden state (N layers earlier with clip skip N) without the final norm, the two joined on the
+   feature axis, the pooled embedding from the second encoder's first chunk; an empty negative prompt
+   is all zeros, embeddings and pooled, as the web UI makes it); its output is
    multiplied token by token by the weights, then rescaled so that its mean equals the unweighted
    output's mean (a chunk whose weights are all 1 is left as it is: the rescale is then the identity,
    or 0/0 on a model whose outputs average exactly 0). The chunks are concatenated along the token axis.
@@ -27,7 +31,7 @@ states it for other implementations:
 
 Not implemented (refused with AIGIF_E_PLATFORM before anything is loaded): prompt editing
 ``[from:to:when]``, alternation ``[a|b]``, composable ``AND`` and a whole-prompt weight (``text :1.3``
-at the end), and families other than Stable Diffusion 1.x/2.x.
+at the end), and families other than Stable Diffusion 1.x/2.x and SDXL.
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ SQUARE_MULTIPLIER = 1 / 1.1
 CHUNK_TOKENS = 75  # tokens of prompt per chunk; + BOS + EOS = the encoder's 77
 COMMA_BACKTRACK = 20  # A1111's default comma_padding_backtrack
 BREAK = ("BREAK", -1.0)  # the marker a BREAK leaves in the parsed list (a weight no text can have)
-FAMILIES = ("sd1", "sd2")  # families whose text encoding this module implements
+FAMILIES = ("sd1", "sd2", "sdxl")  # families whose text encoding this module implements
 
 # One lexical item of the attention syntax, tried in this order: escapes, a lone backslash, openers,
 # ":weight)" closers, closers, a run of ordinary characters, a stray colon.
@@ -262,50 +266,95 @@ def tokenize_prompt(pipe: Any, tokenizer: Any, text: str) -> tuple[list[list[Any
     return runs, tokenized
 
 
-def encode_chunks(torch: Any, text_encoder: Any, chunks: list[Chunk], vocab: Vocabulary, clip_skip: int | None) -> Any:
-    """(1, 77 x chunks, hidden) embeddings, emphasis applied per chunk as A1111's "Original" does."""
+def sd_layer(clip_skip: int | None):
+    """SD 1.x/2.x: the last hidden state, or with clip skip N the state N layers earlier through the final layer norm."""
+    def layer(text_encoder: Any, ids: Any) -> tuple[Any, Any]:
+        if not clip_skip:
+            return text_encoder(ids)[0], None
+        hidden = text_encoder(ids, output_hidden_states=True).hidden_states[-(clip_skip + 1)]
+        norm = text_encoder.final_layer_norm if hasattr(text_encoder, "final_layer_norm") else text_encoder.text_model.final_layer_norm
+        return norm(hidden), None
+    return layer
+
+
+def sdxl_layer(clip_skip: int | None):
+    """SDXL (both encoders): the penultimate hidden state (clip_skip N: N layers earlier), no final norm; the
+    projected pooled output where the encoder has one."""
+    def layer(text_encoder: Any, ids: Any) -> tuple[Any, Any]:
+        out = text_encoder(ids, output_hidden_states=True)
+        pooled = out[0] if out[0].ndim == 2 else None
+        return out.hidden_states[-((clip_skip or 0) + 2)], pooled
+    return layer
+
+
+def encode_chunks(torch: Any, text_encoder: Any, chunks: list[Chunk], vocab: Vocabulary, layer: Any) -> tuple[Any, Any]:
+    """((1, 77 x chunks, hidden) embeddings, the first chunk's pooled output or None); emphasis applied per
+    chunk as A1111's "Original" does."""
     device = text_encoder.device
-    outputs = []
-    for chunk in chunks:
+    outputs, first_pooled = [], None
+    for index, chunk in enumerate(chunks):
         ids = list(chunk.tokens)
-        if vocab.pad != vocab.eos:  # SD 2: padding after the first end-of-text token
+        if vocab.pad != vocab.eos:  # SD 2, SDXL's second encoder: padding after the first end-of-text token
             first_eos = ids.index(vocab.eos)
             ids[first_eos + 1:] = [vocab.pad] * (len(ids) - first_eos - 1)
-        ids_tensor = torch.tensor([ids], dtype=torch.long, device=device)
         with torch.no_grad():
-            if clip_skip:
-                hidden = text_encoder(ids_tensor, output_hidden_states=True).hidden_states[-(clip_skip + 1)]
-                z = text_encoder.final_layer_norm(hidden) if hasattr(text_encoder, "final_layer_norm") \
-                    else text_encoder.text_model.final_layer_norm(hidden)
-            else:
-                z = text_encoder(ids_tensor)[0]
+            z, pooled = layer(text_encoder, torch.tensor([ids], dtype=torch.long, device=device))
+            if index == 0:
+                first_pooled = pooled
             if any(w != 1.0 for w in chunk.weights):  # else the rescale is the identity (or 0/0 where the mean is 0)
                 weights = torch.tensor([chunk.weights], dtype=torch.float32, device=device)
                 original_mean = z.mean()
                 z = z * weights.reshape(weights.shape + (1,)).expand(z.shape)
                 z = z * (original_mean / z.mean())
         outputs.append(z)
-    return torch.cat(outputs, dim=1)
+    return torch.cat(outputs, dim=1), first_pooled
+
+
+def encode_with(pipe: Any, tokenizer: Any, text_encoder: Any, text: str, layer: Any) -> tuple[Any, Any]:
+    import torch
+
+    runs, tokenized = tokenize_prompt(pipe, tokenizer, text)
+    vocab = vocabulary(pipe, tokenizer)
+    z, pooled = encode_chunks(torch, text_encoder, chunk_runs(runs, tokenized, vocab), vocab, layer)
+    return z.to(text_encoder.dtype), pooled
 
 
 def encode_prompt(pipe: Any, text: str, clip_skip: int | None, positive: bool) -> Any:
+    """SD 1.x/2.x prompt embeddings of ``text`` in the A1111 dialect."""
+    if positive:
+        text = _whole_prompt_weight(text)[0]
+    return encode_with(pipe, pipe.tokenizer, pipe.text_encoder, text, sd_layer(clip_skip))[0]
+
+
+def encode_prompt_sdxl(pipe: Any, text: str, clip_skip: int | None, positive: bool) -> tuple[Any, Any]:
+    """SDXL (embeddings, pooled embeddings): each encoder reads the text alone, outputs joined on the feature axis."""
     import torch
 
     if positive:
         text = _whole_prompt_weight(text)[0]
-    runs, tokenized = tokenize_prompt(pipe, pipe.tokenizer, text)
-    vocab = vocabulary(pipe, pipe.tokenizer)
-    chunks = chunk_runs(runs, tokenized, vocab)
-    return encode_chunks(torch, pipe.text_encoder, chunks, vocab, clip_skip).to(pipe.text_encoder.dtype)
+    elif text == "":  # the web UI zeroes an empty negative prompt on SDXL (embeddings and pooled)
+        z, pooled = encode_prompt_sdxl(pipe, text, clip_skip, True)
+        return torch.zeros_like(z), torch.zeros_like(pooled)
+    layer = sdxl_layer(clip_skip)
+    parts = [encode_with(pipe, tok, enc, text, layer) for tok, enc in ((pipe.tokenizer, pipe.text_encoder),
+                                                                    (pipe.tokenizer_2, pipe.text_encoder_2)) if enc is not None]
+    return torch.cat([z for z, _ in parts], dim=-1), parts[-1][1]
 
 
-def prompt_embeddings(pipe: Any, record: dict[str, Any]) -> dict[str, Any]:
+def prompt_embeddings(pipe: Any, record: dict[str, Any], family: str = "sd1") -> dict[str, Any]:
     """Pipeline call arguments that replace ``prompt``/``negative_prompt`` for an A1111-dialect record."""
     clip_skip = record["params"].get("clip_skip")
+    negative = record.get("negative_prompt") or ""  # the web UI has no absent negative prompt: none is ""
+    cfg = record["guidance_scale"] > 1  # diffusers uses a negative prompt only with classifier-free guidance
+    if family == "sdxl":
+        out = dict(zip(("prompt_embeds", "pooled_prompt_embeds"), encode_prompt_sdxl(pipe, record["prompt"], clip_skip, True)))
+        if cfg:
+            out.update(zip(("negative_prompt_embeds", "negative_pooled_prompt_embeds"),
+                           encode_prompt_sdxl(pipe, negative, clip_skip, False)))
+        return out
     out = {"prompt_embeds": encode_prompt(pipe, record["prompt"], clip_skip, True)}
-    if record["guidance_scale"] > 1:  # diffusers uses a negative prompt only with classifier-free guidance
-        # The web UI has no absent negative prompt: none is the empty string.
-        out["negative_prompt_embeds"] = encode_prompt(pipe, record.get("negative_prompt") or "", clip_skip, False)
+    if cfg:
+        out["negative_prompt_embeds"] = encode_prompt(pipe, negative, clip_skip, False)
     return out
 
 

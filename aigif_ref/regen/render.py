@@ -145,7 +145,8 @@ class Renderer:
                 lengths = None
                 if dialect_name(record, self.registry) == "A1111":
                     del kwargs["prompt"], kwargs["negative_prompt"]
-                    embeds, lengths = prompt_weighting.pad_to_same_length(self.torch, prompt_weighting.prompt_embeddings(pipe, record))
+                    embeds = prompt_weighting.prompt_embeddings(pipe, record, loaded.family["name"])
+                    embeds, lengths = prompt_weighting.pad_to_same_length(self.torch, embeds)
                     kwargs.update(embeds)
                 with prompt_weighting.unequal_lengths(pipe, lengths):
                     if stages.stages_of(record) is not None:
