@@ -144,3 +144,24 @@ def test_a_schedule_beyond_the_step_limit_is_refused_before_loading(renderer):
     with pytest.raises(AigifError) as err:
         renderer.render(hires(record("sd1"), steps=10, strength=0.001))
     assert err.value.code == "AIGIF_E_DECODER_LIMIT" and "10000" in err.value.message
+
+
+def test_infotext_of_a_hires_record_reads_back_through_the_importer():
+    # Rendered PNGs carry A1111 infotext (aigif_ref/a1111.py): the web UI's Size is the first pass, Clip skip counts
+    # the last layer as 1, Karras/Exponential schedules are a "Schedule type"; the importer must read them back.
+    from aigif_ref import a1111
+    from aigif_ref.api import decode, encode
+    from aigif_ref.importers.a1111 import to_record
+
+    registry = default_registry()
+    rec = decode(encode(hires(dict(record("sd1", scheduler="Euler"), params={"clip_skip": 1},
+                                   scheduler_config={"use_karras_sigmas": True}), "Latent (bicubic)", height=128,
+                              width=128, steps=5, strength=0.45)))
+    text = a1111.infotext(rec, registry)
+    assert "Size: 64x64" in text and "Clip skip: 2" in text and "Schedule type: Karras" in text
+    back, _ = to_record(text, registry)
+    assert back["params"]["clip_skip"] == 1 and back["scheduler_config"] == {"use_karras_sigmas": True}
+    stage = next(e for e in back["extensions"] if e["type"] == 6)
+    assert (stage["base_width"], stage["base_height"]) == (64, 64)
+    assert {k: stage["stages"][0][k] for k in ("upscaler", "height", "width", "steps", "denoising_strength")} == \
+        {"upscaler": "Latent (bicubic)", "height": 128, "width": 128, "steps": 5, "denoising_strength": 0.45}
