@@ -140,6 +140,7 @@ def run(pipe: Any, record: dict[str, Any], kwargs: dict[str, Any], registry: Reg
     """Render a record with stages: the first pass, then every stage; returns diffusers' output (float images).
 
     ``kwargs`` are the first pass's call arguments (generator included)."""
+    import diffusers
     import torch
 
     ext = stages_of(record)
@@ -153,9 +154,7 @@ def run(pipe: Any, record: dict[str, Any], kwargs: dict[str, Any], registry: Reg
     for index, stage in enumerate(ext["stages"]):
         upscaler = upscaler_of(stage["upscaler"], registry)
         last = index == len(ext["stages"]) - 1
-        if upscaler["space"] == "latent":
-            if not torch.is_tensor(current):  # a previous stage ended in pixels: back to latents
-                current = _encode(torch, pipe, current)
+        if upscaler["space"] == "latent":  # current holds latents: the first pass made them for this stage, later ones always
             init = upscale_latents(torch, current, stage["height"], stage["width"], factor, upscaler)
         else:
             if torch.is_tensor(current):
@@ -164,7 +163,7 @@ def run(pipe: Any, record: dict[str, Any], kwargs: dict[str, Any], registry: Reg
                       for im in current]
             init = _encode(torch, pipe, np.stack([np.asarray(im, dtype=np.float32) / 255.0 for im in images]))
         total = schedule_length(stage["steps"], stage["denoising_strength"])
-        img2img.scheduler = build_scheduler(__import__("diffusers"), dict(record, scheduler=stage["scheduler"]), registry,
+        img2img.scheduler = build_scheduler(diffusers, dict(record, scheduler=stage["scheduler"]), registry,
                                             model_scheduler_config)
         call = {k: v for k, v in kwargs.items() if k not in ("height", "width", "callback_on_step_end")}
         call.update(image=init, num_inference_steps=total, strength=diffusers_strength(stage["steps"], total),
