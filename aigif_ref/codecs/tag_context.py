@@ -45,6 +45,7 @@ FIRST_PHRASE = 258
 FIELDS = 2  # field 0: the prompt; field 1: the negative prompt
 LONGER_LIST_MAX = 8  # greedy check: above this many phrases to test, find the longest match instead
 PAIR_CACHE_MAX = 1 << 16
+BUCKET_BITS, BUCKET_MIN_SYMBOLS = 12, 256  # decoder: tables this big get 2**12 buckets of slots
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-context-v1.json"
 
@@ -204,12 +205,19 @@ class TagContextModel:
     def _decoder_tables(self, field: int) -> tuple:
         """The decoder's tables of one field: (order-0 table, list of context tables indexed by symbol).
 
-        A table is (cum, freq, symbols, symbol set) with the three columns as compact arrays: decoding
+        A table is (cum, freq, symbols, symbol set, bucket starts, bucket shift), the columns compact arrays: decoding
         touches a few cache lines per symbol instead of scattered int objects (the tables hold ~10^5
         entries, so memory traffic, not arithmetic, is most of a symbol's cost).
         """
         def table(t: _Table, members: frozenset) -> tuple:
-            return array("q", t.cum), array("q", t.freq), array("q", t.symbols), members
+            # a big table's slots in buckets: bucket b (slot >> shift == b) lies in symbols first[b]..first[b + 1],
+            # so the search starts from a few candidates; a small table is searched whole (first is None)
+            if len(t.cum) < BUCKET_MIN_SYMBOLS:
+                first, shift = None, 0
+            else:
+                shift = TOTAL_BITS - BUCKET_BITS
+                first = [bisect_right(t.cum, b << shift) - 1 for b in range(1 << BUCKET_BITS)] + [len(t.cum) - 1]
+            return array("q", t.cum), array("q", t.freq), array("q", t.symbols), members, first, shift
 
         by_symbol: list = [None] * self.nsym
         for prev, t in self.contexts[field].items():
@@ -381,7 +389,7 @@ class TagContextModel:
         symbol_lists: list[list[int]] = []
         for field in range(n_strings):
             order0, by_symbol = self._decoder_start[field]
-            o0_cum, o0_freq, o0_syms, _ = order0
+            o0_cum, o0_freq, o0_syms, _, o0_first, o0_shift = order0
             table = by_symbol[END] or order0
             syms_out: list[int] = []
             append = syms_out.append
@@ -391,8 +399,12 @@ class TagContextModel:
                 slot = code // r
                 if slot >= total:
                     raise _noncanonical("the code value lies outside every symbol's interval")
-                cum, freq, syms, members = table
-                i = bisect_right(cum, slot) - 1
+                cum, freq, syms, members, first, shift = table
+                if first is None:
+                    i = bisect_right(cum, slot) - 1
+                else:
+                    b = slot >> shift
+                    i = bisect_right(cum, slot, first[b], first[b + 1] + 1) - 1
                 sym = syms[i]
                 code -= r * cum[i]
                 rng = r * freq[i]
@@ -408,7 +420,8 @@ class TagContextModel:
                     slot = code // r
                     if slot >= total:
                         raise _noncanonical("the code value lies outside every symbol's interval")
-                    i = bisect_right(o0_cum, slot) - 1
+                    b = slot >> o0_shift
+                    i = bisect_right(o0_cum, slot, o0_first[b], o0_first[b + 1] + 1) - 1
                     sym = o0_syms[i]
                     if sym in members:
                         raise _noncanonical("a symbol of the context is coded after an escape")
