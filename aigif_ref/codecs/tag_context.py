@@ -45,7 +45,7 @@ FIRST_PHRASE = 258
 FIELDS = 2  # field 0: the prompt; field 1: the negative prompt
 LONGER_LIST_MAX = 8  # greedy check: above this many phrases to test, find the longest match instead
 PAIR_CACHE_MAX = 1 << 16
-BUCKET_BITS, BUCKET_MIN_SYMBOLS = 12, 256  # decoder: tables this big get 2**12 buckets of slots
+BUCKET_BITS, BUCKET_MIN_SYMBOLS = 10, 1024  # decoder: tables this big get 2**10 buckets of slots
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-context-v1.json"
 
@@ -196,10 +196,14 @@ class TagContextModel:
         self._phrase_set = frozenset(phrases)
         # greedy check: which tokens start a longer phrase, and a cache of rules for token pairs
         ordered = self._sorted_phrases
+        # (a phrase that starts a longer one sorts just before the first such; a byte is looked up)
         self._extends = [False] * nsym
-        for sym in [*range(256), *range(FIRST_PHRASE, nsym)]:
-            j = bisect_right(ordered, self.tokens[sym])
-            self._extends[sym] = j < len(ordered) and ordered[j].startswith(self.tokens[sym])
+        for shorter, longer in zip(ordered, ordered[1:]):
+            if longer.startswith(shorter):
+                self._extends[self._symbol_of[shorter]] = True
+        for byte in range(256):
+            j = bisect_right(ordered, bytes([byte]))
+            self._extends[byte] = j < len(ordered) and ordered[j][0] == byte
         self._pairs: dict[tuple[int, int], bool | tuple[bytes, ...] | None] = {}
 
     def _decoder_tables(self, field: int) -> tuple:
