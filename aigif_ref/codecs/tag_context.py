@@ -194,9 +194,9 @@ class TagContextModel:
         self._decoder_start = [self._decoder_tables(field) for field in range(FIELDS)]
         self._sorted_phrases = sorted(phrases)
         self._phrase_set = frozenset(phrases)
-        # greedy check: which tokens start a longer phrase, and a cache of rules for token pairs
+        # greedy check: which tokens start a longer phrase (a phrase that does sorts just before the first
+        # such; a byte is looked up), and a cache of rules for token pairs (filled as pairs are met)
         ordered = self._sorted_phrases
-        # (a phrase that starts a longer one sorts just before the first such; a byte is looked up)
         self._extends = [False] * nsym
         for shorter, longer in zip(ordered, ordered[1:]):
             if longer.startswith(shorter):
@@ -209,9 +209,9 @@ class TagContextModel:
     def _decoder_tables(self, field: int) -> tuple:
         """The decoder's tables of one field: (order-0 table, list of context tables indexed by symbol).
 
-        A table is (cum, freq, symbols, symbol set, bucket starts, bucket shift), the columns compact arrays: decoding
-        touches a few cache lines per symbol instead of scattered int objects (the tables hold ~10^5
-        entries, so memory traffic, not arithmetic, is most of a symbol's cost).
+        A table is (cum, freq, symbols, symbol set, bucket starts, bucket shift) with the three columns as
+        compact arrays: decoding touches a few cache lines per symbol instead of scattered int objects
+        (the tables hold ~10^5 entries, so memory traffic is much of a symbol's cost).
         """
         def table(t: _Table, members: frozenset) -> tuple:
             # a big table's slots in buckets: bucket b (slot >> shift == b) lies in symbols first[b]..first[b + 1],
