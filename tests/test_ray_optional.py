@@ -59,6 +59,6 @@ def test_bad_workers_value_is_refused_before_any_work(tmp_path, capsys):
 
     pytest.importorskip("ray", reason="the check runs after Ray is imported")
     source = tmp_path / "a.aigif"
-    source.write_bytes(encode({"model_id": 490, "prompt": "x", "height": 64, "width": 64, "seed": 1, "steps": 2}))
+    source.write_bytes(encode({"model_id": 490, "prompt": "x", "height": 64, "width": 64, "seed": 1, "steps": 2, "guidance_scale": 7.5}))
     assert main(["render", str(source), "-o", f"{tmp_path}/out/", "--workers", "0", "--ray"]) == 1
     assert "--workers 0" in capsys.readouterr().err and not (tmp_path / "out").exists()

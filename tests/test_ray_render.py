@@ -117,7 +117,7 @@ def test_rerun_skips_what_is_done_and_renders_the_rest(local_ray, folder, plain,
     shutil.copytree(plain, out)
     (out / "tiny-12.png").unlink()  # never rendered
     shutil.copy(plain / "shapes-11.png", out / "shapes-12.png")  # another file's render: must be rendered again
-    status = main(["render", str(folder), "-o", f"{out}/", "--device", "cpu", "--workers", "2", "--ray"])
+    status = main(["render", str(folder), "-o", f"{out}/", "--device", "cpu", "--workers", "1", "--ray"])
     shown = capsys.readouterr()
     assert status == 1  # the two bad files still fail
     skipped = set(re.findall(r"(\S+)\.aigif: skipped", shown.out))

@@ -247,13 +247,24 @@ def _execute(ray: Any, args: argparse.Namespace, batches: list[str], workers: in
              done: Callable[[FileResult], None]) -> None:
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # its notices are about Ray, not the files
     context = ray.data.DataContext.get_current()
+    saved = context.enable_progress_bars, context.max_errored_blocks
     context.enable_progress_bars = False  # the command draws its own
     context.max_errored_blocks = -1  # a dead worker costs its batch (reported), not the run
+    try:
+        _stream(ray, args, batches, workers, gpus, done)
+    finally:
+        context.enable_progress_bars, context.max_errored_blocks = saved
+
+
+def _stream(ray: Any, args: argparse.Namespace, batches: list[str], workers: int, gpus: float,
+            done: Callable[[FileResult], None]) -> None:
     options = {name: getattr(args, name) for name in ("device", "models", "payloads", "allow_unpinned", "max_pixels",
                                                       "max_steps", "verify", "prefer_pixels", "registry", "save_array")}
     environment = {k: v for k, v in os.environ.items() if k.startswith(DRIVER_ENVIRONMENT)}
     threads = {k: os.environ.get(k) for k in THREAD_VARIABLES}
     dataset = ray.data.from_items([{"batch": batch} for batch in batches], override_num_blocks=len(batches))
+    # One batch per block, so that batches reach the workers one by one; a worker runs one batch at a time
+    # (Ray Data's default for actors), so its pipelines are never used by two renders at once.
     dataset = dataset.map_batches(RenderWorker, batch_size=1, batch_format="numpy",
                                   compute=ray.data.ActorPoolStrategy(size=workers), num_gpus=gpus, num_cpus=1,
                                   fn_constructor_kwargs={"options": options, "environment": environment,
