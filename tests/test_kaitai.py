@@ -657,7 +657,8 @@ def test_vector_reads_the_same(case):
     data = (case / "input.aigif").read_bytes()
     registry = vector_registry(test.get("registry"))
     kind, result = assert_agree(data, registry)
-    if test.get("level") == "render":  # a render golden's input: a valid file both readers must read alike
+    if test.get("level") == "render" or (test.get("level") == "diffc" and test["valid"]):
+        # a render golden's or a valid DiffC case's input: a valid file both readers must read alike
         assert kind == "record", result
     elif test["valid"]:
         expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
