@@ -250,12 +250,18 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     return 1 if check.status == "mismatch" else 0
 
 
+PIXELS_EXTENSION_TYPE_DIFFC = 1  # the pixels extension, which carries DiffC payloads
+
+
 def _diffc_pixels(name: str, record: dict[str, Any], args: argparse.Namespace, registry: Any) -> tuple | None:
     """(RGB8, what was done, float array) when the file's pixels are a DiffC payload, else None."""
-    from aigif_ref.diffc.files import decode_record, diffc_extension
+    from aigif_ref.codecs.pixels import DIFFC_CODE
+    from aigif_ref.record import find_extension
 
-    if diffc_extension(record, registry) is None:
-        return None
+    pixels = find_extension(record, PIXELS_EXTENSION_TYPE_DIFFC)
+    if pixels is None or pixels["pixel_compressor"] != DIFFC_CODE:
+        return None  # checked before numpy is imported: files without DiffC need neither numpy nor torch
+    from aigif_ref.diffc.files import decode_record
     if record["height"] * record["width"] > args.max_pixels:
         raise AigifError("AIGIF_E_DECODER_LIMIT", f"the DiffC image is {record['width']}x{record['height']}, above "
                                                   f"this decoder's limit of {args.max_pixels} pixels (--max-pixels)")
