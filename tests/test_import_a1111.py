@@ -109,14 +109,14 @@ def test_lora_in_the_overlay_is_recorded_by_hash(tmp_path):
     assert (entry["unet_scale"], entry["text_encoder_scale"]) == (0.8, 0.8)
 
 
-def test_records_in_a1111_dialect_are_refused_by_the_renderer_with_a_code(tmp_path):
+def test_records_in_a_dialect_the_renderer_lacks_are_refused_with_a_code(tmp_path):
     pytest.importorskip("diffusers")
     from aigif_ref.errors import AigifError
     from aigif_ref.regen.render import Renderer
 
     tiny = next(m for m in default_registry().models.values() if m["name"] == "aigif-tiny-sd15")
     record = {"model_id": tiny["id"], "prompt": "(fox:1.2)", "height": 64, "width": 64, "seed": 1, "steps": 2,
-              "guidance_scale": 5.0, "extensions": [{"type": 7, "dialect": "A1111"}]}
+              "guidance_scale": 5.0, "extensions": [{"type": 7, "dialect": "ComfyUI"}]}
     with pytest.raises(AigifError) as err:
         Renderer("cpu").render(record)
-    assert err.value.code == "AIGIF_E_PLATFORM" and "A1111" in err.value.message
+    assert err.value.code == "AIGIF_E_PLATFORM" and "ComfyUI" in err.value.message  # A1111 renders (test_prompt_weighting)
