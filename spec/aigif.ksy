@@ -1332,7 +1332,7 @@ types:
         valid:
           expr: "_.value >= 1 and _.value <= 1000"
         -aigif-error: AIGIF_E_RANGE
-        doc: "Num_inference_steps of the image-to-image pass, 1..1000."
+        doc: "Denoising steps the image-to-image pass runs (A1111's Hires steps), 1..1000."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: denoising_strength
         type: cfloat
