@@ -170,8 +170,10 @@ def import_file(source: Path, target: Path, registry: Registry, overlay: list[di
             return result
         data, imported = convert(texts, rgb, registry, overlay, notes)
         write_atomic(target, data)
+        pixels = next(e for e in imported.record["extensions"] if e["type"] == PIXELS_TYPE)
         result.update(status="ok", tool=imported.tool, bytes=len(data), unmapped=imported.unmapped,
-                      represented=represented_settings(imported.record))
+                      represented=represented_settings(imported.record),
+                      pixel_codec=registry.enum_name("pixel_compressors", pixels["pixel_compressor"]))
     except AigifError as exc:
         result.update(error_code=exc.code, error=exc.message)
     except OSError as exc:  # stat of a file that went away, a folder we cannot list

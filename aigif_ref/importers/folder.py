@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -70,10 +71,16 @@ def _import_one(source: str, target: str, force: bool) -> dict[str, Any]:
     from aigif_ref.user_models import load_overlay
 
     try:
-        overlay = load_overlay()
-    except AigifError as exc:
-        return {"source": source, "output": target, "status": "error", "error_code": exc.code, "error": exc.message}
-    return import_file(Path(source), Path(target), default_registry(), overlay, force)
+        return import_file(Path(source), Path(target), default_registry(), load_overlay(), force)
+    except AigifError as exc:  # the overlay itself is broken
+        return _failed(source, target, exc.code, exc.message)
+    except Exception as exc:  # a bug must cost this file, not the run; the type names it for the report
+        return _failed(source, target, "AIGIF_E_IMPORT", f"internal error in the importer ({type(exc).__name__}); "
+                                                         "please report it with this file")
+
+
+def _failed(source: str, target: str, code: str, message: str) -> dict[str, Any]:
+    return {"source": source, "output": target, "status": "error", "error_code": code, "error": message}
 
 
 def run(paths: list[Path], options: Options, progress: Any = None) -> list[dict[str, Any]]:
@@ -89,7 +96,12 @@ def run(paths: list[Path], options: Options, progress: Any = None) -> list[dict[
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
             futures = {pool.submit(_import_one, str(s), str(t), options.force): i for i, (s, t) in enumerate(pairs)}
             for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:  # a worker died (out of memory, killed): that file failed, say so
+                    results[i] = _failed(str(pairs[i][0]), str(pairs[i][1]), "AIGIF_E_IMPORT",
+                                         "the worker importing this file stopped (out of memory or killed)")
                 if progress:
                     progress(done, len(pairs))
     if options.verify:

@@ -58,6 +58,10 @@ def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str,
             unmapped.append(f"{key}: {str(meta[key])[:100]}; not represented")
     if meta.get("request_type") not in (None, "PromptGenerateRequest"):
         unmapped.append(f"request_type {meta['request_type']}: starts from an image; not represented")
+    v4 = meta.get("v4_prompt")
+    captions = v4.get("caption") if isinstance(v4, dict) else None
+    if isinstance(captions, dict) and captions.get("char_captions"):
+        unmapped.append("v4_prompt character captions (regional prompts): not represented")
     if get_int(meta, "n_samples", what, 1) > 1:
         unmapped.append(f"n_samples {meta['n_samples']}: which image of the batch this is is not recorded")
     if any(EMPHASIS.search(p or "") for p in (prompt, negative)):
