@@ -107,6 +107,11 @@ def test_cyclic_comfyui_graphs_and_missing_nodes():
         previous = [f"l{i}", 0]
     chain["3"]["inputs"]["model"] = previous
     assert "longer than" in refused(graph_texts(chain))
+    graph = fx.comfyui_graph()
+    graph["3"]["inputs"]["positive"] = ["x" * 100_000, 0]
+    assert len(refused(graph_texts(graph))) < 400  # messages stay short whatever the file holds
+    graph["x" * 100_000] = graph.pop("6")
+    assert len(refused(graph_texts(graph))) < 400
 
 
 def test_xml_entity_bombs_and_damaged_xmp():

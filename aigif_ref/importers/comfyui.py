@@ -30,7 +30,8 @@ EMPTY_LATENTS = ("EmptyLatentImage", "EmptySD3LatentImage")
 LATENT_UPSCALERS = {"nearest-exact": "Latent (nearest-exact)", "bilinear": "Latent (bilinear)", "bicubic": "Latent (bicubic)"}
 SAMPLER_WIDGETS = ("seed", "noise_seed", "steps", "cfg", "sampler_name", "scheduler", "denoise", "start_at_step",
                    "end_at_step", "add_noise")
-MAX_WALK = 512  # nodes visited on one path: a bound for any graph, cyclic or not
+MAX_WALK = 512
+MAX_NAME = 128  # node ids and class names in messages  # nodes visited on one path: a bound for any graph, cyclic or not
 
 
 def detect(texts: dict[str, str]) -> bool:
@@ -43,7 +44,11 @@ class Graph:
     def __init__(self, data: Any) -> None:
         self.nodes = as_dict(data, "ComfyUI prompt graph")
         for node_id, node in self.nodes.items():
+            if len(node_id) > MAX_NAME:
+                raise fail(f"ComfyUI graph: a node id of {len(node_id)} characters (ComfyUI's are a few)")
             node = as_dict(node, f"ComfyUI node {node_id}")
+            if len(str(node.get("class_type", ""))) > MAX_NAME:
+                raise fail(f"ComfyUI node {node_id}: a class_type of more than {MAX_NAME} characters")
             as_dict(node.get("inputs", {}), f"ComfyUI node {node_id} inputs")
             get_str(node, "class_type", f"ComfyUI node {node_id}")
 
@@ -60,7 +65,8 @@ class Graph:
             raise fail(f"ComfyUI node {node_id} ({self.cls(node_id)}): input {name!r} is not a link to another node")
         source = str(value[0])
         if source not in self.nodes:
-            raise fail(f"ComfyUI node {node_id} ({self.cls(node_id)}): input {name!r} links node {source}, which is not in the graph")
+            raise fail(f"ComfyUI node {node_id} ({self.cls(node_id)}): input {name!r} links node {source[:MAX_NAME]}, "
+                       "which is not in the graph")
         if source in path:
             raise fail(f"ComfyUI graph has a cycle through node {source} ({self.cls(source)}); a graph ComfyUI ran has none")
         if len(path) >= MAX_WALK:
