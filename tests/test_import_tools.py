@@ -231,3 +231,24 @@ def test_the_a1111_jpeg_and_png_of_sd_parsers(tmp_path):
         record, result = imported(tmp_path, real[name])
         assert (record["prompt"], record["negative_prompt"], record["seed"]) == ("photo of a duck", "monochrome", 235284042)
         assert scheduler_name(record) == "UniPC"
+
+
+def test_fooocus_and_swarmui_jpegs_carry_their_json_in_exif(tmp_path):
+    from PIL import Image
+
+    rgb = fx.pixels(48, 64)
+    texts = fx.fooocus_texts(prompt="a jpeg cabin", width=64, height=48)
+    exif = Image.Exif()  # as Fooocus writes it (modules/meta_parser.py get_exif): IFD0 tags
+    exif[0x9286] = texts["parameters"]
+    exif[0x0131] = "Fooocus v2.5.5"
+    exif[0x927C] = "fooocus"
+    Image.fromarray(rgb).save(tmp_path / "f.jpg", quality=95, optimize=True, progressive=True, exif=exif)
+    result = files.import_file(tmp_path / "f.jpg", tmp_path / "f.aigif", REGISTRY, [])
+    assert result["status"] == "ok" and result["tool"] == "Fooocus", result
+    assert decode(read_bytes(tmp_path / "f.aigif"))["prompt"] == "a jpeg cabin"
+    swarm = Image.Exif()
+    swarm.get_ifd(0x8769)[0x9286] = b"UNICODE\0" + fx.swarmui_texts(width=64, height=48, seed=99)["parameters"].encode("utf-16-be")
+    Image.fromarray(rgb).save(tmp_path / "s.jpg", quality=95, exif=swarm)
+    result = files.import_file(tmp_path / "s.jpg", tmp_path / "s.aigif", REGISTRY, [])
+    assert result["status"] == "ok" and result["tool"] == "SwarmUI", result
+    assert decode(read_bytes(tmp_path / "s.aigif"))["seed"] == 99

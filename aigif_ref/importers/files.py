@@ -19,6 +19,7 @@ from aigif_ref.registry import Registry
 
 EXIF_USER_COMMENT = 0x9286
 EXIF_IFD = 0x8769
+EXIF_TEXT_TAGS = {0x0131: "Software", 0x927C: "MakerNote"}  # IFD0 tags some tools write (Fooocus: its version, scheme)
 XMP_KEY = "XML:com.adobe.xmp"
 SOURCE_METADATA_TYPE = 9
 PIXELS_TYPE = 1
@@ -34,19 +35,36 @@ def metadata_texts(image: Any) -> dict[str, str]:
     xmp = image.info.get("xmp")
     if isinstance(xmp, bytes) and XMP_KEY not in texts:
         texts[XMP_KEY] = xmp.decode("utf-8", errors="replace")
-    exif = image.getexif().get_ifd(EXIF_IFD).get(EXIF_USER_COMMENT) if hasattr(image, "getexif") else None
-    if isinstance(exif, bytes):
-        head, body = exif[:8], exif[8:]
-        text = body.decode("utf-16-be" if head.startswith(b"UNICODE") else "utf-8", errors="replace") \
-            if head.startswith((b"UNICODE", b"ASCII")) else exif.decode("utf-8", errors="replace")
-        texts["exif:UserComment"] = text.rstrip("\0")
-    elif isinstance(exif, str):
-        texts["exif:UserComment"] = exif
+    ifd0 = image.getexif() if hasattr(image, "getexif") else {}
+    exif = ifd0.get_ifd(EXIF_IFD).get(EXIF_USER_COMMENT) if ifd0 else None
+    if exif is None:  # Fooocus writes its tags into IFD0 (modules/meta_parser.py get_exif)
+        exif = ifd0.get(EXIF_USER_COMMENT)
+    if exif is not None:
+        texts["exif:UserComment"] = _user_comment(exif)
+    for tag, name in EXIF_TEXT_TAGS.items():
+        value = ifd0.get(tag) if ifd0 else None
+        if isinstance(value, (str, bytes)) and value:
+            texts[f"exif:{name}"] = (value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value).rstrip("\0")
     for key, value in texts.items():
         if len(value) > MAX_METADATA_CHARS:
             raise AigifError("AIGIF_E_LIMIT", f"metadata item {key[:40]!r} has {len(value)} characters, above the "
                                               f"importer's bound of {MAX_METADATA_CHARS}")
     return texts
+
+
+def _user_comment(value: Any) -> str:
+    """EXIF UserComment text: an 8-byte charset header (UNICODE: UTF-16, big-endian as A1111 writes it; ASCII),
+    or bare text."""
+    if isinstance(value, str):
+        return value.rstrip("\0")
+    head, body = value[:8], value[8:]
+    if head.startswith(b"UNICODE"):
+        text = body.decode("utf-16-be", errors="replace")
+    elif head.startswith(b"ASCII"):
+        text = body.decode("utf-8", errors="replace")
+    else:
+        text = value.decode("utf-8", errors="replace")
+    return text.rstrip("\0")
 
 
 def _hidden(rgba: Any, texts: dict[str, str]) -> None:

@@ -21,20 +21,28 @@ from aigif_ref.importers.common import (Imported, adapter_entry, adapters_extens
                                         resolve_checkpoint, software)
 from aigif_ref.registry import Registry
 
-KEYS = ("parameters", "fooocus_scheme")
+KEYS = ("parameters", "fooocus_scheme", "exif:UserComment", "exif:MakerNote")
 TOOL = "Fooocus"
 RESOLUTION = re.compile(r"\(\s*([0-9]{1,6})\s*,\s*([0-9]{1,6})\s*\)")
 PERFORMANCE_LORAS = ("Extreme Speed", "Lightning", "Hyper-SD")  # modules/flags.py PerformanceLoRA
 DEFAULT_VAE = "Default (model)"
 
 
+def _parameters(texts: dict[str, str]) -> str | None:
+    """The JSON: PNG `parameters` beside `fooocus_scheme`, or (JPEG, WebP) EXIF UserComment beside MakerNote."""
+    for text, scheme in (("parameters", "fooocus_scheme"), ("exif:UserComment", "exif:MakerNote")):
+        if texts.get(scheme) == "fooocus" and texts.get(text, "").lstrip().startswith("{"):
+            return texts[text]
+    return None
+
+
 def detect(texts: dict[str, str]) -> bool:
-    return texts.get("fooocus_scheme") == "fooocus" and texts.get("parameters", "").lstrip().startswith("{")
+    return _parameters(texts) is not None
 
 
 def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str, Any]]) -> Imported:
     what = "Fooocus parameters"
-    meta = as_dict(load_json(texts["parameters"], "Fooocus `parameters`"), what)
+    meta = as_dict(load_json(_parameters(texts) or "", "Fooocus `parameters`"), what)
     unmapped: list[str] = []
     size = RESOLUTION.fullmatch(get_str(meta, "resolution", what).strip())
     if size is None:

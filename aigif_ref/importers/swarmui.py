@@ -17,7 +17,7 @@ from aigif_ref.importers.common import (Imported, adapter_entry, adapters_extens
                                         resolve_checkpoint, software)
 from aigif_ref.registry import Registry
 
-KEYS = ("parameters",)
+KEYS = ("parameters", "exif:UserComment")
 TOOL = "SwarmUI"
 HANDLED = {"prompt", "negativeprompt", "model", "seed", "steps", "cfgscale", "width", "height", "sampler", "scheduler",
            "loras", "loraweights", "loratencweights", "clipstopatlayer", "vae", "rescalecfgmultiplier"}
@@ -26,12 +26,17 @@ INFORMATIONAL = {"aspectratio", "swarm_version", "date", "generation_time", "ori
                  "donotsave", "images", "batchsize", "sidelength", "presets", "used_embeddings"}
 
 
+def _parameters(texts: dict[str, str]) -> str | None:
+    """The JSON: PNG `parameters`, or the EXIF UserComment of a JPEG / WebP."""
+    return next((texts[k] for k in ("parameters", "exif:UserComment") if '"sui_image_params"' in texts.get(k, "")[:4096]), None)
+
+
 def detect(texts: dict[str, str]) -> bool:
-    return '"sui_image_params"' in texts.get("parameters", "")[:4096]
+    return _parameters(texts) is not None
 
 
 def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str, Any]]) -> Imported:
-    top = as_dict(load_json(texts["parameters"], "SwarmUI `parameters`"), "SwarmUI parameters")
+    top = as_dict(load_json(_parameters(texts) or "", "SwarmUI `parameters`"), "SwarmUI parameters")
     what = "SwarmUI sui_image_params"
     params = as_dict(top.get("sui_image_params"), what)
     unmapped: list[str] = []
