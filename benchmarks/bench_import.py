@@ -9,6 +9,10 @@ whose every setting is represented, the share of settings represented (aigif_ref
 and the imported file's size against the original PNG's (pixels as PNG or lossless JPEG XL, the smaller).
 
     python -m benchmarks.bench_import [--per-tool N] [--jobs N] [--json OUT.json]
+
+Needs scikit-image for the photographs (pip install scikit-image); the pixels' JPEG XL figures need
+pillow-jxl-plugin (the render extra). It runs twice: with no user model overlay, and with one listing the
+checkpoints and LoRAs the metadata names (what `aigif models add` would give a user who has those files).
 """
 from __future__ import annotations
 
