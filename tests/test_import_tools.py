@@ -252,3 +252,19 @@ def test_fooocus_and_swarmui_jpegs_carry_their_json_in_exif(tmp_path):
     result = files.import_file(tmp_path / "s.jpg", tmp_path / "s.aigif", REGISTRY, [])
     assert result["status"] == "ok" and result["tool"] == "SwarmUI", result
     assert decode(read_bytes(tmp_path / "s.aigif"))["seed"] == 99
+
+
+def test_comfyui_sdxl_text_encoder_and_its_size_conditioning(tmp_path):
+    graph = fx.comfyui_graph(ckpt="sd_xl_base_1.0.safetensors", positive="a lake", negative="fog", width=64, height=48)
+    for node, text in (("6", "a lake"), ("7", "fog")):  # ComfyUI's SDXL encoder, its default 1024x1024 sizes left as they are
+        graph[node] = {"inputs": {"width": 1024, "height": 1024, "crop_w": 0, "crop_h": 0, "target_width": 1024,
+                                  "target_height": 1024, "text_g": text, "text_l": text, "clip": ["4", 1]},
+                       "class_type": "CLIPTextEncodeSDXL"}
+    overlay = [{"kind": "checkpoint", "name": "sd_xl_base_1.0", "family": "sdxl", "sha256": "ab" * 32, "path": "/m/x.safetensors"}]
+    record, result = imported(tmp_path, fx.comfyui_texts(graph), overlay=overlay)
+    assert (record["prompt"], record["negative_prompt"]) == ("a lake", "fog") and result["unmapped"] == []
+    assert REGISTRY.models[record["model_id"]]["family"] == "sdxl"
+    assert record["params"] == {"original_size": [1024, 1024], "target_size": [1024, 1024]}  # not the 64x48 default
+    graph["6"]["inputs"]["text_l"] = "a mountain lake"
+    _, second_prompt = imported(tmp_path, fx.comfyui_texts(graph), overlay=overlay)
+    assert any("text_l" in line for line in second_prompt["unmapped"])

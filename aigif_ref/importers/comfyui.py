@@ -24,7 +24,10 @@ SAMPLERS = ("KSampler", "KSamplerAdvanced")
 DECODERS = ("VAEDecode", "VAEDecodeTiled")
 CHECKPOINT_LOADERS = ("CheckpointLoaderSimple", "CheckpointLoader", "CheckpointLoader|pysssss", "ImageOnlyCheckpointLoader")
 LORA_LOADERS = ("LoraLoader", "LoraLoaderModelOnly", "LoraLoader|pysssss")
-TEXT_ENCODERS = ("CLIPTextEncode",)
+TEXT_ENCODERS = ("CLIPTextEncode", "CLIPTextEncodeSDXL")
+# CLIPTextEncodeSDXL's size inputs -> SDXL micro-conditioning params (pairs are (height, width) / (top, left)).
+SDXL_SIZES = {"original_size": ("height", "width"), "crops_coords_top_left": ("crop_h", "crop_w"),
+              "target_size": ("target_height", "target_width")}
 EMPTY_LATENTS = ("EmptyLatentImage", "EmptySD3LatentImage")
 # LatentUpscale's upscale_method -> registry upscaler (latent-space resizes).
 LATENT_UPSCALERS = {"nearest-exact": "Latent (nearest-exact)", "bilinear": "Latent (bilinear)", "bicubic": "Latent (bicubic)"}
@@ -134,6 +137,7 @@ def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str,
         record["params"]["clip_skip"] = first["clip_skip"]
     model_id, extensions = resolve_checkpoint(first["checkpoint"], registry, overlay, unmapped, family_for_size(width, height))
     record["model_id"] = model_id
+    _micro_conditioning(first["micro"], record, registry.models[model_id]["family"], unmapped)
     adapters = [a for a in (lora_entry(name, unet, te, overlay, unmapped) for name, unet, te in first["loras"]) if a]
     if adapters:
         extensions.append({"type": 5, "adapters": adapters})
@@ -142,6 +146,23 @@ def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str,
     extensions += dialect_extensions("ComfyUI", [record["prompt"], record["negative_prompt"]])
     record["extensions"] = extensions
     return Imported(record, unmapped, TOOL)
+
+
+def _micro_conditioning(micro: dict[str, dict[str, tuple[int, int]]], record: dict[str, Any], family: str,
+                        unmapped: list[str]) -> None:
+    """CLIPTextEncodeSDXL sizes -> SDXL params where they differ from diffusers' defaults (the image size, no crop)."""
+    if not micro:
+        return
+    defaults = {"original_size": (record["height"], record["width"]), "crops_coords_top_left": (0, 0),
+                "target_size": (record["height"], record["width"])}
+    positive = micro.get("positive", defaults)
+    if micro.get("negative", positive) != positive:
+        unmapped.append("ComfyUI: the negative prompt's SDXL size conditioning differs from the positive's; not represented")
+    changed = {k: list(v) for k, v in positive.items() if v != defaults[k]}
+    if changed and family == "sdxl":
+        record["params"].update(changed)
+    elif changed:
+        unmapped.append(f"ComfyUI SDXL size conditioning {changed} on a {family} model: not represented")
 
 
 def _node_order(node_id: str) -> tuple[int, str]:
@@ -167,8 +188,9 @@ def _sampler_settings(graph: Graph, node: str, path: tuple[str, ...], registry: 
                                            registry, unmapped, TOOL)
     model_path = path + (node,)
     out["checkpoint"], out["loras"], clip_source = _model_chain(graph, graph.link(node, "model", model_path), model_path, unmapped)
-    out["positive"], skip_p = _text(graph, node, "positive", model_path, unmapped)
-    out["negative"], skip_n = _text(graph, node, "negative", model_path, unmapped)
+    out["micro"] = {}
+    out["positive"], skip_p = _text(graph, node, "positive", model_path, unmapped, out["micro"])
+    out["negative"], skip_n = _text(graph, node, "negative", model_path, unmapped, out["micro"])
     out["clip_skip"] = skip_p or 0
     if None not in (skip_p, skip_n) and skip_n != skip_p:
         unmapped.append(f"{what}: the positive and negative prompts use different CLIP layers; the positive's recorded")
@@ -195,17 +217,28 @@ def _model_chain(graph: Graph, node: str, path: tuple[str, ...], unmapped: list[
     return get_str(graph.inputs(node), "ckpt_name", f"ComfyUI node {node}", ""), loras[::-1], node
 
 
-def _text(graph: Graph, sampler: str, name: str, path: tuple[str, ...], unmapped: list[str]) -> tuple[str | None, int | None]:
-    """(prompt text, diffusers clip_skip) of a sampler's conditioning input (clip_skip None: not a text encoder)."""
+def _text(graph: Graph, sampler: str, name: str, path: tuple[str, ...], unmapped: list[str],
+          micro: dict[str, dict[str, tuple[int, int]]]) -> tuple[str | None, int | None]:
+    """(prompt text, diffusers clip_skip) of a sampler's conditioning input (clip_skip None: not a text encoder);
+    a CLIPTextEncodeSDXL's size conditioning goes into ``micro[name]``."""
     node = graph.link(sampler, name, path)
     path += (node,)
     if graph.cls(node) not in TEXT_ENCODERS:
         unmapped.append(f"ComfyUI {name} conditioning comes from node {node} ({graph.cls(node)}), not a CLIPTextEncode; "
                         "not represented (its text is in the kept graph)")
         return ("" if name == "positive" else None), None
-    text = graph.value(node, "text", path)
+    what = f"ComfyUI node {node} ({graph.cls(node)})"
+    if graph.cls(node) == "CLIPTextEncodeSDXL":  # text_g for OpenCLIP bigG, text_l for CLIP L, and the size inputs
+        text, text_l = graph.value(node, "text_g", path), graph.value(node, "text_l", path)
+        if isinstance(text_l, str) and text_l != text:
+            unmapped.append(f"{what}: text_l differs from text_g (a second prompt for the other text encoder); text_g recorded")
+        sizes = {v: graph.value(node, v, path) for v in ("width", "height", "crop_w", "crop_h", "target_width", "target_height")
+                 if v in graph.inputs(node)}
+        micro[name] = {param: (get_int(sizes, a, what, 0), get_int(sizes, b, what, 0)) for param, (a, b) in SDXL_SIZES.items()}
+    else:
+        text = graph.value(node, "text", path)
     if not isinstance(text, str):
-        raise fail(f"ComfyUI node {node} (CLIPTextEncode): text must be text")
+        raise fail(f"{what}: the prompt must be text")
     clip_skip = 0
     clip = graph.link(node, "clip", path)
     while graph.cls(clip) not in CHECKPOINT_LOADERS:
