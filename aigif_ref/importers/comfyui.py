@@ -96,7 +96,7 @@ def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str,
     if not outputs:
         raise fail(f"ComfyUI graph has no output node ({', '.join(OUTPUT_NODES[:2])}); nothing says which image this is")
     if len(outputs) > 1:
-        unmapped.append(f"ComfyUI graph has {len(outputs)} output nodes ({', '.join(outputs)}); the image is taken to be "
+        unmapped.append(f"ComfyUI graph has {len(outputs)} output nodes ({', '.join(outputs[:5])}); the image is taken to be "
                         f"node {outputs[0]}'s")
     path = (outputs[0],)
     node = graph.link(outputs[0], "images", path)
