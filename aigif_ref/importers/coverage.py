@@ -47,4 +47,4 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         row["settings_coverage"] = row["represented"] / max(1, row["represented"] + row["unmapped"])
         ratios = sorted(row.pop("ratios"))
         row["median_size_ratio"] = ratios[len(ratios) // 2] if len(ratios) % 2 else sum(ratios[len(ratios) // 2 - 1:len(ratios) // 2 + 1]) / 2
-    return out
+    return {key: out[key] for key in sorted(out, key=lambda k: k == "all")}  # the total last
