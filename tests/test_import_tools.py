@@ -268,3 +268,17 @@ def test_comfyui_sdxl_text_encoder_and_its_size_conditioning(tmp_path):
     graph["6"]["inputs"]["text_l"] = "a mountain lake"
     _, second_prompt = imported(tmp_path, fx.comfyui_texts(graph), overlay=overlay)
     assert any("text_l" in line for line in second_prompt["unmapped"])
+
+
+def test_coverage_counts_represented_and_reported_settings():
+    from aigif_ref.importers.coverage import CORE, STAGE_SETTINGS, represented_settings, summarize
+
+    record = {"negative_prompt": "x", "scheduler_config": {"use_karras_sigmas": True}, "params": {"clip_skip": 1},
+              "platform": {}, "extensions": [{"type": 5, "adapters": [{}, {}]}, {"type": 6, "stages": [{}]}, {"type": 8}]}
+    assert represented_settings(record) == len(CORE) + 1 + 1 + 2 + 2 + STAGE_SETTINGS
+    rows = [{"status": "ok", "tool": "T", "unmapped": ["a"] * u, "represented": 9, "source_bytes": 100, "bytes": b}
+            for u, b in ((0, 50), (1, 60), (3, 90))] + [{"status": "error", "tool": "T"}]
+    summary = summarize(rows)
+    assert list(summary) == ["T", "all"]
+    assert summary["T"]["files"] == 3 and summary["T"]["lossless_files"] == 1
+    assert summary["T"]["settings_coverage"] == 27 / 31 and summary["T"]["median_size_ratio"] == 0.6
