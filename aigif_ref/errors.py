@@ -22,6 +22,8 @@ FILE_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_PARAM_FAMILY": "a model-dependent parameter is not allowed for the model's family",
     "AIGIF_E_MUST_UNDERSTAND": "an unknown extension record is marked must-understand",
     "AIGIF_E_EXTENSION": "a known extension record is malformed",
+    "AIGIF_E_DIFFC": "a DiffC pixel payload is malformed (version, step count, chunk counts, index stream) or does not fit the record's image size",
+    "AIGIF_E_DIFFC_PROFILE": "a DiffC pixel payload names a profile the registry does not have, or one bound to another model",
 }
 
 # Codes of the tools around the format: records, registry, files, models, rendering.

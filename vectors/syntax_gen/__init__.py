@@ -20,4 +20,5 @@ CASE_MODULES: tuple[str, ...] = (
     "vectors.cases_tag_context",  # text compressor 3, tag-context-v1
     "vectors.syntax_gen.cpu_capability_cases",  # spec 1.1's platform field cpu_capability
     "vectors.syntax_gen.version_cases",  # spec 1.1's version byte, extension types 2 and 4-9
+    "vectors.syntax_gen.diffc_cases",  # pixel compressor diffc (spec/diffc.md)
 )
