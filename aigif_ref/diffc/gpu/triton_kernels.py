@@ -1,0 +1,261 @@
+"""Triton kernels for DiffC: Philox4x32-10, the exact normal transform, the fused candidate search.
+
+Imported only when Triton is wanted; the rest of aigif_ref never needs Triton. Every kernel is
+launched with ``enable_fp_fusion=False`` (Triton contracts a*b+c into an FMA by default, which would
+change bits), divides with ``div_rn`` and takes ``sqrt_rn`` (plain ``/`` and ``sqrt`` are approximate
+on NVIDIA GPUs), so results equal aigif_ref.diffc.gaussian bit for bit. Words are uint32 inside the
+kernels; tensors crossing into Python carry int32 bit patterns (torch has few uint32 ops).
+"""
+
+from __future__ import annotations
+
+import torch
+import triton
+import triton.language as tl
+
+from aigif_ref.diffc import philox as philox_reference
+
+from . import gaussian_torch as constants
+from .philox_torch import KEY_WEYL_INCREMENTS, ROUND_MULTIPLIERS, ROUNDS, stream_counter_words
+
+# Exactness: FMA contraction off for every launch (also passes --fmad=false to ptxas).
+EXACT = {"enable_fp_fusion": False}
+
+_M0: tl.constexpr = tl.constexpr(ROUND_MULTIPLIERS[0])
+_M1: tl.constexpr = tl.constexpr(ROUND_MULTIPLIERS[1])
+_W0: tl.constexpr = tl.constexpr(KEY_WEYL_INCREMENTS[0])
+_W1: tl.constexpr = tl.constexpr(KEY_WEYL_INCREMENTS[1])
+_ROUNDS: tl.constexpr = tl.constexpr(ROUNDS)
+_SQRT2: tl.constexpr = tl.constexpr(constants.SQRT2)
+_LN2_HI: tl.constexpr = tl.constexpr(constants.LN2_HI)
+_LN2_LO: tl.constexpr = tl.constexpr(constants.LN2_LO)
+_L0: tl.constexpr = tl.constexpr(constants.LOG_COEFFS[0])
+_L1: tl.constexpr = tl.constexpr(constants.LOG_COEFFS[1])
+_L2: tl.constexpr = tl.constexpr(constants.LOG_COEFFS[2])
+_L3: tl.constexpr = tl.constexpr(constants.LOG_COEFFS[3])
+_L4: tl.constexpr = tl.constexpr(constants.LOG_COEFFS[4])
+_S1: tl.constexpr = tl.constexpr(constants.SIN_COEFFS[0])
+_S3: tl.constexpr = tl.constexpr(constants.SIN_COEFFS[1])
+_S5: tl.constexpr = tl.constexpr(constants.SIN_COEFFS[2])
+_S7: tl.constexpr = tl.constexpr(constants.SIN_COEFFS[3])
+_S9: tl.constexpr = tl.constexpr(constants.SIN_COEFFS[4])
+_C2: tl.constexpr = tl.constexpr(constants.COS_COEFFS[0])
+_C4: tl.constexpr = tl.constexpr(constants.COS_COEFFS[1])
+_C6: tl.constexpr = tl.constexpr(constants.COS_COEFFS[2])
+_C8: tl.constexpr = tl.constexpr(constants.COS_COEFFS[3])
+_C10: tl.constexpr = tl.constexpr(constants.COS_COEFFS[4])
+_TWO_POW_M24: tl.constexpr = tl.constexpr(constants.TWO_POW_M24)
+_TWO_POW_M22: tl.constexpr = tl.constexpr(constants.TWO_POW_M22)
+_MINUS_TWO: tl.constexpr = tl.constexpr(constants.MINUS_TWO)
+
+
+@triton.jit
+def philox4x32_10(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 on uint32 tensors of one shape (counter words c0..c3, key words k0, k1)."""
+    m0 = tl.full(c0.shape, _M0, tl.uint32)
+    m1 = tl.full(c0.shape, _M1, tl.uint32)
+    for round_index in tl.static_range(_ROUNDS):
+        if round_index > 0:
+            k0 = k0 + _W0
+            k1 = k1 + _W1
+        hi0 = tl.umulhi(m0, c0)
+        lo0 = m0 * c0
+        hi1 = tl.umulhi(m1, c2)
+        lo1 = m1 * c2
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    return c0, c1, c2, c3
+
+
+@triton.jit
+def _horner5(y, a0, a1, a2, a3, a4):
+    """a0 + y*(a1 + y*(a2 + y*(a3 + y*a4))), every step rounded (no FMA: launched with EXACT)."""
+    acc = y * a4
+    acc = acc + a3
+    acc = y * acc
+    acc = acc + a2
+    acc = y * acc
+    acc = acc + a1
+    acc = y * acc
+    acc = acc + a0
+    return acc
+
+
+@triton.jit
+def ln32(x):
+    """ln32 of positive normal float32 (spec/diffc.md 1.3)."""
+    bits = x.to(tl.uint32, bitcast=True)
+    exponent = (bits >> 23).to(tl.int32) - 127
+    mantissa = ((bits & 0x007FFFFF) | 0x3F800000).to(tl.float32, bitcast=True)
+    big = mantissa > _SQRT2
+    mantissa = tl.where(big, mantissa * 0.5, mantissa)
+    exponent = exponent + big.to(tl.int32)
+    f = mantissa - 1.0
+    s = tl.math.div_rn(f, mantissa + 1.0)
+    z = s * s
+    ln_mantissa = s * _horner5(z, _L0, _L1, _L2, _L3, _L4)
+    n = exponent.to(tl.float32)
+    low = n * _LN2_LO + ln_mantissa
+    return n * _LN2_HI + low
+
+
+@triton.jit
+def uniform_open_closed(words):
+    return ((words >> 8) + 1).to(tl.float32) * _TWO_POW_M24
+
+
+@triton.jit
+def radius(words):
+    return tl.math.sqrt_rn(ln32(uniform_open_closed(words)) * _MINUS_TWO)
+
+
+@triton.jit
+def cos_sin_turn(words):
+    shifted = ((words >> 8) + (1 << 21)) & 0xFFFFFF
+    quadrant = shifted >> 22
+    x = ((shifted & 0x3FFFFF).to(tl.int32) - (1 << 21)).to(tl.float32) * _TWO_POW_M22
+    y = x * x
+    sin_x = x * _horner5(y, _S1, _S3, _S5, _S7, _S9)
+    cos_x = y * _horner5(y, _C2, _C4, _C6, _C8, _C10)
+    cos_x = cos_x + 1.0
+    cos_out = tl.where(quadrant == 0, cos_x, tl.where(quadrant == 1, -sin_x, tl.where(quadrant == 2, -cos_x, sin_x)))
+    sin_out = tl.where(quadrant == 0, sin_x, tl.where(quadrant == 1, cos_x, tl.where(quadrant == 2, -sin_x, -cos_x)))
+    return cos_out, sin_out
+
+
+@triton.jit
+def normals4(w0, w1, w2, w3):
+    """The four normals of one Philox block (radius words w0, w2; angle words w1, w3)."""
+    r0 = radius(w0)
+    r1 = radius(w2)
+    cos0, sin0 = cos_sin_turn(w1)
+    cos1, sin1 = cos_sin_turn(w3)
+    return r0 * cos0, r0 * sin0, r1 * cos1, r1 * sin1
+
+
+@triton.jit
+def _load_u32(ptr, index):
+    return tl.load(ptr + index).to(tl.uint32, bitcast=True)
+
+
+@triton.jit
+def _stream_setup(params_ptr, like):
+    """Counter words 2, 3 and the key, broadcast to ``like``'s shape (params: word2, word3, k0, k1)."""
+    ones = tl.full(like.shape, 1, tl.uint32)
+    return (ones * _load_u32(params_ptr, 0), ones * _load_u32(params_ptr, 1),
+            ones * _load_u32(params_ptr, 2), ones * _load_u32(params_ptr, 3))
+
+
+@triton.jit
+def _philox_words_kernel(counter_ptr, out_ptr, count, BLOCK: tl.constexpr):
+    """out[i, :] = Philox(counter = (counter[0] + i mod 2**32, counter[1..3]), key = counter[4..5])."""
+    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    inside = offsets < count
+    ones = tl.full((BLOCK,), 1, tl.uint32)
+    c0 = _load_u32(counter_ptr, 0) + offsets.to(tl.uint32)
+    w0, w1, w2, w3 = philox4x32_10(c0, ones * _load_u32(counter_ptr, 1), ones * _load_u32(counter_ptr, 2),
+                                   ones * _load_u32(counter_ptr, 3), ones * _load_u32(counter_ptr, 4),
+                                   ones * _load_u32(counter_ptr, 5))
+    base = out_ptr + offsets * 4
+    tl.store(base + 0, w0.to(tl.int32, bitcast=True), mask=inside)
+    tl.store(base + 1, w1.to(tl.int32, bitcast=True), mask=inside)
+    tl.store(base + 2, w2.to(tl.int32, bitcast=True), mask=inside)
+    tl.store(base + 3, w3.to(tl.int32, bitcast=True), mask=inside)
+
+
+@triton.jit
+def _stream_normals_kernel(params_ptr, candidates_ptr, out_ptr, n_candidates, blocks, out_stride,
+                           BLOCK: tl.constexpr):
+    """out[c, 4b:4b+4] = normals of element block b of stream (domain, step, chunk, candidates[c]).
+
+    Grid: (n_candidates, cdiv(blocks, BLOCK)); out rows are out_stride floats (>= 4*blocks)."""
+    row = tl.program_id(0)
+    block = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    inside = block < blocks
+    c0 = block.to(tl.uint32)
+    word2, word3, k0, k1 = _stream_setup(params_ptr, c0)
+    c1 = tl.full(c0.shape, 1, tl.uint32) * tl.load(candidates_ptr + row).to(tl.uint32)
+    w0, w1, w2, w3 = philox4x32_10(c0, c1, word2, word3, k0, k1)
+    z0, z1, z2, z3 = normals4(w0, w1, w2, w3)
+    base = out_ptr + row.to(tl.int64) * out_stride + block * 4
+    tl.store(base + 0, z0, mask=inside)
+    tl.store(base + 1, z1, mask=inside)
+    tl.store(base + 2, z2, mask=inside)
+    tl.store(base + 3, z3, mask=inside)
+
+
+@triton.jit
+def _candidate_log_weights_kernel(params_ptr, weights_ptr, out_ptr, n_candidates, dims,
+                                  BLOCK_C: tl.constexpr):
+    """out[n] = sum_i z[n, i] * weights[i], i = 0, 1, ..., dims-1 in order, one float32 rounding per
+    product and per add, z = the normals of stream (domain, step, chunk, n). One lane per candidate."""
+    candidate = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
+    inside = candidate < n_candidates
+    c1 = candidate.to(tl.uint32)
+    word2, word3, k0, k1 = _stream_setup(params_ptr, c1)
+    acc = tl.zeros((BLOCK_C,), tl.float32)
+    ones = tl.full(c1.shape, 1, tl.uint32)
+    full_blocks = dims // 4
+    for block in range(0, full_blocks):
+        w0, w1, w2, w3 = philox4x32_10(ones * block, c1, word2, word3, k0, k1)
+        z0, z1, z2, z3 = normals4(w0, w1, w2, w3)
+        element = weights_ptr + block * 4
+        acc = acc + z0 * tl.load(element)
+        acc = acc + z1 * tl.load(element + 1)
+        acc = acc + z2 * tl.load(element + 2)
+        acc = acc + z3 * tl.load(element + 3)
+    tail = dims - full_blocks * 4
+    if tail > 0:  # the last, partial element block
+        w0, w1, w2, w3 = philox4x32_10(ones * full_blocks, c1, word2, word3, k0, k1)
+        z0, z1, z2, z3 = normals4(w0, w1, w2, w3)
+        element = weights_ptr + full_blocks * 4
+        acc = acc + z0 * tl.load(element)
+        if tail > 1:
+            acc = acc + z1 * tl.load(element + 1)
+        if tail > 2:
+            acc = acc + z2 * tl.load(element + 2)
+    tl.store(out_ptr + candidate, acc, mask=inside)
+
+
+def _int32_bits(words: list[int], device) -> torch.Tensor:
+    return torch.tensor([w - (1 << 32) if w >= 1 << 31 else w for w in words], dtype=torch.int32, device=device)
+
+
+def _stream_params(seed: int, domain: int, step: int, chunk: int, device) -> torch.Tensor:
+    word2, word3 = stream_counter_words(domain, step, chunk)
+    return _int32_bits([word2, word3, *philox_reference.key_from_seed(seed)], device)
+
+
+def philox_words(counter: tuple[int, int, int, int], key: tuple[int, int], count: int,
+                 device: torch.device | str = "cuda") -> torch.Tensor:
+    """Philox words for ``count`` consecutive values of counter word 0: int64 (count, 4) in [0, 2**32)."""
+    params = _int32_bits([*counter, *key], device)
+    out = torch.empty((count, 4), dtype=torch.int32, device=device)
+    block = 1024
+    _philox_words_kernel[(triton.cdiv(count, block),)](params, out, count, BLOCK=block, **EXACT)
+    return out.to(torch.int64) & 0xFFFFFFFF
+
+
+def stream_normals(seed: int, domain: int, step: int, chunk: int, candidates: torch.Tensor | int, count: int,
+                   device: torch.device | str = "cuda") -> torch.Tensor:
+    """Normals [candidates..., count] of stream (domain, step, chunk, candidate), as the reference's."""
+    candidates = torch.as_tensor(candidates, dtype=torch.int64, device=device)
+    flat = candidates.reshape(-1).to(torch.int32)  # bit pattern of the uint32 candidate index
+    blocks = (count + 3) // 4
+    out = torch.empty((flat.numel(), blocks * 4), dtype=torch.float32, device=device)
+    block = 256
+    if flat.numel() and blocks:
+        _stream_normals_kernel[(flat.numel(), triton.cdiv(blocks, block))](
+            _stream_params(seed, domain, step, chunk, device), flat, out, flat.numel(), blocks, blocks * 4,
+            BLOCK=block, **EXACT)
+    return out[:, :count].reshape(candidates.shape + (count,))
+
+
+def candidate_log_weights(seed: int, domain: int, step: int, chunk: int, n_candidates: int,
+                          weights: torch.Tensor, block_candidates: int = 128, num_warps: int = 4) -> torch.Tensor:
+    """float32 [n_candidates]: the in-order dot product of each candidate's normals with ``weights``."""
+    weights = weights.to(torch.float32).contiguous()
+    out = torch.empty(n_candidates, dtype=torch.float32, device=weights.device)
+    _candidate_log_weights_kernel[(triton.cdiv(n_candidates, block_candidates),)](
+        _stream_params(seed, domain, step, chunk, weights.device), weights, out, n_candidates, weights.numel(),
+        BLOCK_C=block_candidates, num_warps=num_warps, **EXACT)
+    return out
