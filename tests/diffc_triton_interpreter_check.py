@@ -32,6 +32,13 @@ def main() -> None:
         got = triton_kernels.candidate_log_weights(7, philox.DOMAIN_CANDIDATE, 2, 3, 300, torch.from_numpy(weights),
                                                    block_candidates=64)
         assert np.array_equal(got.numpy().view(np.uint32), acc.view(np.uint32)), f"log-weights, {dims} dims"
+    words_np = (np.arange(0, 1 << 24, 4099, dtype=np.uint32) << np.uint32(8)) | np.uint32(0x5A)
+    radius, cos, sin = triton_kernels.word_transforms(torch.from_numpy(words_np.astype(np.int64)))
+    radius_ref = gaussian.sqrt_rn(np.multiply(gaussian.ln_f32(gaussian.uniform_open_closed(words_np)),
+                                              gaussian.MINUS_TWO, dtype=np.float32))
+    cos_ref, sin_ref = gaussian.cos_sin_turn(words_np)
+    for name, got_t, ref in (("radius", radius, radius_ref), ("cos", cos, cos_ref), ("sin", sin, sin_ref)):
+        assert np.array_equal(got_t.numpy().view(np.uint32), ref.view(np.uint32)), name
     print("ok")
 
 

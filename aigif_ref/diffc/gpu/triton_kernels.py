@@ -216,6 +216,18 @@ def _candidate_log_weights_kernel(params_ptr, weights_ptr, out_ptr, n_candidates
     tl.store(out_ptr + candidate, acc, mask=inside)
 
 
+@triton.jit
+def _word_transforms_kernel(words_ptr, radius_ptr, cos_ptr, sin_ptr, count, BLOCK: tl.constexpr):
+    """Per word w: the Box-Muller radius sqrt(ln32(u(w)) * -2) and the angle's cos and sin."""
+    offsets = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    inside = offsets < count
+    words = tl.load(words_ptr + offsets, mask=inside, other=0).to(tl.uint32, bitcast=True)
+    cos, sin = cos_sin_turn(words)
+    tl.store(radius_ptr + offsets, radius(words), mask=inside)
+    tl.store(cos_ptr + offsets, cos, mask=inside)
+    tl.store(sin_ptr + offsets, sin, mask=inside)
+
+
 def _int32_bits(words: list[int], device) -> torch.Tensor:
     return torch.tensor([w - (1 << 32) if w >= 1 << 31 else w for w in words], dtype=torch.int32, device=device)
 
@@ -259,3 +271,13 @@ def candidate_log_weights(seed: int, domain: int, step: int, chunk: int, n_candi
         _stream_params(seed, domain, step, chunk, weights.device), weights, out, n_candidates, weights.numel(),
         BLOCK_C=block_candidates, num_warps=num_warps, **EXACT)
     return out
+
+
+def word_transforms(words: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(radius, cos, sin) float32 of int64 words in [0, 2**32) (the two halves of the normal transform)."""
+    bits = (words - ((words >> 31) << 32)).to(torch.int32).contiguous()  # same low 32 bits, as int32
+    radius_out, cos_out, sin_out = (torch.empty(bits.shape, dtype=torch.float32, device=bits.device) for _ in range(3))
+    block = 1024
+    _word_transforms_kernel[(triton.cdiv(bits.numel(), block),)](bits, radius_out, cos_out, sin_out, bits.numel(),
+                                                                  BLOCK=block, **EXACT)
+    return radius_out, cos_out, sin_out
