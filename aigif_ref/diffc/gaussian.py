@@ -85,9 +85,12 @@ def cos_sin_turn(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = np.multiply(x, x, dtype=np.float32)
     sin_x = np.multiply(x, _horner(y, SIN_COEFFS), dtype=np.float32)
     cos_x = np.add(ONE, np.multiply(y, _horner(y, COS_COEFFS), dtype=np.float32), dtype=np.float32)
-    cos_out = np.select([quadrant == 0, quadrant == 1, quadrant == 2], [cos_x, -sin_x, -cos_x], sin_x)
-    sin_out = np.select([quadrant == 0, quadrant == 1, quadrant == 2], [sin_x, cos_x, -sin_x], -cos_x)
-    return cos_out.astype(np.float32), sin_out.astype(np.float32)
+    odd = (quadrant & np.uint32(1)).astype(bool)
+    cos_out = np.where(odd, sin_x, cos_x)
+    sin_out = np.where(odd, cos_x, sin_x)
+    np.negative(cos_out, out=cos_out, where=((quadrant + np.uint32(1)) & np.uint32(2)).astype(bool))  # q = 1, 2
+    np.negative(sin_out, out=sin_out, where=(quadrant & np.uint32(2)).astype(bool))                    # q = 2, 3
+    return cos_out, sin_out
 
 
 def normals_from_words(words: np.ndarray) -> np.ndarray:

@@ -24,26 +24,31 @@ DOMAIN_ARRIVAL = 4        # encoder-only PFR arrival times (not needed to decode
 STEP_LIMIT = 1 << 24      # step index occupies the low 24 bits of counter word 3
 
 
-def _mulhilo(multiplier: np.uint64, word: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    product = word.astype(np.uint64) * multiplier  # < 2**64, exact in uint64
-    return (product >> np.uint64(32)).astype(np.uint32), (product & _MASK32).astype(np.uint32)
-
-
 def philox4x32_10(counter: np.ndarray, key: tuple[int, int]) -> np.ndarray:
     """Philox4x32-10 of counters shaped (..., 4) uint32 under a 2-word key; returns (..., 4) uint32."""
     counter = np.asarray(counter, dtype=np.uint32)
     if counter.shape[-1:] != (4,):
         raise ValueError("counter must have a last axis of 4 uint32 words")
-    c0, c1, c2, c3 = (counter[..., i].copy() for i in range(4))
+    # 32-bit words held in uint64 lanes: the 32x32 products are exact, no casts inside the rounds.
+    c0, c1, c2, c3 = (counter[..., i].astype(np.uint64) for i in range(4))
     k0, k1 = int(key[0]) & 0xFFFFFFFF, int(key[1]) & 0xFFFFFFFF
+    shift = np.uint64(32)
     for round_index in range(PHILOX_ROUNDS):
         if round_index:
             k0 = (k0 + PHILOX_W0) & 0xFFFFFFFF
             k1 = (k1 + PHILOX_W1) & 0xFFFFFFFF
-        hi0, lo0 = _mulhilo(PHILOX_M0, c0)
-        hi1, lo1 = _mulhilo(PHILOX_M1, c2)
-        c0, c1, c2, c3 = hi1 ^ c1 ^ np.uint32(k0), lo1, hi0 ^ c3 ^ np.uint32(k1), lo0
-    return np.stack([c0, c1, c2, c3], axis=-1)
+        p0 = c0 * PHILOX_M0
+        p1 = c2 * PHILOX_M1
+        hi1 = p1 >> shift
+        hi1 ^= c1
+        hi1 ^= np.uint64(k0)
+        hi0 = p0 >> shift
+        hi0 ^= c3
+        hi0 ^= np.uint64(k1)
+        p1 &= _MASK32
+        p0 &= _MASK32
+        c0, c1, c2, c3 = hi1, p1, hi0, p0
+    return np.stack([c0, c1, c2, c3], axis=-1).astype(np.uint32)
 
 
 def key_from_seed(seed: int) -> tuple[int, int]:
