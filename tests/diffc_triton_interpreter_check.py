@@ -10,6 +10,12 @@ from aigif_ref.diffc import gaussian, philox
 from aigif_ref.diffc.gpu import triton_kernels
 
 
+def kl_scaled_delta(rng: np.random.Generator, dims: int, kl_bits: float) -> np.ndarray:
+    """A chunk delta carrying about kl_bits of KL (|delta|^2 / 2 / ln 2), as the encoder sizes chunks."""
+    delta = rng.standard_normal(dims)
+    return (delta * np.sqrt(2 * np.log(2) * kl_bits / np.sum(delta ** 2))).astype(np.float32)
+
+
 def main() -> None:
     counter, key = (0xFFFFFFF0, 5, 0xFFFFFFFF, 7), (0x12345678, 0x9ABCDEF0)
     got = triton_kernels.philox_words(counter, key, 40, device="cpu")
@@ -32,13 +38,26 @@ def main() -> None:
         got = triton_kernels.candidate_log_weights(7, philox.DOMAIN_CANDIDATE, 2, 3, 300, torch.from_numpy(weights),
                                                    block_candidates=64)
         assert np.array_equal(got.numpy().view(np.uint32), acc.view(np.uint32)), f"log-weights, {dims} dims"
-    words_np = (np.arange(0, 1 << 24, 4099, dtype=np.uint32) << np.uint32(8)) | np.uint32(0x5A)
+    # Sampled tops plus every quadrant boundary (x = +-0 there: the sign of zero must survive negation).
+    boundaries = (np.arange(4)[:, None] * (1 << 22) + np.arange(-2, 3)[None, :]).ravel() % (1 << 24)
+    tops = np.concatenate([np.arange(0, 1 << 24, 4099), boundaries]).astype(np.uint32)
+    words_np = (tops << np.uint32(8)) | np.uint32(0x5A)
     radius, cos, sin = triton_kernels.word_transforms(torch.from_numpy(words_np.astype(np.int64)))
     radius_ref = gaussian.sqrt_rn(np.multiply(gaussian.ln_f32(gaussian.uniform_open_closed(words_np)),
                                               gaussian.MINUS_TWO, dtype=np.float32))
     cos_ref, sin_ref = gaussian.cos_sin_turn(words_np)
     for name, got_t, ref in (("radius", radius, radius_ref), ("cos", cos, cos_ref), ("sin", sin, sin_ref)):
         assert np.array_equal(got_t.numpy().view(np.uint32), ref.view(np.uint32)), name
+    from aigif_ref.diffc import pfr
+
+    winners = set()
+    for dims, log2 in ((5, 10), (64, 9), (3, 0), (7, 5), (16, 8)):
+        delta = kl_scaled_delta(np.random.default_rng(dims), dims, max(1, log2 - 4))
+        expected = pfr.candidate_search(delta, 11, 4, 2, log2)
+        winners.add(expected)
+        got = triton_kernels.candidate_search(torch.from_numpy(delta), 11, 4, 2, log2, block_candidates=64, unroll=2)
+        assert got == expected, f"search {dims} dims, 2**{log2}: {got} != {expected}"
+    assert len(winners) > 2, "the searches must pick more than the first candidate"
     print("ok")
 
 

@@ -89,7 +89,9 @@ def test_torch_word_transforms_and_ln_match_vectors(device):
 def test_torch_transform_equals_reference_across_the_word_range(device):
     # Radius and angle depend on the top 24 bits of a word only; every 61st value plus both ends of
     # that range (the bench checks all 2**24 on the GPU).
-    tops = np.unique(np.concatenate([np.arange(0, 1 << 24, 61), np.arange(256), (1 << 24) - 1 - np.arange(256)]))
+    boundaries = (np.arange(4)[:, None] * (1 << 22) + np.arange(-3, 4)[None, :]).ravel() % (1 << 24)  # x = +-0
+    tops = np.unique(np.concatenate([np.arange(0, 1 << 24, 61), np.arange(256), (1 << 24) - 1 - np.arange(256),
+                                     boundaries]))
     words_np = (tops.astype(np.uint32) << np.uint32(8)) | np.uint32(0xA5)
     words = torch.from_numpy(words_np.astype(np.int64)).to(device)
     radius_ref = gaussian.sqrt_rn(np.multiply(gaussian.ln_f32(gaussian.uniform_open_closed(words_np)),

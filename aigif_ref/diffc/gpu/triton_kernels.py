@@ -13,6 +13,7 @@ import torch
 import triton
 import triton.language as tl
 
+from aigif_ref.diffc import pfr
 from aigif_ref.diffc import philox as philox_reference
 
 from . import gaussian_torch as constants
@@ -47,6 +48,8 @@ _C10: tl.constexpr = tl.constexpr(constants.COS_COEFFS[4])
 _TWO_POW_M24: tl.constexpr = tl.constexpr(constants.TWO_POW_M24)
 _TWO_POW_M22: tl.constexpr = tl.constexpr(constants.TWO_POW_M22)
 _MINUS_TWO: tl.constexpr = tl.constexpr(constants.MINUS_TWO)
+_FIXED_SCALE: tl.constexpr = tl.constexpr(float(1 << pfr.FIXED_POINT_BITS))
+_TWO_POW_M_FIXED: tl.constexpr = tl.constexpr(2.0 ** -pfr.FIXED_POINT_BITS)
 
 
 @triton.jit
@@ -64,6 +67,12 @@ def philox4x32_10(c0, c1, c2, c3, k0, k1):
         lo1 = m1 * c2
         c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
     return c0, c1, c2, c3
+
+
+@triton.jit
+def _neg(x):
+    """IEEE negation (Triton's unary minus is 0 - x, which turns -0 into +0: the reference keeps the sign)."""
+    return x * -1.0
 
 
 @triton.jit
@@ -117,8 +126,8 @@ def cos_sin_turn(words):
     sin_x = x * _horner5(y, _S1, _S3, _S5, _S7, _S9)
     cos_x = y * _horner5(y, _C2, _C4, _C6, _C8, _C10)
     cos_x = cos_x + 1.0
-    cos_out = tl.where(quadrant == 0, cos_x, tl.where(quadrant == 1, -sin_x, tl.where(quadrant == 2, -cos_x, sin_x)))
-    sin_out = tl.where(quadrant == 0, sin_x, tl.where(quadrant == 1, cos_x, tl.where(quadrant == 2, -sin_x, -cos_x)))
+    cos_out = tl.where(quadrant == 0, cos_x, tl.where(quadrant == 1, _neg(sin_x), tl.where(quadrant == 2, _neg(cos_x), sin_x)))
+    sin_out = tl.where(quadrant == 0, sin_x, tl.where(quadrant == 1, cos_x, tl.where(quadrant == 2, _neg(sin_x), _neg(cos_x))))
     return cos_out, sin_out
 
 
@@ -173,7 +182,7 @@ def _stream_normals_kernel(params_ptr, candidates_ptr, out_ptr, n_candidates, bl
     inside = block < blocks
     c0 = block.to(tl.uint32)
     word2, word3, k0, k1 = _stream_setup(params_ptr, c0)
-    c1 = tl.full(c0.shape, 1, tl.uint32) * tl.load(candidates_ptr + row).to(tl.uint32)
+    c1 = tl.full(c0.shape, 1, tl.uint32) * tl.load(candidates_ptr + row).to(tl.uint32, bitcast=True)
     w0, w1, w2, w3 = philox4x32_10(c0, c1, word2, word3, k0, k1)
     z0, z1, z2, z3 = normals4(w0, w1, w2, w3)
     base = out_ptr + row.to(tl.int64) * out_stride + block * 4
@@ -184,18 +193,14 @@ def _stream_normals_kernel(params_ptr, candidates_ptr, out_ptr, n_candidates, bl
 
 
 @triton.jit
-def _candidate_log_weights_kernel(params_ptr, weights_ptr, out_ptr, n_candidates, dims,
-                                  BLOCK_C: tl.constexpr):
-    """out[n] = sum_i z[n, i] * weights[i], i = 0, 1, ..., dims-1 in order, one float32 rounding per
-    product and per add, z = the normals of stream (domain, step, chunk, n). One lane per candidate."""
-    candidate = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
-    inside = candidate < n_candidates
-    c1 = candidate.to(tl.uint32)
+def _chunk_dot(params_ptr, weights_ptr, c1, dims, UNROLL: tl.constexpr):
+    """sum_i z[n, i] * weights[i] for the candidates c1 (uint32 lanes), i = 0 .. dims-1 left to right
+    from +0, one binary32 rounding per product and per add; z = normals of stream (domain, step, chunk, n)."""
     word2, word3, k0, k1 = _stream_setup(params_ptr, c1)
-    acc = tl.zeros((BLOCK_C,), tl.float32)
     ones = tl.full(c1.shape, 1, tl.uint32)
+    acc = tl.zeros(c1.shape, tl.float32)
     full_blocks = dims // 4
-    for block in range(0, full_blocks):
+    for block in tl.range(0, full_blocks, loop_unroll_factor=UNROLL):
         w0, w1, w2, w3 = philox4x32_10(ones * block, c1, word2, word3, k0, k1)
         z0, z1, z2, z3 = normals4(w0, w1, w2, w3)
         element = weights_ptr + block * 4
@@ -213,7 +218,47 @@ def _candidate_log_weights_kernel(params_ptr, weights_ptr, out_ptr, n_candidates
             acc = acc + z1 * tl.load(element + 1)
         if tail > 2:
             acc = acc + z2 * tl.load(element + 2)
-    tl.store(out_ptr + candidate, acc, mask=inside)
+    return acc
+
+
+@triton.jit
+def _candidate_log_weights_kernel(params_ptr, weights_ptr, out_ptr, n_candidates, dims,
+                                  BLOCK_C: tl.constexpr, UNROLL: tl.constexpr):
+    """out[n] = the chunk dot product of candidate n. One lane per candidate."""
+    candidate = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
+    acc = _chunk_dot(params_ptr, weights_ptr, candidate.to(tl.uint32), dims, UNROLL)
+    tl.store(out_ptr + candidate, acc, mask=candidate < n_candidates)
+
+
+@triton.jit
+def _arrival_fixed_kernel(params_ptr, out_ptr, n_candidates, BLOCK: tl.constexpr):
+    """out[n] = floor(E_n * 2**FIXED) (int64), E_n = -ln32(u(word n of stream (arrival, step, chunk, 0)))."""
+    n = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    inside = n < n_candidates
+    c0 = (n >> 2).to(tl.uint32)
+    word2, word3, k0, k1 = _stream_setup(params_ptr, c0)
+    zero = tl.zeros(c0.shape, tl.uint32)
+    w0, w1, w2, w3 = philox4x32_10(c0, zero, word2, word3, k0, k1)
+    lane = n & 3
+    word = tl.where(lane == 0, w0, tl.where(lane == 1, w1, tl.where(lane == 2, w2, w3)))
+    exponential = _neg(ln32(uniform_open_closed(word)))
+    fixed = (exponential * _FIXED_SCALE).to(tl.int64)  # exact product, non-negative: truncation is floor
+    tl.store(out_ptr + n, fixed, mask=inside)
+
+
+@triton.jit
+def _search_kernel(params_ptr, weights_ptr, times_ptr, best_score_ptr, best_index_ptr, n_candidates, dims,
+                   BLOCK_C: tl.constexpr, UNROLL: tl.constexpr):
+    """Per program: the first candidate with the greatest score s_n - ln32(T_n) among its BLOCK_C."""
+    candidate = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
+    inside = candidate < n_candidates
+    dot = _chunk_dot(params_ptr, weights_ptr, candidate.to(tl.uint32), dims, UNROLL)
+    times = tl.load(times_ptr + candidate, mask=inside, other=1)
+    log_time = ln32(times.to(tl.float32) * _TWO_POW_M_FIXED)
+    score = tl.where(inside, dot - log_time, -float("inf"))
+    best = tl.argmax(score, axis=0, tie_break_left=True)
+    tl.store(best_score_ptr + tl.program_id(0), tl.max(score, axis=0))
+    tl.store(best_index_ptr + tl.program_id(0), tl.program_id(0) * BLOCK_C + best)
 
 
 @triton.jit
@@ -226,6 +271,11 @@ def _word_transforms_kernel(words_ptr, radius_ptr, cos_ptr, sin_ptr, count, BLOC
     tl.store(radius_ptr + offsets, radius(words), mask=inside)
     tl.store(cos_ptr + offsets, cos, mask=inside)
     tl.store(sin_ptr + offsets, sin, mask=inside)
+
+
+def _int32_bit_patterns(words: torch.Tensor) -> torch.Tensor:
+    """int64 words in [0, 2**32) as int32 tensors with the same 32 bits."""
+    return (words - ((words >> 31) << 32)).to(torch.int32)
 
 
 def _int32_bits(words: list[int], device) -> torch.Tensor:
@@ -251,7 +301,7 @@ def stream_normals(seed: int, domain: int, step: int, chunk: int, candidates: to
                    device: torch.device | str = "cuda") -> torch.Tensor:
     """Normals [candidates..., count] of stream (domain, step, chunk, candidate), as the reference's."""
     candidates = torch.as_tensor(candidates, dtype=torch.int64, device=device)
-    flat = candidates.reshape(-1).to(torch.int32)  # bit pattern of the uint32 candidate index
+    flat = _int32_bit_patterns(candidates.reshape(-1)).contiguous()
     blocks = (count + 3) // 4
     out = torch.empty((flat.numel(), blocks * 4), dtype=torch.float32, device=device)
     block = 256
@@ -263,21 +313,46 @@ def stream_normals(seed: int, domain: int, step: int, chunk: int, candidates: to
 
 
 def candidate_log_weights(seed: int, domain: int, step: int, chunk: int, n_candidates: int,
-                          weights: torch.Tensor, block_candidates: int = 128, num_warps: int = 4) -> torch.Tensor:
+                          weights: torch.Tensor, block_candidates: int = 128, num_warps: int = 4,
+                          unroll: int = 1) -> torch.Tensor:
     """float32 [n_candidates]: the in-order dot product of each candidate's normals with ``weights``."""
     weights = weights.to(torch.float32).contiguous()
     out = torch.empty(n_candidates, dtype=torch.float32, device=weights.device)
     _candidate_log_weights_kernel[(triton.cdiv(n_candidates, block_candidates),)](
         _stream_params(seed, domain, step, chunk, weights.device), weights, out, n_candidates, weights.numel(),
-        BLOCK_C=block_candidates, num_warps=num_warps, **EXACT)
+        BLOCK_C=block_candidates, UNROLL=unroll, num_warps=num_warps, **EXACT)
     return out
 
 
 def word_transforms(words: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(radius, cos, sin) float32 of int64 words in [0, 2**32) (the two halves of the normal transform)."""
-    bits = (words - ((words >> 31) << 32)).to(torch.int32).contiguous()  # same low 32 bits, as int32
+    bits = _int32_bit_patterns(words).contiguous()
     radius_out, cos_out, sin_out = (torch.empty(bits.shape, dtype=torch.float32, device=bits.device) for _ in range(3))
     block = 1024
     _word_transforms_kernel[(triton.cdiv(bits.numel(), block),)](bits, radius_out, cos_out, sin_out, bits.numel(),
                                                                   BLOCK=block, **EXACT)
     return radius_out, cos_out, sin_out
+
+
+def candidate_search(weights: torch.Tensor, seed: int, step: int, chunk: int, candidates_log2: int,
+                     block_candidates: int = 128, num_warps: int = 4, unroll: int = 1) -> int:
+    """The PFR index of one chunk (aigif_ref.diffc.pfr.candidate_search, same bits): the candidates are
+    generated on the fly, never stored. weights: delta on the chunk's elements, in order (CUDA tensor)."""
+    if not 0 <= candidates_log2 <= pfr.MAX_CANDIDATES_LOG2:
+        raise ValueError(f"candidates_log2 must be 0..{pfr.MAX_CANDIDATES_LOG2}")
+    n_candidates = 1 << candidates_log2
+    weights = weights.to(torch.float32).contiguous()
+    device = weights.device
+    fixed = torch.empty(n_candidates, dtype=torch.int64, device=device)
+    _arrival_fixed_kernel[(triton.cdiv(n_candidates, 1024),)](
+        _stream_params(seed, philox_reference.DOMAIN_ARRIVAL, step, chunk, device), fixed, n_candidates,
+        BLOCK=1024, **EXACT)
+    times = torch.cumsum(fixed, 0)  # exact integer prefix sums
+    programs = triton.cdiv(n_candidates, block_candidates)
+    best_score = torch.empty(programs, dtype=torch.float32, device=device)
+    best_index = torch.empty(programs, dtype=torch.int32, device=device)
+    _search_kernel[(programs,)](
+        _stream_params(seed, philox_reference.DOMAIN_CANDIDATE, step, chunk, device), weights, times, best_score,
+        best_index, n_candidates, weights.numel(), BLOCK_C=block_candidates, UNROLL=unroll, num_warps=num_warps,
+        **EXACT)
+    return int(best_index[torch.argmax(best_score)])  # programs are in candidate order: first maximum wins
