@@ -20,6 +20,7 @@ from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions import Model
 from aigif_ref.quant import cli as quant_cli
+from aigif_ref.diffc import cli as diffc_cli
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import dumps, find_extension, load_json, parse_json, read_text_input
@@ -284,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_render.add_parser(sub)  # torch-free until it runs
     quant_cli.add_parser(sub)
     cli_real.add_parsers(sub)  # models add, import, export (issue 12)
+    diffc_cli.add_parser(sub)  # compress --diffc (issue 15)
     return parser
 
 

@@ -172,6 +172,14 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     record = decode(read_bytes(name), registry)
     has_pixels = find_extension(record, PIXELS_EXTENSION_TYPE) is not None
     result = None
+    diffc = _diffc_pixels(name, record, args, registry)  # a DiffC payload is the image: decode it, never regenerate
+    if diffc is not None:
+        rgb, how, diffc_array = diffc
+        write_atomic(png, png_bytes(rgb, record, registry), inputs=args.files)
+        if array_path is not None:
+            write_atomic(array_path, npy_bytes(diffc_array), inputs=args.files)
+        print(f"{name}: {how}; wrote {png}" + (f" and {array_path}" if array_path is not None else ""))
+        return 0
     if args.prefer_pixels and has_pixels:
         rgb, how = decode_pixels(record, args.max_pixels), "took the embedded pixels (--prefer-pixels)"
     else:
@@ -216,6 +224,26 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     check = verify(record, rgb, decode_pixels(record, args.max_pixels) if result is not None and has_pixels else None)
     print(f"{name}: verify: {check.message}")
     return 1 if check.status == "mismatch" else 0
+
+
+def _diffc_pixels(name: str, record: dict[str, Any], args: argparse.Namespace, registry: Any) -> tuple | None:
+    """(RGB8, what was done, float array) when the file's pixels are a DiffC payload, else None."""
+    from aigif_ref.diffc.files import decode_record, diffc_extension
+
+    if diffc_extension(record, registry) is None:
+        return None
+    if record["height"] * record["width"] > args.max_pixels:
+        raise AigifError("AIGIF_E_DECODER_LIMIT", f"the DiffC image is {record['width']}x{record['height']}, above "
+                                                  f"this decoder's limit of {args.max_pixels} pixels (--max-pixels)")
+    from aigif_ref.regen.deps import require
+
+    require()
+    decoded = decode_record(record, registry=registry, device=args.device, models_dir=args.models,
+                            allow_unpinned=args.allow_unpinned)
+    payload = decoded.payload
+    return decoded.rgb8, (f"decoded the DiffC payload ({payload.steps} steps, "
+                          f"{sum(len(s) for s in payload.indices)} chunks) with model {record['model_id']} in "
+                          f"{decoded.seconds:.2f} s"), decoded.array
 
 
 def cmd_render(args: argparse.Namespace) -> int:

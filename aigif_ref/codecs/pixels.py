@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 PIXELS_EXTENSION_TYPE = 1
-COMPRESSOR_CODES = {"None": 0, "png": 1, "jxl": 2}
+COMPRESSOR_CODES = {"None": 0, "png": 1, "jxl": 2}  # the lossless ones encode_pixels writes
+DIFFC_CODE = 3  # registry pixel_compressors "diffc": written by `aigif compress --diffc`
 _PIL_FORMATS = {1: "PNG", 2: "JXL"}
 
 
@@ -78,6 +79,10 @@ def decode_pixels(record: dict[str, Any], max_pixels: int | None = None) -> "np.
         raise AigifError("AIGIF_E_DECODER_LIMIT", f"the embedded pixels are {width}x{height}, above this decoder's limit "
                                                   f"of {max_pixels} pixels; raise it with --max-pixels if the machine "
                                                   "has the memory")
+    if code == DIFFC_CODE:  # lossy, decoded through its model (spec/diffc.md); needs the render extra
+        from aigif_ref.diffc.files import decode_record
+
+        return decode_record(record).rgb8
     np = _numpy()
     data = base64.b64decode(ext["data"])
     if code == 0:

@@ -34,6 +34,16 @@ def _jxl(data: bytes, height: int, width: int) -> None:
         raise AigifError("AIGIF_E_EXTENSION", f"pixels: JPEG XL is {jxl_width}x{jxl_height}, record says {width}x{height}")
 
 
+def _diffc(data: bytes, height: int, width: int, context: Any = None) -> None:
+    from aigif_ref.diffc.payload import parse_payload  # NumPy-free: integers only
+    from aigif_ref.grammar.aigif import registry_of
+    from aigif_ref.registry import default_registry
+
+    model_id = context.get("model_id") if context is not None else None
+    registry = (registry_of(context) if context is not None else None) or default_registry()
+    parse_payload(data, height, width, model_id, registry)
+
+
 class Pixels(CodedPayload):
     code = 1
     name = "pixels"
@@ -48,6 +58,8 @@ class Pixels(CodedPayload):
         0: (_raw, "raw RGB, 8 bits per sample, rows top to bottom: exactly height × width × 3 bytes"),
         1: (_png, "a PNG stream whose IHDR width and height equal the record's"),
         2: (_jxl, "a bare JPEG XL codestream (`FF 0A`, not the container) whose SizeHeader equals the record's size"),
+        3: (_diffc, "a DiffC payload ([diffc.md](diffc.md)) whose profile is bound to the record's model and whose "
+                    "index stream fits the record's size"),
     }
 
     @classmethod
@@ -55,4 +67,7 @@ class Pixels(CodedPayload):
         payload = cls.PAYLOADS.get(compressor)
         if payload is None:
             raise AigifError("AIGIF_E_UNKNOWN_CODE", f"pixel compressor {compressor} is not known")
-        payload[0](data, context.height, context.width)
+        if compressor == 3:  # DiffC: the profile is bound to the record's model, in the registry being used
+            _diffc(data, context.height, context.width, context)
+        else:
+            payload[0](data, context.height, context.width)

@@ -1,0 +1,217 @@
+"""Integer-only arithmetic coding of the chunk indices (normative: spec/diffc.md, section 3.4).
+
+A binary arithmetic coder in the style of Witten, Neal & Cleary (1987) with 32-bit code values and
+adaptive frequency tables; no floating point anywhere, so every implementation produces and reads the
+same bytes. Integers n >= 0 are coded as a bucket (the bit length of n, an adaptive symbol) followed by
+the bits of n below its leading 1 (uniform symbols of at most 16 bits, most significant piece first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aigif_ref.errors import AigifError
+
+CODE_BITS = 32
+TOP = (1 << CODE_BITS) - 1
+HALF = 1 << (CODE_BITS - 1)
+QUARTER = 1 << (CODE_BITS - 2)
+FREQ_INCREMENT = 32
+FREQ_LIMIT = 1 << 16     # after an update that takes the total above this, every frequency is halved (rounded up)
+RAW_PIECE_BITS = 16
+
+
+@dataclass
+class AdaptiveModel:
+    """Frequencies of symbols 0..size-1, each starting at 1."""
+
+    size: int
+    freqs: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.freqs = [1] * self.size
+
+    def interval(self, symbol: int) -> tuple[int, int, int]:
+        low = sum(self.freqs[:symbol])
+        return low, low + self.freqs[symbol], sum(self.freqs)
+
+    def update(self, symbol: int) -> None:
+        self.freqs[symbol] += FREQ_INCREMENT
+        if sum(self.freqs) > FREQ_LIMIT:
+            self.freqs = [(f + 1) >> 1 for f in self.freqs]
+
+
+class Encoder:
+    def __init__(self) -> None:
+        self.low, self.high, self.pending = 0, TOP, 0
+        self.bits: list[int] = []
+
+    def _emit(self, bit: int) -> None:
+        self.bits.append(bit)
+        self.bits.extend([1 - bit] * self.pending)
+        self.pending = 0
+
+    def encode(self, cum_low: int, cum_high: int, total: int) -> None:
+        span = self.high - self.low + 1
+        self.high = self.low + span * cum_high // total - 1
+        self.low = self.low + span * cum_low // total
+        while True:
+            if self.high < HALF:
+                self._emit(0)
+            elif self.low >= HALF:
+                self._emit(1)
+                self.low -= HALF
+                self.high -= HALF
+            elif self.low >= QUARTER and self.high < 3 * QUARTER:
+                self.pending += 1
+                self.low -= QUARTER
+                self.high -= QUARTER
+            else:
+                break
+            self.low = 2 * self.low
+            self.high = 2 * self.high + 1
+
+    def symbol(self, model: AdaptiveModel, symbol: int) -> None:
+        self.encode(*model.interval(symbol))
+        model.update(symbol)
+
+    def raw(self, value: int, bits: int) -> None:
+        while bits > 0:
+            piece = min(bits, RAW_PIECE_BITS)
+            bits -= piece
+            self.encode((value >> bits) & ((1 << piece) - 1), ((value >> bits) & ((1 << piece) - 1)) + 1, 1 << piece)
+
+    def integer(self, model: AdaptiveModel, value: int, offset: int = 0) -> None:
+        """value >= offset: bucket bit_length(value - offset) by ``model``, then the bits below the leading 1."""
+        n = value - offset
+        bucket = n.bit_length()
+        self.symbol(model, bucket)
+        if bucket > 1:
+            self.raw(n - (1 << (bucket - 1)), bucket - 1)
+
+    def finish(self) -> bytes:
+        self.pending += 1
+        self._emit(0 if self.low < QUARTER else 1)
+        bits = self.bits + [0] * (-len(self.bits) % 8)
+        return bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
+
+
+class Decoder:
+    """Reads what Encoder wrote; bits past the end of the data read as 0."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+        self.low, self.high, self.value = 0, TOP, 0
+        for _ in range(CODE_BITS):
+            self.value = (self.value << 1) | self._bit()
+
+    def _bit(self) -> int:
+        byte, offset = divmod(self.position, 8)
+        self.position += 1
+        return (self.data[byte] >> (7 - offset)) & 1 if byte < len(self.data) else 0
+
+    def decode(self, total: int) -> int:
+        """The cumulative count the next symbol's interval holds (call ``consume`` with its interval next)."""
+        span = self.high - self.low + 1
+        return ((self.value - self.low + 1) * total - 1) // span
+
+    def consume(self, cum_low: int, cum_high: int, total: int) -> None:
+        span = self.high - self.low + 1
+        self.high = self.low + span * cum_high // total - 1
+        self.low = self.low + span * cum_low // total
+        while True:
+            if self.high < HALF:
+                pass
+            elif self.low >= HALF:
+                self.low -= HALF
+                self.high -= HALF
+                self.value -= HALF
+            elif self.low >= QUARTER and self.high < 3 * QUARTER:
+                self.low -= QUARTER
+                self.high -= QUARTER
+                self.value -= QUARTER
+            else:
+                break
+            self.low = 2 * self.low
+            self.high = 2 * self.high + 1
+            self.value = 2 * self.value | self._bit()
+
+    def symbol(self, model: AdaptiveModel) -> int:
+        total = sum(model.freqs)
+        count = self.decode(total)
+        low = 0
+        for symbol, freq in enumerate(model.freqs):
+            if count < low + freq:
+                self.consume(low, low + freq, total)
+                model.update(symbol)
+                return symbol
+            low += freq
+        raise AigifError("AIGIF_E_DIFFC", "DiffC index stream: a symbol outside its model (corrupt stream)")
+
+    def raw(self, bits: int) -> int:
+        value = 0
+        while bits > 0:
+            piece = min(bits, RAW_PIECE_BITS)
+            bits -= piece
+            part = self.decode(1 << piece)
+            if part >= 1 << piece:
+                raise AigifError("AIGIF_E_DIFFC", "DiffC index stream: a raw value out of range (corrupt stream)")
+            self.consume(part, part + 1, 1 << piece)
+            value = (value << piece) | part
+        return value
+
+    def integer(self, model: AdaptiveModel, offset: int = 0) -> int:
+        bucket = self.symbol(model)
+        if bucket <= 1:
+            return bucket + offset
+        return (1 << (bucket - 1)) + self.raw(bucket - 1) + offset
+
+
+# The DiffC index stream: for each coded step, its chunk count (>= 1), then its chunk indices.
+COUNT_BUCKETS = 25   # chunk counts below 2**24
+INDEX_BUCKETS = 17   # indices below 2**16
+MAX_CHUNKS_PER_STEP = (1 << 24) - 1
+
+
+def index_context(chunks_in_step: int) -> int:
+    """Index model of a step: 0 for a step of one chunk, 1 for a step of several."""
+    return 0 if chunks_in_step == 1 else 1
+
+
+def encode_indices(steps: list[list[int]]) -> bytes:
+    """The arithmetic-coded stream of per-step chunk index lists."""
+    encoder = Encoder()
+    counts = AdaptiveModel(COUNT_BUCKETS)
+    indices = [AdaptiveModel(INDEX_BUCKETS), AdaptiveModel(INDEX_BUCKETS)]
+    for step in steps:
+        if not 1 <= len(step) <= MAX_CHUNKS_PER_STEP:
+            raise ValueError("a step has 1 .. 2**24 - 1 chunks")
+        encoder.integer(counts, len(step), offset=1)
+        model = indices[index_context(len(step))]
+        for index in step:
+            if not 0 <= index < 1 << 16:
+                raise ValueError("chunk indices are below 2**16")
+            encoder.integer(model, index)
+    return encoder.finish()
+
+
+def decode_indices(data: bytes, steps: int, max_chunks: int) -> list[list[int]]:
+    """Per-step chunk indices of ``steps`` steps; each step has at most ``max_chunks`` chunks (else AIGIF_E_DIFFC).
+
+    The stream must be canonical: exactly the bytes encode_indices writes for what it decodes to.
+    """
+    decoder = Decoder(data)
+    counts = AdaptiveModel(COUNT_BUCKETS)
+    indices = [AdaptiveModel(INDEX_BUCKETS), AdaptiveModel(INDEX_BUCKETS)]
+    out: list[list[int]] = []
+    for step in range(steps):
+        chunks = decoder.integer(counts, offset=1)
+        if chunks > max_chunks:
+            raise AigifError("AIGIF_E_DIFFC", f"DiffC step {step} has {chunks} chunks; the latent allows at most {max_chunks}")
+        model = indices[index_context(chunks)]
+        out.append([decoder.integer(model) for _ in range(chunks)])
+    if encode_indices(out) != data:
+        raise AigifError("AIGIF_E_DIFFC", "DiffC index stream is not canonical (trailing or altered bytes after the "
+                                          "last coded index)")
+    return out
