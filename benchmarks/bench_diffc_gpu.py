@@ -132,6 +132,11 @@ def section_identity(tk) -> dict:
     # Why float64 sqrt: torch's own CUDA binary32 sqrt on the same radii.
     squared = gaussian_torch.ln_f32(gaussian_torch.uniform_open_closed(words)) * gaussian_torch.MINUS_TWO
     exhaustive["torch_cuda_f32_sqrt_differing"] = differing(torch.sqrt(squared).cpu().numpy(), radius_ref)
+    # Why enable_fp_fusion=False: the same kernel with Triton's default contraction into FMAs.
+    radius_f, cos_f, sin_f = tk.word_transforms(words, exact=False)
+    exhaustive["triton_with_fp_fusion_differing"] = {"radius": differing(radius_f.cpu().numpy(), radius_ref),
+                                                     "cos": differing(cos_f.cpu().numpy(), cos_ref),
+                                                     "sin": differing(sin_f.cpu().numpy(), sin_ref)}
     out["transform_exhaustive"] = exhaustive
 
     # Candidate search: chunk dot products bit for bit, and the winning index, against the NumPy reference.

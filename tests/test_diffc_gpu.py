@@ -158,3 +158,67 @@ def test_triton_kernels_in_interpreter_mode():
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def kl_scaled_delta(rng: np.random.Generator, dims: int, kl_bits: float) -> np.ndarray:
+    """A chunk delta carrying about kl_bits of KL (|delta|^2 / 2 / ln 2), as the encoder sizes chunks."""
+    delta = rng.standard_normal(dims)
+    return (delta * np.sqrt(2 * np.log(2) * kl_bits / np.sum(delta ** 2))).astype(np.float32)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_torch_arrival_log_times_equal_reference(device):
+    from aigif_ref.diffc import pfr
+    from aigif_ref.diffc.gpu import search
+
+    expected = pfr.arrival_log_times(2**64 - 3, 17, 250, 5000)
+    assert f32_bits(search.arrival_log_times_torch(2**64 - 3, 17, 250, 5000, device)) == np_bits(expected)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_torch_candidate_search_equals_reference(device):
+    from aigif_ref.diffc import pfr
+    from aigif_ref.diffc.gpu import search
+
+    rng = np.random.default_rng(5)
+    winners = set()
+    for dims, log2 in ((1, 6), (5, 9), (23, 11), (64, 10), (3, 0)):
+        delta = kl_scaled_delta(rng, dims, max(1, log2 - 4))
+        seed, step, chunk = int(rng.integers(0, 2**63)), int(rng.integers(0, 100)), int(rng.integers(0, 100))
+        expected_scores = pfr.SCORE_BACKENDS["numpy"](delta, seed, step, chunk, 1 << log2)
+        got_scores = search.log_weights_torch(seed, step, chunk, 1 << log2, torch.from_numpy(delta).to(device))
+        assert f32_bits(got_scores) == np_bits(expected_scores)
+        expected = pfr.candidate_search(delta, seed, step, chunk, log2)
+        assert search.candidate_search(delta, seed, step, chunk, log2, backend="torch", device=device) == expected
+        winners.add(expected)
+    assert len(winners) > 2  # the cases really search (not always candidate 0)
+
+
+def test_importing_gpu_registers_backends_with_pfr():
+    from aigif_ref.diffc import pfr
+    from aigif_ref.diffc.gpu import BACKENDS, backend
+
+    assert "torch" in BACKENDS and pfr.SEARCH_BACKENDS["torch"] is backend.torch_search
+    assert pfr.SCORE_BACKENDS["torch"] is backend.torch_scores
+    assert ("triton" in BACKENDS) == (HAS_CUDA and HAS_TRITON)
+    delta = kl_scaled_delta(np.random.default_rng(8), 12, 8)
+    for name in BACKENDS:  # through pfr's own entry point, as the encoder calls it
+        assert pfr.candidate_search(delta, 77, 3, 4, 12, backend=name) == pfr.candidate_search(delta, 77, 3, 4, 12)
+
+
+@needs_triton_gpu
+def test_triton_candidate_search_equals_reference():
+    from aigif_ref.diffc import pfr, philox as reference_philox
+    from aigif_ref.diffc.gpu import triton_kernels
+
+    rng = np.random.default_rng(6)
+    for dims, log2 in ((1, 6), (7, 12), (64, 16), (203, 13), (3, 0)):
+        delta = kl_scaled_delta(rng, dims, max(1, log2 - 4))
+        seed, step, chunk = int(rng.integers(0, 2**64, dtype=np.uint64)), int(rng.integers(0, 100)), 9
+        weights = torch.from_numpy(delta).cuda()
+        expected_scores = pfr.SCORE_BACKENDS["numpy"](delta, seed, step, chunk, 1 << log2)
+        got_scores = triton_kernels.candidate_log_weights(seed, reference_philox.DOMAIN_CANDIDATE, step, chunk,
+                                                          1 << log2, weights)
+        assert f32_bits(got_scores) == np_bits(expected_scores)
+        assert triton_kernels.candidate_search(weights, seed, step, chunk, log2) == \
+            pfr.candidate_search(delta, seed, step, chunk, log2)

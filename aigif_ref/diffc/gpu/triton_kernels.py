@@ -9,6 +9,8 @@ kernels; tensors crossing into Python carry int32 bit patterns (torch has few ui
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import triton
 import triton.language as tl
@@ -50,6 +52,7 @@ _TWO_POW_M22: tl.constexpr = tl.constexpr(constants.TWO_POW_M22)
 _MINUS_TWO: tl.constexpr = tl.constexpr(constants.MINUS_TWO)
 _FIXED_SCALE: tl.constexpr = tl.constexpr(float(1 << pfr.FIXED_POINT_BITS))
 _TWO_POW_M_FIXED: tl.constexpr = tl.constexpr(2.0 ** -pfr.FIXED_POINT_BITS)
+_KEY_NONE: tl.constexpr = tl.constexpr(-(1 << 63))
 
 
 @triton.jit
@@ -147,11 +150,12 @@ def _load_u32(ptr, index):
 
 
 @triton.jit
-def _stream_setup(params_ptr, like):
-    """Counter words 2, 3 and the key, broadcast to ``like``'s shape (params: word2, word3, k0, k1)."""
+def _stream_setup(params_ptr, word2, like):
+    """Counter words 2, 3 and the key, broadcast to ``like``'s shape. params: (word3, k0, k1) of a
+    (seed, domain, step), cached on the device; word2 (the chunk's counter word) is a scalar argument."""
     ones = tl.full(like.shape, 1, tl.uint32)
-    return (ones * _load_u32(params_ptr, 0), ones * _load_u32(params_ptr, 1),
-            ones * _load_u32(params_ptr, 2), ones * _load_u32(params_ptr, 3))
+    return (ones * word2.to(tl.uint32), ones * _load_u32(params_ptr, 0), ones * _load_u32(params_ptr, 1),
+            ones * _load_u32(params_ptr, 2))
 
 
 @triton.jit
@@ -171,8 +175,8 @@ def _philox_words_kernel(counter_ptr, out_ptr, count, BLOCK: tl.constexpr):
     tl.store(base + 3, w3.to(tl.int32, bitcast=True), mask=inside)
 
 
-@triton.jit
-def _stream_normals_kernel(params_ptr, candidates_ptr, out_ptr, n_candidates, blocks, out_stride,
+@triton.jit(do_not_specialize=["chunk_word"])
+def _stream_normals_kernel(params_ptr, chunk_word, candidates_ptr, out_ptr, n_candidates, blocks, out_stride,
                            BLOCK: tl.constexpr):
     """out[c, 4b:4b+4] = normals of element block b of stream (domain, step, chunk, candidates[c]).
 
@@ -181,7 +185,7 @@ def _stream_normals_kernel(params_ptr, candidates_ptr, out_ptr, n_candidates, bl
     block = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
     inside = block < blocks
     c0 = block.to(tl.uint32)
-    word2, word3, k0, k1 = _stream_setup(params_ptr, c0)
+    word2, word3, k0, k1 = _stream_setup(params_ptr, chunk_word, c0)
     c1 = tl.full(c0.shape, 1, tl.uint32) * tl.load(candidates_ptr + row).to(tl.uint32, bitcast=True)
     w0, w1, w2, w3 = philox4x32_10(c0, c1, word2, word3, k0, k1)
     z0, z1, z2, z3 = normals4(w0, w1, w2, w3)
@@ -193,10 +197,10 @@ def _stream_normals_kernel(params_ptr, candidates_ptr, out_ptr, n_candidates, bl
 
 
 @triton.jit
-def _chunk_dot(params_ptr, weights_ptr, c1, dims, UNROLL: tl.constexpr):
+def _chunk_dot(params_ptr, chunk_word, weights_ptr, c1, dims, UNROLL: tl.constexpr):
     """sum_i z[n, i] * weights[i] for the candidates c1 (uint32 lanes), i = 0 .. dims-1 left to right
     from +0, one binary32 rounding per product and per add; z = normals of stream (domain, step, chunk, n)."""
-    word2, word3, k0, k1 = _stream_setup(params_ptr, c1)
+    word2, word3, k0, k1 = _stream_setup(params_ptr, chunk_word, c1)
     ones = tl.full(c1.shape, 1, tl.uint32)
     acc = tl.zeros(c1.shape, tl.float32)
     full_blocks = dims // 4
@@ -221,44 +225,56 @@ def _chunk_dot(params_ptr, weights_ptr, c1, dims, UNROLL: tl.constexpr):
     return acc
 
 
-@triton.jit
-def _candidate_log_weights_kernel(params_ptr, weights_ptr, out_ptr, n_candidates, dims,
+@triton.jit(do_not_specialize=["chunk_word"])
+def _candidate_log_weights_kernel(params_ptr, chunk_word, weights_ptr, out_ptr, n_candidates, dims,
                                   BLOCK_C: tl.constexpr, UNROLL: tl.constexpr):
     """out[n] = the chunk dot product of candidate n. One lane per candidate."""
     candidate = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
-    acc = _chunk_dot(params_ptr, weights_ptr, candidate.to(tl.uint32), dims, UNROLL)
+    acc = _chunk_dot(params_ptr, chunk_word, weights_ptr, candidate.to(tl.uint32), dims, UNROLL)
     tl.store(out_ptr + candidate, acc, mask=candidate < n_candidates)
 
 
-@triton.jit
-def _arrival_fixed_kernel(params_ptr, out_ptr, n_candidates, BLOCK: tl.constexpr):
-    """out[n] = floor(E_n * 2**FIXED) (int64), E_n = -ln32(u(word n of stream (arrival, step, chunk, 0)))."""
+@triton.jit(do_not_specialize=["chunk_word"])
+def _arrival_kernel(params_ptr, chunk_word, fixed_ptr, block_sums_ptr, best_ptr, n_candidates,
+                    BLOCK: tl.constexpr):
+    """fixed[n] = floor(E_n * 2**FIXED) (int64), E_n = -ln32(u(word n of stream (arrival, step, chunk, 0)));
+    block_sums[b] = the sum of block b's; program 0 also resets the search's best key."""
     n = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     inside = n < n_candidates
     c0 = (n >> 2).to(tl.uint32)
-    word2, word3, k0, k1 = _stream_setup(params_ptr, c0)
-    zero = tl.zeros(c0.shape, tl.uint32)
-    w0, w1, w2, w3 = philox4x32_10(c0, zero, word2, word3, k0, k1)
+    word2, word3, k0, k1 = _stream_setup(params_ptr, chunk_word, c0)
+    w0, w1, w2, w3 = philox4x32_10(c0, tl.zeros(c0.shape, tl.uint32), word2, word3, k0, k1)
     lane = n & 3
     word = tl.where(lane == 0, w0, tl.where(lane == 1, w1, tl.where(lane == 2, w2, w3)))
     exponential = _neg(ln32(uniform_open_closed(word)))
     fixed = (exponential * _FIXED_SCALE).to(tl.int64)  # exact product, non-negative: truncation is floor
-    tl.store(out_ptr + n, fixed, mask=inside)
+    fixed = tl.where(inside, fixed, 0)
+    tl.store(fixed_ptr + n, fixed, mask=inside)
+    tl.store(block_sums_ptr + tl.program_id(0), tl.sum(fixed, axis=0))
+    if tl.program_id(0) == 0:
+        tl.store(best_ptr, _KEY_NONE)
 
 
-@triton.jit
-def _search_kernel(params_ptr, weights_ptr, times_ptr, best_score_ptr, best_index_ptr, n_candidates, dims,
-                   BLOCK_C: tl.constexpr, UNROLL: tl.constexpr):
-    """Per program: the first candidate with the greatest score s_n - ln32(T_n) among its BLOCK_C."""
-    candidate = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
+@triton.jit(do_not_specialize=["chunk_word"])
+def _search_kernel(params_ptr, chunk_word, weights_ptr, fixed_ptr, block_sums_ptr, best_ptr, n_candidates, dims,
+                   BLOCK_C: tl.constexpr, SUMS: tl.constexpr, UNROLL: tl.constexpr):
+    """best = max over candidates of key(score_n, n), score_n = s_n - ln32(T_n): the greatest score, and
+    among equal scores the smallest n (the reference's first maximum). Arrival blocks are BLOCK_C wide."""
+    program = tl.program_id(0)
+    candidate = program * BLOCK_C + tl.arange(0, BLOCK_C)
     inside = candidate < n_candidates
-    dot = _chunk_dot(params_ptr, weights_ptr, candidate.to(tl.uint32), dims, UNROLL)
-    times = tl.load(times_ptr + candidate, mask=inside, other=1)
-    log_time = ln32(times.to(tl.float32) * _TWO_POW_M_FIXED)
-    score = tl.where(inside, dot - log_time, -float("inf"))
-    best = tl.argmax(score, axis=0, tie_break_left=True)
-    tl.store(best_score_ptr + tl.program_id(0), tl.max(score, axis=0))
-    tl.store(best_index_ptr + tl.program_id(0), tl.program_id(0) * BLOCK_C + best)
+    dot = _chunk_dot(params_ptr, chunk_word, weights_ptr, candidate.to(tl.uint32), dims, UNROLL)
+    # T_n: exact integer prefix sum = the sums of the earlier blocks + this block's running sum.
+    earlier = tl.arange(0, SUMS)
+    prefix = tl.sum(tl.load(block_sums_ptr + earlier, mask=earlier < program, other=0), axis=0)
+    times = prefix + tl.cumsum(tl.load(fixed_ptr + candidate, mask=inside, other=0), axis=0)
+    score = dot - ln32(times.to(tl.float32) * _TWO_POW_M_FIXED)
+    # Order-preserving int32 image of the float score (+0 and -0 equal), then the index, inverted.
+    bits = score.to(tl.int32, bitcast=True)
+    ordered = tl.where(score == 0.0, 0, tl.where(bits < 0, bits ^ 0x7FFFFFFF, bits))
+    key = (ordered.to(tl.int64) << 32) | (tl.full(candidate.shape, 0xFFFFFFFF, tl.int64) - candidate.to(tl.int64))
+    key = tl.where(inside, key, _KEY_NONE)
+    tl.atomic_max(best_ptr, tl.max(key, axis=0))
 
 
 @triton.jit
@@ -282,9 +298,18 @@ def _int32_bits(words: list[int], device) -> torch.Tensor:
     return torch.tensor([w - (1 << 32) if w >= 1 << 31 else w for w in words], dtype=torch.int32, device=device)
 
 
-def _stream_params(seed: int, domain: int, step: int, chunk: int, device) -> torch.Tensor:
-    word2, word3 = stream_counter_words(domain, step, chunk)
-    return _int32_bits([word2, word3, *philox_reference.key_from_seed(seed)], device)
+@functools.lru_cache(maxsize=64)
+def _step_params(seed: int, domain: int, step: int, device: torch.device) -> torch.Tensor:
+    """(word3, k0, k1) of streams (domain, step, *, *) under the seed, as an int32 device tensor (kept: one
+    host-to-device copy per step, not per chunk)."""
+    _, word3 = stream_counter_words(domain, step, 0)
+    return _int32_bits([word3, *philox_reference.key_from_seed(seed)], device)
+
+
+def _chunk_word(domain: int, step: int, chunk: int) -> int:
+    """Counter word 2 of the chunk's streams, as a kernel argument (int32 bit pattern)."""
+    word2, _ = stream_counter_words(domain, step, chunk)
+    return word2 - (1 << 32) if word2 >= 1 << 31 else word2
 
 
 def philox_words(counter: tuple[int, int, int, int], key: tuple[int, int], count: int,
@@ -307,7 +332,8 @@ def stream_normals(seed: int, domain: int, step: int, chunk: int, candidates: to
     block = 256
     if flat.numel() and blocks:
         _stream_normals_kernel[(flat.numel(), triton.cdiv(blocks, block))](
-            _stream_params(seed, domain, step, chunk, device), flat, out, flat.numel(), blocks, blocks * 4,
+            _step_params(seed, domain, step, torch.device(device)), _chunk_word(domain, step, chunk), flat, out,
+            flat.numel(), blocks, blocks * 4,
             BLOCK=block, **EXACT)
     return out[:, :count].reshape(candidates.shape + (count,))
 
@@ -319,40 +345,42 @@ def candidate_log_weights(seed: int, domain: int, step: int, chunk: int, n_candi
     weights = weights.to(torch.float32).contiguous()
     out = torch.empty(n_candidates, dtype=torch.float32, device=weights.device)
     _candidate_log_weights_kernel[(triton.cdiv(n_candidates, block_candidates),)](
-        _stream_params(seed, domain, step, chunk, weights.device), weights, out, n_candidates, weights.numel(),
+        _step_params(seed, domain, step, weights.device), _chunk_word(domain, step, chunk), weights, out,
+        n_candidates, weights.numel(),
         BLOCK_C=block_candidates, UNROLL=unroll, num_warps=num_warps, **EXACT)
     return out
 
 
-def word_transforms(words: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(radius, cos, sin) float32 of int64 words in [0, 2**32) (the two halves of the normal transform)."""
+def word_transforms(words: torch.Tensor, exact: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(radius, cos, sin) float32 of int64 words in [0, 2**32) (the two halves of the normal transform).
+    exact=False launches with Triton's default FMA contraction (to show that it changes bits)."""
     bits = _int32_bit_patterns(words).contiguous()
     radius_out, cos_out, sin_out = (torch.empty(bits.shape, dtype=torch.float32, device=bits.device) for _ in range(3))
     block = 1024
     _word_transforms_kernel[(triton.cdiv(bits.numel(), block),)](bits, radius_out, cos_out, sin_out, bits.numel(),
-                                                                  BLOCK=block, **EXACT)
+                                                                  BLOCK=block, **(EXACT if exact else {}))
     return radius_out, cos_out, sin_out
 
 
 def candidate_search(weights: torch.Tensor, seed: int, step: int, chunk: int, candidates_log2: int,
-                     block_candidates: int = 128, num_warps: int = 4, unroll: int = 1) -> int:
-    """The PFR index of one chunk (aigif_ref.diffc.pfr.candidate_search, same bits): the candidates are
-    generated on the fly, never stored. weights: delta on the chunk's elements, in order (CUDA tensor)."""
+                     block_candidates: int = 64, num_warps: int = 2, unroll: int = 1) -> int:
+    """The PFR index of one chunk (aigif_ref.diffc.pfr.candidate_search, same bits): two launches, the
+    candidates generated on the fly and never stored, one 8-byte read back. weights: delta on the
+    chunk's elements, in order (a CUDA tensor)."""
     if not 0 <= candidates_log2 <= pfr.MAX_CANDIDATES_LOG2:
         raise ValueError(f"candidates_log2 must be 0..{pfr.MAX_CANDIDATES_LOG2}")
     n_candidates = 1 << candidates_log2
     weights = weights.to(torch.float32).contiguous()
     device = weights.device
-    fixed = torch.empty(n_candidates, dtype=torch.int64, device=device)
-    _arrival_fixed_kernel[(triton.cdiv(n_candidates, 1024),)](
-        _stream_params(seed, philox_reference.DOMAIN_ARRIVAL, step, chunk, device), fixed, n_candidates,
-        BLOCK=1024, **EXACT)
-    times = torch.cumsum(fixed, 0)  # exact integer prefix sums
     programs = triton.cdiv(n_candidates, block_candidates)
-    best_score = torch.empty(programs, dtype=torch.float32, device=device)
-    best_index = torch.empty(programs, dtype=torch.int32, device=device)
+    fixed = torch.empty(n_candidates, dtype=torch.int64, device=device)
+    block_sums = torch.empty(programs, dtype=torch.int64, device=device)
+    best = torch.empty(1, dtype=torch.int64, device=device)
+    arrival, candidate = philox_reference.DOMAIN_ARRIVAL, philox_reference.DOMAIN_CANDIDATE
+    _arrival_kernel[(programs,)](_step_params(seed, arrival, step, device), _chunk_word(arrival, step, chunk), fixed,
+                                 block_sums, best, n_candidates, BLOCK=block_candidates, **EXACT)
     _search_kernel[(programs,)](
-        _stream_params(seed, philox_reference.DOMAIN_CANDIDATE, step, chunk, device), weights, times, best_score,
-        best_index, n_candidates, weights.numel(), BLOCK_C=block_candidates, UNROLL=unroll, num_warps=num_warps,
-        **EXACT)
-    return int(best_index[torch.argmax(best_score)])  # programs are in candidate order: first maximum wins
+        _step_params(seed, candidate, step, device), _chunk_word(candidate, step, chunk), weights, fixed, block_sums,
+        best, n_candidates, weights.numel(), BLOCK_C=block_candidates, SUMS=triton.next_power_of_2(programs),
+        UNROLL=unroll, num_warps=num_warps, **EXACT)
+    return 0xFFFFFFFF - (int(best.item()) & 0xFFFFFFFF)
