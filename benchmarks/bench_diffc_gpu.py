@@ -5,7 +5,7 @@ time of one chunk's candidate search (fused Triton kernel against plain torch op
 
 Needs a CUDA device and Triton (run on the GPU machine); each section records its own failure and the
 run goes on, so one call of the device tool gives every figure. The encode/decode section times
-aigif_ref.diffc.codec on the aigif-shapes model when the codec is there.
+the DiffC codec (aigif_ref.diffc.files) on the aigif-shapes model: CPU against GPU.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ DEVICE = "cuda"
 # --dry-run (CPU, TRITON_INTERPRET=1): the same code on small sizes, to catch mistakes before device time.
 SCALE = {"stream_candidates_log2": 14, "exhaustive_log2": 24, "search_cases": ((1, 8), (7, 12), (64, 16), (203, 14), (1024, 12)),
          "sweep_dims": (256, 4096), "timing_dims": TIMING_DIMS, "reps": 1, "bulk": True,
-         "candidates_log2": CHUNK_CANDIDATES_LOG2}
+         "candidates_log2": CHUNK_CANDIDATES_LOG2, "codec_t": None}
 DRY_SCALE = {"stream_candidates_log2": 6, "exhaustive_log2": 12, "search_cases": ((1, 4), (7, 6), (9, 5)),
              "sweep_dims": (8,), "timing_dims": (5, 16), "reps": 0, "bulk": False,
-             "candidates_log2": 8}
+             "candidates_log2": 8, "codec_t": 900}
 
 
 def np_bits(a) -> np.ndarray:
@@ -228,11 +228,81 @@ def section_timing(tk) -> dict:
     return out
 
 
-def section_codec() -> dict:
-    """Encode and decode of an aigif-shapes image with the DiffC codec, CPU against GPU (when the codec exists)."""
-    from benchmarks.bench_diffc_gpu_codec import run_codec_timing  # noqa: PLC0415 - optional, needs the codec
+def db(value: float) -> float | str:
+    return "identical" if value == float("inf") else round(value, 2)
 
-    return run_codec_timing()
+
+def section_codec() -> dict:
+    """Compress and decode one aigif-shapes image with the DiffC codec on CPU (NumPy search) and on the GPU
+    (Triton search; and the NumPy search on the GPU model, to separate the two), then decode each file on
+    the other device too."""
+    from aigif_ref.diffc import files, pfr
+    from aigif_ref.diffc.gpu import BACKENDS
+    from aigif_ref.diffc.model import load_model
+    from aigif_ref.registry import default_registry, load_registry
+    from benchmarks import shapes_common
+
+    # An image of the model's own language (in-distribution), drawn by its committed drawing code.
+    drawn = shapes_common.language().draw(1, shapes_common.SIZE, torch.Generator().manual_seed(20261130))
+    rgb = (drawn.images[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    try:
+        registry = default_registry()
+    except ImportError:  # the GPU machine has no jsonschema: the shipped registry, unvalidated
+        registry = load_registry(validate=False)
+    model_id = registry.model_code(shapes_common.MODEL_NAME)
+    searches: list[tuple[int, int, float]] = []
+    reference_search = pfr.candidate_search
+
+    def timed_search(delta, seed, step, chunk, candidates_log2, backend="numpy"):
+        start = time.perf_counter()
+        index = reference_search(delta, seed, step, chunk, candidates_log2, backend)
+        searches.append((len(delta), candidates_log2, time.perf_counter() - start))
+        return index
+
+    pfr.candidate_search = timed_search  # count and time the encoder's chunk searches
+    out: dict = {"image": "shapes language draw(seed 20261130), 64x64", "model_id": model_id, "backends": BACKENDS,
+                 "cpu_threads": torch.get_num_threads(), "runs": []}
+    models = {device: load_model(model_id, device, registry) for device in ("cpu", DEVICE)}
+    encoded = {}
+    try:
+        gpu_backend = "triton" if "triton" in BACKENDS else "torch"  # torch: dry run without Triton
+        for device, backend in (("cpu", "numpy"), (DEVICE, gpu_backend), (DEVICE, "numpy")):
+            model = models[device]
+            files.compress(rgb, model, model_id, seed=1, t=10**6, registry=registry, backend=backend)  # warm-up: 1 step
+            searches.clear()
+            result = files.compress(rgb, model, model_id, seed=1, t=SCALE["codec_t"], registry=registry, backend=backend)
+            decoded = files.decode_record(result.record, model, registry)
+            decoded_again = files.decode_record(result.record, model, registry)
+            encoded[(device, backend)] = (result, decoded)
+            out["runs"].append({
+                "device": device, "search_backend": backend, "encode_s": round(result.seconds, 3),
+                "search_s": round(sum(t for _, _, t in searches), 3), "chunks": len(searches),
+                "chunks_2_16": sum(1 for _, log2, _ in searches if log2 == 16),
+                "chunk_dims": sorted({d for d, _, _ in searches}),
+                "decode_s": round(decoded.seconds, 3), "decode_again_s": round(decoded_again.seconds, 3),
+                "payload_bytes": len(result.payload), "bpp": round(len(result.payload) * 8 / (64 * 64), 4),
+                "steps": result.steps, "ideal_kl_bits": round(sum(result.kl_bits), 1),
+                "psnr_vs_original_db": db(files.psnr(decoded.rgb8, rgb))})
+    finally:
+        pfr.candidate_search = reference_search
+    gpu_result, gpu_decoded = encoded[(DEVICE, gpu_backend)]
+    cpu_result, cpu_decoded = encoded[("cpu", "numpy")]
+    numpy_on_gpu, _ = encoded[(DEVICE, "numpy")]
+    on_cpu = files.decode_record(gpu_result.record, models["cpu"], registry)
+    on_gpu = files.decode_record(cpu_result.record, models[DEVICE], registry)
+    out["cross_device"] = {
+        "gpu_encode_triton_vs_numpy_same_payload": gpu_result.payload == numpy_on_gpu.payload,
+        "cpu_vs_gpu_encode_same_payload": cpu_result.payload == gpu_result.payload,
+        "gpu_file_decoded_on_cpu_vs_gpu": {
+            "noisy_latent_max_abs_diff": float(np.max(np.abs(on_cpu.noisy_latent - gpu_decoded.noisy_latent))),
+            "pixels_psnr_float32_db": db(files.psnr(on_cpu.array, gpu_decoded.array)),
+            "rgb8_max_diff": int(np.max(np.abs(on_cpu.rgb8.astype(int) - gpu_decoded.rgb8.astype(int))))},
+        "cpu_file_decoded_on_gpu_vs_cpu": {
+            "noisy_latent_max_abs_diff": float(np.max(np.abs(on_gpu.noisy_latent - cpu_decoded.noisy_latent))),
+            "pixels_psnr_float32_db": db(files.psnr(on_gpu.array, cpu_decoded.array)),
+            "rgb8_max_diff": int(np.max(np.abs(on_gpu.rgb8.astype(int) - cpu_decoded.rgb8.astype(int))))},
+    }
+    return out
 
 
 def main() -> None:
@@ -254,6 +324,7 @@ def main() -> None:
         "gpu": torch.cuda.get_device_name(0) if DEVICE == "cuda" else "none (dry run)",
         "python": platform.python_version(), "torch": torch.__version__, "triton": triton.__version__,
         "numpy": np.__version__,
+        "cpu": platform.processor() or platform.machine(),
     }
     for name in args.sections.split(","):
         start = time.perf_counter()

@@ -225,7 +225,7 @@ def _chunk_dot(params_ptr, chunk_word, weights_ptr, c1, dims, UNROLL: tl.constex
     return acc
 
 
-@triton.jit(do_not_specialize=["chunk_word"])
+@triton.jit(do_not_specialize=["chunk_word", "n_candidates", "dims"])
 def _candidate_log_weights_kernel(params_ptr, chunk_word, weights_ptr, out_ptr, n_candidates, dims,
                                   BLOCK_C: tl.constexpr, UNROLL: tl.constexpr):
     """out[n] = the chunk dot product of candidate n. One lane per candidate."""
@@ -234,7 +234,7 @@ def _candidate_log_weights_kernel(params_ptr, chunk_word, weights_ptr, out_ptr, 
     tl.store(out_ptr + candidate, acc, mask=candidate < n_candidates)
 
 
-@triton.jit(do_not_specialize=["chunk_word"])
+@triton.jit(do_not_specialize=["chunk_word", "n_candidates"])
 def _arrival_kernel(params_ptr, chunk_word, fixed_ptr, block_sums_ptr, best_ptr, n_candidates,
                     BLOCK: tl.constexpr):
     """fixed[n] = floor(E_n * 2**FIXED) (int64), E_n = -ln32(u(word n of stream (arrival, step, chunk, 0)));
@@ -255,7 +255,7 @@ def _arrival_kernel(params_ptr, chunk_word, fixed_ptr, block_sums_ptr, best_ptr,
         tl.store(best_ptr, _KEY_NONE)
 
 
-@triton.jit(do_not_specialize=["chunk_word"])
+@triton.jit(do_not_specialize=["chunk_word", "n_candidates", "dims"])
 def _search_kernel(params_ptr, chunk_word, weights_ptr, fixed_ptr, block_sums_ptr, best_ptr, n_candidates, dims,
                    BLOCK_C: tl.constexpr, SUMS: tl.constexpr, UNROLL: tl.constexpr):
     """best = max over candidates of key(score_n, n), score_n = s_n - ln32(T_n): the greatest score, and
@@ -381,6 +381,7 @@ def candidate_search(weights: torch.Tensor, seed: int, step: int, chunk: int, ca
                                  block_sums, best, n_candidates, BLOCK=block_candidates, **EXACT)
     _search_kernel[(programs,)](
         _step_params(seed, candidate, step, device), _chunk_word(candidate, step, chunk), weights, fixed, block_sums,
-        best, n_candidates, weights.numel(), BLOCK_C=block_candidates, SUMS=triton.next_power_of_2(programs),
+        best, n_candidates, weights.numel(), BLOCK_C=block_candidates,
+        SUMS=triton.next_power_of_2(triton.cdiv(1 << pfr.MAX_CANDIDATES_LOG2, block_candidates)),  # one compile
         UNROLL=unroll, num_warps=num_warps, **EXACT)
     return 0xFFFFFFFF - (int(best.item()) & 0xFFFFFFFF)
