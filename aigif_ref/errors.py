@@ -22,6 +22,8 @@ FILE_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_PARAM_FAMILY": "a model-dependent parameter is not allowed for the model's family",
     "AIGIF_E_MUST_UNDERSTAND": "an unknown extension record is marked must-understand",
     "AIGIF_E_EXTENSION": "a known extension record is malformed",
+    "AIGIF_E_DIFFC": "a DiffC pixel payload is malformed (version, step count, chunk counts, index stream) or does not fit the record's image size",
+    "AIGIF_E_DIFFC_PROFILE": "a DiffC pixel payload names a profile the registry does not have, or one bound to another model",
 }
 
 # Codes of the tools around the format: records, registry, files, models, rendering.
@@ -44,8 +46,6 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_PAYLOAD_SHAPE": "a model payload's tensor names or shapes differ from its base model's",
     "AIGIF_E_PAYLOAD_HASH": "a model payload's sha256 differs from the one the file names",
     "AIGIF_E_PAYLOAD_MISSING": "a model payload the file references by sha256 is in none of the payload folders",
-    "AIGIF_E_DIFFC": "a DiffC pixel payload is malformed (version, step count, chunk counts, index stream) or does not fit the record's image size",
-    "AIGIF_E_DIFFC_PROFILE": "a DiffC pixel payload names a profile the registry does not have, or one bound to another model",
 }
 
 ERROR_CODES: dict[str, str] = {**FILE_ERROR_CODES, **TOOL_ERROR_CODES}

@@ -26,7 +26,8 @@ from conformance.errors import VectorsError
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 DEFAULT_VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 # The schema each set's test.json files follow.
-CASE_SCHEMAS = {"syntax": "syntax-case.schema.json", "render": "render-case.schema.json"}
+CASE_SCHEMAS = {"syntax": "syntax-case.schema.json", "render": "render-case.schema.json",
+                "diffc": "diffc-case.schema.json"}
 MAX_JSON_BYTES = 1 << 20  # manifests and test.json files are small; refuse anything absurd
 
 

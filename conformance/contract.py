@@ -4,6 +4,7 @@
     IMPL parse  [--registry REGISTRY.json] FILE.aigif
     IMPL build  [--registry REGISTRY.json] RECORD.json OUT.aigif
     IMPL render [--registry REGISTRY.json] --device cpu|cuda FILE.aigif OUT.png
+    IMPL diffc  [--registry REGISTRY.json] FILE.aigif OUT.bin
 
 IMPL is a command prefix, split like a POSIX shell would (shlex) and run
 without a shell. Success is exit status 0; a rejection is any other status with
@@ -73,6 +74,10 @@ class Implementation(Protocol):
 
 def parse_args(file: Path, registry: Path | None) -> list[str]:
     return ["parse", *_registry(registry), str(file)]
+
+
+def diffc_args(file: Path, out: Path, registry: Path | None) -> list[str]:
+    return ["diffc", *_registry(registry), str(file), str(out)]
 
 
 def build_args(record: Path, out: Path, registry: Path | None) -> list[str]:

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from conformance.cases import MAX_VECTOR_FILE_BYTES, Case
 from conformance.compare import byte_difference, compare_png, hex_window, json_float, record_differences
-from conformance.contract import (OutputError, Outcome, build_args, error_code, excerpt, parse_args, read_json,
-                                  render_args)
+from conformance.contract import (OutputError, Outcome, build_args, diffc_args, error_code, excerpt, parse_args,
+                                  read_json, render_args)
 
 STATUSES = ("pass", "fail", "error", "timeout", "skipped")
 CRC_FIELD = range(5, 9)  # bytes 5..8 of every AIGIF file (spec/bitstream.md, header)
@@ -127,6 +127,31 @@ def judge_build(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
                            f"got {difference['got_length']}", difference)
 
 
+# -- diffc -------------------------------------------------------------------------------------------
+
+def diffc_invocation(case: Case, scratch: Path) -> list[str]:
+    return diffc_args(_stage(scratch, "input.aigif", case.data("input.aigif")), scratch / "out.bin",
+                      _registry(case, scratch))
+
+
+def judge_diffc(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
+    """Valid: out.bin equals expected-noise.bin (x_T and every step's noise, binary32) bit for bit."""
+    if not case.test["valid"]:
+        return judge_parse(case, outcome, scratch)  # rejected with the expected code
+    if outcome.exit_code != 0:
+        return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
+    got = _output(scratch / "out.bin")
+    if got is None:
+        return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
+    expected = case.data("expected-noise.bin")
+    difference = byte_difference(expected, got)
+    if difference is None:
+        return Verdict("pass", "noise identical")
+    value = difference["first_difference"] // 4
+    return Verdict("fail", f"noise differs from binary32 value {value} on; expected {difference['expected_length']} "
+                           f"bytes, got {difference['got_length']}", difference)
+
+
 # -- render ------------------------------------------------------------------------------------------
 
 def render_invocation(case: Case, scratch: Path) -> list[str]:
@@ -209,6 +234,9 @@ LEVELS: dict[str, Level] = {
         Level("render", "render", "regenerate each render case's image and compare it with expected.png within "
               "the case's tolerances (max absolute error, PSNR)", render_invocation, judge_render,
               device=lambda case: case.test["requires"]),
+        Level("diffc", "diffc", "decode each DiffC payload to its exact part: x_T and every coded step's noise "
+              "(binary32, compared bit for bit with expected-noise.bin); a bad payload rejected with the expected "
+              "error code", diffc_invocation, judge_diffc),
     )
 }
 

@@ -744,7 +744,7 @@ types:
       - id: compressor
         type: exp_code
         valid:
-          expr: _.value <= 2
+          expr: _.value <= 3
         -aigif-error: AIGIF_E_UNKNOWN_CODE
         doc: Pixel compressor (pixel_compressor enum); other codes are not defined in v1.
         doc-ref: spec/bitstream.md#91-type-1-pixels
@@ -756,6 +756,7 @@ types:
             pixel_compressor::raw_rgb8: raw_rgb8
             pixel_compressor::png: png_image
             pixel_compressor::jxl: jxl_image
+            pixel_compressor::diffc: diffc_payload
         doc: The pixels, in the rest of the record.
         doc-ref: spec/bitstream.md#91-type-1-pixels
     instances:
@@ -830,6 +831,27 @@ types:
         size-eos: true
         doc: The rest of the PNG stream.
         doc-ref: spec/bitstream.md#91-type-1-pixels
+
+  diffc_payload:
+    doc: |
+      A DiffC payload (spec/diffc.md section 5). This grammar checks the version
+      and frames the rest; the profile (in the registry, bound to the record's
+      model), the coded step count and the arithmetic-coded index stream are
+      checked by the reference (aigif_ref/diffc/payload.py), which the Kaitai
+      conformance adapter calls on the whole payload.
+    doc-ref: spec/diffc.md#5-payload
+    seq:
+      - id: version
+        type: u1
+        valid:
+          eq: 1
+        -aigif-error: AIGIF_E_DIFFC
+        doc: Payload version 1.
+        doc-ref: spec/diffc.md#5-payload
+      - id: rest
+        size-eos: true
+        doc: Profile code, coded step count (uvarints) and the index stream.
+        doc-ref: spec/diffc.md#5-payload
 
   jxl_image:
     doc: |
@@ -1377,3 +1399,7 @@ enums:
       id: jxl
       doc: A bare JPEG XL codestream.
       doc-ref: spec/bitstream.md#91-type-1-pixels
+    3:
+      id: diffc
+      doc: A DiffC payload, decoded through its model (spec/diffc.md).
+      doc-ref: spec/diffc.md#5-payload

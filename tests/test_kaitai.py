@@ -33,7 +33,7 @@ from aigif_ref.extensions import DECODED, PromptDialect, SlotExtension
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PARAMS, PRESENCE_BITS
 from aigif_ref.grammar.wire import WIRE_TYPES
-from aigif_ref.grammar.primitives import encode_uvarint, read_cfloat, read_exp_code, read_uvarint
+from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint, read_cfloat, read_exp_code, read_uvarint
 from conformance.impls.kaitai_python.adapter import CHECKS, KAITAI_ERRORS, error_for, kaitai_module, parse_with_kaitai
 from aigif_ref.registry import Registry, default_registry, load_registry
 from tests.conftest import typical_record
@@ -414,7 +414,8 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("extension.check_order", hand_file(tail=ext(UNKNOWN_TYPE + 1, b"") + ext(UNKNOWN_TYPE, b""))),
     ("extension.length", hand_file(tail=uv(UNKNOWN_TYPE << 1) + uv(limits.MAX_EXTENSION_BYTES + 1))),
     ("pixels.check_must_understand", hand_file(tail=ext(1, b"\x00" + bytes(384), must_understand=1))),
-    ("pixels.compressor", hand_file(tail=ext(1, b"\x03" + PNG))),
+    ("pixels.compressor", hand_file(tail=ext(1, encode_exp_code(1 + max(default_registry().enum("pixel_compressors"))) + PNG))),
+    ("diffc_payload.version", hand_file(tail=ext(1, b"\x03\x02\x00\x01\x00"))),
     ("jxl_image.check_length", hand_file(tail=ext(1, b"\x02" + JXL[:11]))),
     ("jxl_image.jxl_signature", hand_file(tail=ext(1, b"\x02" + b"\xff\x0b" + JXL[2:]))),
     ("jxl_image.check_height", hand_file(tail=ext(1, b"\x02" + b"\xff\x0a\x03\x02" + bytes(8)))),  # 16 x 16
@@ -456,6 +457,7 @@ REFERENCE_ONLY_CHECKS = {
     "no bytes after the last slot; a body cut short": "AIGIF_E_EXTENSION / AIGIF_E_TRUNCATED",
     "adapters: scales only on LoRA, an embedding's token, at most one VAE": "AIGIF_E_EXTENSION",
     "stages: denoising_strength in (0, 1], last stage's size is the record's": "AIGIF_E_EXTENSION",
+    "DiffC payload after its version: profile bound to the model, step count, canonical index stream": "AIGIF_E_DIFFC / AIGIF_E_DIFFC_PROFILE",
 }
 
 

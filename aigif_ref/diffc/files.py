@@ -130,6 +130,22 @@ def decode_record(record: dict[str, Any], model: Any = None, registry: Registry 
     return Decoded(rgb8, array, noisy, latent, payload, time.perf_counter() - start)
 
 
+def noise_bytes(record: dict[str, Any], registry: Registry | None = None) -> bytes:
+    """The exact part of decoding (conformance level diffc): x_T, then the noise e_s of every coded step,
+    binary32 little-endian, D values each in C-order. Needs no model."""
+    registry = registry or default_registry()
+    ext = diffc_extension(record, registry)
+    if ext is None:
+        raise AigifError("AIGIF_E_DIFFC", "the file has no DiffC pixel payload")
+    data = ext["data"] if isinstance(ext["data"], bytes) else base64.b64decode(ext["data"])
+    payload, profile = parse_payload(data, record["height"], record["width"], record["model_id"], registry)
+    shape = profile.latent_shape(record["height"], record["width"])
+    dims = int(np.prod(shape))
+    parts = [codec.initial_latent(record["seed"], shape).ravel()]
+    parts += [codec.step_noise(record["seed"], step, dims, indices) for step, indices in enumerate(payload.indices)]
+    return b"".join(part.astype("<f4").tobytes() for part in parts)
+
+
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     peak = 255.0 if a.dtype == np.uint8 else 1.0

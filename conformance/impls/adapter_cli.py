@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="AIGIF conformance contract (spec/conformance.md)")
     sub = parser.add_subparsers(dest="op", required=True)
     sub.add_parser("info")
-    for op, files in (("parse", ["file"]), ("build", ["record", "out"]), ("render", ["file", "out"])):
+    for op, files in (("parse", ["file"]), ("build", ["record", "out"]), ("render", ["file", "out"]),
+                      ("diffc", ["file", "out"])):
         command = sub.add_parser(op)
         command.add_argument("--registry", help="registry file instead of the shipped registry.json")
         if op == "render":
@@ -71,6 +72,11 @@ def run_adapter(adapter: Adapter, argv: Sequence[str] | None = None) -> int:
             print(dumps(adapter.parse(read_bytes(args.file), registry)))
         elif args.op == "build":
             write_atomic(args.out, adapter.build(load_json(Path(args.record)), registry))
+        elif args.op == "diffc":  # optional: the exact part of a DiffC decode (spec/conformance.md, level diffc)
+            diffc = getattr(adapter, "diffc", None)
+            if diffc is None:
+                raise Unsupported(f"{adapter.name} does not implement diffc")
+            write_atomic(args.out, diffc(read_bytes(args.file), registry))
         else:
             adapter.render(read_bytes(args.file), Path(args.out), args.device, registry)
     except AigifError as exc:

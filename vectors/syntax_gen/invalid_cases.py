@@ -334,9 +334,11 @@ def add_cases(b: Builder) -> None:
     s = b.cut("valid-minimal").replace("text_compressor", encode_exp_code(free_text), encode_exp_code(free_text).hex())
     E("invalid-unknown-text-compressor", f"Text compressor code {free_text}, not known.", ["registry", "text-none"], s.done(), K,
       s.start("text_bytes"))
+    free_pixel = 1 + max(b.registries[None].enum("pixel_compressors"))  # the next code the registry has not assigned
     s = b.cut("valid-pixels-raw")
-    s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x03", "03 (pixel compressor 3)")
-    E("invalid-unknown-pixel-compressor", "Pixel compressor code 3, not known.", ["registry", "pixels", "extension"],
+    s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), encode_exp_code(free_pixel),
+              f"{encode_exp_code(free_pixel).hex()} (pixel compressor {free_pixel})")
+    E("invalid-unknown-pixel-compressor", f"Pixel compressor code {free_pixel}, not known.", ["registry", "pixels", "extension"],
       s.done(), K, s.start("ext0.body"))
     s = b.cut("valid-pixel-digest")
     s.replace((s.start("ext0.body"), s.start("ext0.body") + 1), b"\x01", "01 (digest algorithm 1)")

@@ -30,7 +30,9 @@ from kaitaistruct import BytesIO, KaitaiStream
 
 from aigif_ref.codecs.text import decode_text
 from aigif_ref.errors import AigifError
+from aigif_ref.codecs.pixels import DIFFC_CODE
 from aigif_ref.extensions import DECODED, SlotExtension
+from aigif_ref.extensions.pixels import Pixels
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.record import syntax_to_json
@@ -123,7 +125,18 @@ def _extension(ext, context: dict[str, Any]) -> dict[str, Any]:
         return {**record, **kind.parse(ext.body.data, context)}
     # Which body attribute holds each JSON field is the extension type's declaration (ksy_fields).
     values = {field: getattr(ext.body, attr) for field, attr in kind.ksy_fields.items()}
-    return {**record, **{k: v if isinstance(v, (bytes, bytearray)) else v.value for k, v in values.items()}}
+    fields = {k: v if isinstance(v, (bytes, bytearray)) else v.value for k, v in values.items()}
+    if kind is Pixels and fields["pixel_compressor"] == DIFFC_CODE:
+        # The .ksy checks the version and frames the rest (diffc_payload); profile, steps and the index
+        # stream are the reference payload parser's (REFERENCE_ONLY_CHECKS in tests/test_kaitai.py).
+        Pixels.check(DIFFC_CODE, bytes(fields["data"]), _Context(context))
+    return {**record, **fields}
+
+
+class _Context(dict):
+    """The adapter's context dict, also readable by attribute (height, width) like construct's."""
+
+    __getattr__ = dict.__getitem__
 
 
 def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
@@ -151,7 +164,7 @@ def _syntax(root, registry: Registry | None = None) -> dict[str, Any]:
             s.name: s.wire_type.from_kaitai(getattr(fields, s.name)) for s in specs if getattr(fields, s.name, None) is not None
         }
     # What a slot body's rules read from around it: the record's size (pixels) and the registry in use.
-    context = {"height": core.height, "width": core.width, "_": {"registry": registry}}
+    context = {"height": core.height, "width": core.width, "model_id": core.model_id.value, "_": {"registry": registry}}
     syntax["extensions"] = [_extension(ext, context) for ext in body.extensions]
     return syntax
 

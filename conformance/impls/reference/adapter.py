@@ -35,6 +35,11 @@ class ReferenceAdapter:
     def build(self, record: Any, registry: Registry) -> bytes:
         return encode(record, registry)
 
+    def diffc(self, data: bytes, registry: Registry) -> bytes:
+        from aigif_ref.diffc.files import noise_bytes
+
+        return noise_bytes(decode(data, registry), registry)
+
     def render(self, data: bytes, out: Path, device: str, registry: Registry) -> None:
         from aigif_ref.cli_render import png_bytes
         from aigif_ref.regen.deps import require

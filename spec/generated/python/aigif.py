@@ -53,6 +53,7 @@ class Aigif(KaitaiStruct):
         raw_rgb8 = 0
         png = 1
         jxl = 2
+        diffc = 3
     def __init__(self, _io, _parent=None, _root=None):
         super(Aigif, self).__init__(_io)
         self._parent = _parent
@@ -423,6 +424,33 @@ class Aigif(KaitaiStruct):
 
             self._m_width = self.width_units.value * 8
             return getattr(self, '_m_width', None)
+
+
+    class DiffcPayload(KaitaiStruct):
+        """A DiffC payload (spec/diffc.md section 5). This grammar checks the version
+        and frames the rest; the profile (in the registry, bound to the record's
+        model), the coded step count and the arithmetic-coded index stream are
+        checked by the reference (aigif_ref/diffc/payload.py), which the Kaitai
+        conformance adapter calls on the whole payload.
+        
+        .. seealso::
+           spec/diffc.md#5-payload
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.DiffcPayload, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.version = self._io.read_u1()
+            if not self.version == 1:
+                raise kaitaistruct.ValidationNotEqualError(1, self.version, self._io, u"/types/diffc_payload/seq/0")
+            self.rest = self._io.read_bytes_full()
+
+
+        def _fetch_instances(self):
+            pass
 
 
     class DigestSha256Luma8x8(KaitaiStruct):
@@ -1191,10 +1219,15 @@ class Aigif(KaitaiStruct):
                 raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/pixels/seq/0")
             self.compressor = Aigif.ExpCode(self._io, self, self._root)
             _ = self.compressor
-            if not _.value <= 2:
+            if not _.value <= 3:
                 raise kaitaistruct.ValidationExprError(self.compressor, self._io, u"/types/pixels/seq/1")
             _on = self.compressor_kind
-            if _on == Aigif.PixelCompressor.jxl:
+            if _on == Aigif.PixelCompressor.diffc:
+                pass
+                self._raw_data = self._io.read_bytes_full()
+                _io__raw_data = KaitaiStream(BytesIO(self._raw_data))
+                self.data = Aigif.DiffcPayload(_io__raw_data, self, self._root)
+            elif _on == Aigif.PixelCompressor.jxl:
                 pass
                 self._raw_data = self._io.read_bytes_full()
                 _io__raw_data = KaitaiStream(BytesIO(self._raw_data))
@@ -1218,7 +1251,10 @@ class Aigif(KaitaiStruct):
             pass
             self.compressor._fetch_instances()
             _on = self.compressor_kind
-            if _on == Aigif.PixelCompressor.jxl:
+            if _on == Aigif.PixelCompressor.diffc:
+                pass
+                self.data._fetch_instances()
+            elif _on == Aigif.PixelCompressor.jxl:
                 pass
                 self.data._fetch_instances()
             elif _on == Aigif.PixelCompressor.png:
