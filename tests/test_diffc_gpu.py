@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -117,10 +118,15 @@ def test_torch_stream_normals_equal_reference(device):
 
 
 def test_torch_sqrt_is_correctly_rounded():
-    # float64 sqrt rounded once: equals the exactly rounded root on values whose root is a midpoint-near case.
-    x = torch.tensor([2.0, 3.0, 5.0, 1e-30, 3.4e38, 0.0], dtype=torch.float32)
-    expected = gaussian.sqrt_rn(x.numpy())
-    assert f32_bits(gaussian_torch.sqrt_rn(x)) == np_bits(expected)
+    # Exact check with rationals: r = sqrt_rn(x) iff x lies between the squares of the midpoints to r's
+    # neighbours. (torch's own CPU binary32 sqrt fails this on AVX-512 machines.)
+    x = np.random.default_rng(9).uniform(0.0, 34.0, 600).astype(np.float32)  # the radii's range
+    r = gaussian_torch.sqrt_rn(torch.from_numpy(x)).numpy()
+    for xi, ri in zip(x, r):
+        below, above = np.nextafter(ri, np.float32(0)), np.nextafter(ri, np.float32(np.inf))
+        low, high = (Fraction(float(below)) + Fraction(float(ri))) / 2, (Fraction(float(ri)) + Fraction(float(above))) / 2
+        assert low * low <= Fraction(float(xi)) <= high * high
+    assert np_bits(r) == np_bits(gaussian.sqrt_rn(x))
 
 
 @pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device")
@@ -222,3 +228,12 @@ def test_triton_candidate_search_equals_reference():
         assert f32_bits(got_scores) == np_bits(expected_scores)
         assert triton_kernels.candidate_search(weights, seed, step, chunk, log2) == \
             pfr.candidate_search(delta, seed, step, chunk, log2)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_candidate_noise_is_the_reference_winner(device):
+    from aigif_ref.diffc import pfr
+    from aigif_ref.diffc.gpu import search
+
+    expected = pfr.candidate_noise(2**40 + 7, 6, 3, 40_000, 77)
+    assert f32_bits(search.candidate_noise(2**40 + 7, 6, 3, 40_000, 77, device=device)) == np_bits(expected)

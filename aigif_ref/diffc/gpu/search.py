@@ -59,16 +59,6 @@ def arrival_log_times_torch(seed: int, step: int, chunk: int, n_candidates: int,
     return gaussian_torch.ln_f32(times)
 
 
-def log_weights(seed: int, step: int, chunk: int, n_candidates: int, weights: torch.Tensor,
-                backend: str = "auto") -> torch.Tensor:
-    """s_n of the chunk's candidates (float32 on weights.device)."""
-    if resolve_backend(backend, weights.device) == "triton":
-        from . import triton_kernels
-
-        return triton_kernels.candidate_log_weights(seed, philox.DOMAIN_CANDIDATE, step, chunk, n_candidates, weights)
-    return log_weights_torch(seed, step, chunk, n_candidates, weights)
-
-
 def candidate_search(delta: np.ndarray | torch.Tensor, seed: int, step: int, chunk: int, candidates_log2: int,
                      backend: str = "auto", device: torch.device | str | None = None) -> int:
     """The PFR index of one chunk, equal to pfr.candidate_search(delta, seed, step, chunk, candidates_log2)."""
@@ -90,5 +80,10 @@ def candidate_search(delta: np.ndarray | torch.Tensor, seed: int, step: int, chu
 
 def candidate_noise(seed: int, step: int, chunk: int, index: int, count: int,
                     device: torch.device | str = "cpu") -> torch.Tensor:
-    """What a decoder draws for a chunk: the winning candidate's normals (float32, length count)."""
+    """What a decoder draws for a chunk: only the winning candidate's normals (float32, length count), as
+    pfr.candidate_noise; on the Triton kernel where usable, else torch ops."""
+    if triton_usable(device):
+        from . import triton_kernels
+
+        return triton_kernels.stream_normals(seed, philox.DOMAIN_CANDIDATE, step, chunk, index, count, device=device)
     return gaussian_torch.stream_normals(seed, philox.DOMAIN_CANDIDATE, step, chunk, index, count, device=device)
