@@ -75,11 +75,18 @@ def register_backend(name: str, scores: Callable[[np.ndarray, int, int, int, int
     SCORE_BACKENDS[name] = scores
 
 
+# Backends that run the whole search (arrival times and argmax too, e.g. the fused GPU kernel): called as
+# search(delta, seed, step, chunk, candidates_log2), they must return candidate_search's index.
+SEARCH_BACKENDS: dict[str, Callable[[np.ndarray, int, int, int, int], int]] = {}
+
+
 def candidate_search(delta: np.ndarray, seed: int, step: int, chunk: int, candidates_log2: int,
                      backend: str = "numpy") -> int:
     """The PFR index for one chunk: delta is (mu_q - mu_p) / sigma on the chunk's elements, in order."""
     if not 0 <= candidates_log2 <= MAX_CANDIDATES_LOG2:
         raise ValueError(f"candidates_log2 must be 0..{MAX_CANDIDATES_LOG2}")
+    if backend in SEARCH_BACKENDS:
+        return SEARCH_BACKENDS[backend](delta, seed, step, chunk, candidates_log2)
     candidates = 1 << candidates_log2
     scores = np.subtract(SCORE_BACKENDS[backend](delta, seed, step, chunk, candidates),
                          arrival_log_times(seed, step, chunk, candidates), dtype=np.float32)
