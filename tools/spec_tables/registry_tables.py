@@ -23,6 +23,9 @@ def _enum_users() -> dict[str, list[str]]:
         for enum in kind.enums.values():
             users.setdefault(enum, []).append(f"{kind.name.replace('_', ' ')} extension (type {kind.code})")
     users.setdefault("extension_types", []).append("extension record header")
+    from aigif_ref.diffc.profile import ENUMERATION as DIFFC_PROFILES
+
+    users.setdefault(DIFFC_PROFILES, []).append("the DiffC payload of the pixels extension (spec/diffc.md)")
     return users
 
 
@@ -103,6 +106,13 @@ def gen_enumerations() -> str:
     for name, entries in REG.data["enumerations"].items():
         extra = sorted({k for e in entries for k in e} - {"code", "name"})
         out.append(f"### `{name}`\n\nUsed by: {', '.join(users.get(name, ['(nothing in v1)']))}.\n")
+        if any(isinstance(e.get(k), (dict, list)) for e in entries for k in extra):
+            # Structured entries (profiles with file hashes and schedules) would make a table wider than the
+            # page: one field/value table per entry instead.
+            for e in entries:
+                out.append(f"`{name}` code {e['code']}, `{e['name']}`:\n")
+                out.append(table(["field", "value"], [(k, _plain(e[k])) for k in extra if k in e]))
+            continue
         rows = [[e["code"], e["name"]] + [_plain(e[k]) if k in e else "" for k in extra] for e in entries]
         out.append(table(["code", "name", *extra], rows))
     return "\n".join(out)
