@@ -244,6 +244,9 @@ LEVELS: dict[str, Level] = {
         Level("render", "render", "regenerate each render case's image and compare it with expected.png within "
               "the case's tolerances (max absolute error, PSNR)", render_invocation, judge_render,
               device=lambda case: case.test["requires"]),
+        Level("quantized-render", "quantized-render", "render goldens of quantized models (the payload embedded in the "
+              "file): regenerate each image with the payload's weights and compare it with expected.png within the "
+              "case's tolerances", render_invocation, judge_render, device=lambda case: case.test["requires"]),
         Level("quantized", "quantized", "dequantize each model payload (spec/quantized.md) into the case's dtype and "
               "compare every tensor bit for bit with expected.safetensors; an invalid payload refused with the "
               "expected error code", dequantize_invocation, judge_dequantize),
