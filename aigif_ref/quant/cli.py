@@ -86,6 +86,12 @@ def model_extension(path: str | Path, embed: bool) -> dict[str, Any]:
     """The JSON form of a model record (type 2) naming the payload file at ``path``, embedded or referenced."""
     from aigif_ref.quant.payload import parse, sha256_hex
     data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload", regular_only=True)  # never /dev/zero or a FIFO
+    return extension_of(data, embed)
+
+
+def extension_of(data: bytes, embed: bool) -> dict[str, Any]:
+    """The JSON form of a model record (type 2) for the payload bytes `data`, embedded or referenced."""
+    from aigif_ref.quant.payload import parse, sha256_hex
     payload = parse(data)  # refuse to name a malformed payload
     ext = {"type": 2, "must_understand": True, "model_compressor": payload.compressor, "storage": "embedded" if embed else "referenced",
            "payload_sha256": sha256_hex(data), "payload_size": len(data)}
