@@ -19,6 +19,9 @@ from typing import Any
 
 from aigif_ref.registry import Registry
 
+STAGES_TYPE = 6  # registry.json extension_types "stages"
+SCHEDULE_TYPES = {"use_karras_sigmas": "Karras", "use_exponential_sigmas": "Exponential"}  # scheduler_config -> web UI
+
 
 def quote(value: Any) -> str:
     """A value as the web UI writes it: plain, or a JSON string when it holds , : or "."""
@@ -35,16 +38,31 @@ def settings(record: dict[str, Any], registry: Registry) -> dict[str, str]:
     """The infotext's ``Key: value`` pairs for a canonical JSON record, in the web UI's order."""
     model = registry.models.get(record["model_id"])
     params = record.get("params") or {}
+    sampler = registry.enum_name("schedulers", record["scheduler"])
+    stages = next((e for e in record.get("extensions") or [] if e["type"] == STAGES_TYPE), None)
+    height, width = (stages["base_height"], stages["base_width"]) if stages else (record["height"], record["width"])
     pairs: dict[str, Any] = {
         "Steps": record["steps"],
-        "Sampler": registry.enum_name("schedulers", record["scheduler"]),
+        "Sampler": sampler,
         "CFG scale": format_number(record["guidance_scale"]),
         "Seed": record["seed"],
-        "Size": f"{record['width']}x{record['height']}",
+        "Size": f"{width}x{height}",  # the web UI's Size is the first pass's
         "Model": model["name"] if model else f"AIGIF model {record['model_id']}",
     }
+    config = record.get("scheduler_config") or {}
+    for flag, schedule in SCHEDULE_TYPES.items():
+        if config.get(flag) and not sampler.endswith(" " + schedule):
+            pairs["Schedule type"] = schedule
     if "clip_skip" in params:
-        pairs["Clip skip"] = params["clip_skip"]
+        pairs["Clip skip"] = params["clip_skip"] + 1  # diffusers skips N layers; the web UI counts the last layer as 1
+    if stages and len(stages["stages"]) == 1:
+        stage = stages["stages"][0]
+        pairs["Denoising strength"] = format_number(stage["denoising_strength"])
+        pairs["Hires resize"] = f"{stage['width']}x{stage['height']}"
+        pairs["Hires steps"] = stage["steps"]
+        pairs["Hires upscaler"] = registry.enum_name("upscalers", stage["upscaler"])
+        if stage["scheduler"] != record["scheduler"]:
+            pairs["Hires sampler"] = registry.enum_name("schedulers", stage["scheduler"])
     if "eta" in params:
         pairs["Eta"] = format_number(params["eta"])
     if "guidance_rescale" in params:

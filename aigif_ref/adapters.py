@@ -59,11 +59,12 @@ def apply_adapters(pipe: Any, record: dict[str, Any], registry: Registry, config
         except AigifError:
             raise
         except ImportError as exc:
-            raise AigifError("AIGIF_E_DEPENDENCY", f"loading a {kind} needs a package that is missing ({exc}); "
-                                                   "pip install peft") from None
+            raise AigifError("AIGIF_E_DEPENDENCY", f"loading a {kind} needs the package {exc.name or 'peft'}, which is "
+                                                   "not installed: pip install peft") from exc
         except Exception as exc:  # diffusers' own refusals: wrong layout, wrong model family, token already used
             raise AigifError("AIGIF_E_MODEL", f"{kind} {found.path} (sha256 {found.sha256}) does not load into "
-                                              f"{type(pipe).__name__}: {type(exc).__name__}: {exc}") from None
+                                              f"{type(pipe).__name__}: diffusers refused it (a file for another model "
+                                              "family or of another layout, or an embedding token already in use)") from exc
         lines.append(f"{kind} {adapter['name'] or found.path.name} ({found.path}, sha256 verified)")
     if loras:
         weights = []

@@ -22,6 +22,7 @@ from aigif_ref.extensions import Model
 from aigif_ref.quant import cli as quant_cli
 from aigif_ref.codecs.pixels import PIXELS_EXTENSION_TYPE
 from aigif_ref.grammar.fields import GROUPS
+from aigif_ref.grammar.versions import NEWEST
 from aigif_ref.record import dumps, find_extension, load_json, parse_json, read_text_input
 from aigif_ref.registry import Registry, default_registry, load_registry
 from aigif_ref.table_one import TABLE_ONE
@@ -239,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aigif",
         description="Encode, inspect, validate and render AIGIF files (AI-generated images stored as their generation syntax).",
     )
-    parser.add_argument("--version", action="version", version=f"aigif {__version__} (format 1.0)")
+    parser.add_argument("--version", action="version", version=f"aigif {__version__} (format {NEWEST}: reads and writes 1.0-{NEWEST})")
     parser.add_argument("--registry", metavar="PATH", help="registry.json to use (default: the shipped one, or $AIGIF_REGISTRY)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

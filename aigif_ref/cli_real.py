@@ -1,15 +1,18 @@
-"""`aigif models add`, `aigif import` and `aigif export --a1111` (issue 12): bring existing images and models."""
+"""`aigif models add`, `aigif import`, `aigif export --a1111` and `aigif thumbnail` (issue 12): existing images and models in, views out."""
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from aigif_ref.errors import AigifError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+def folder_jobs() -> int:
+    from aigif_ref.importers.folder import default_jobs
+
+    return default_jobs()
 
 
 def cmd_models_add(args: argparse.Namespace) -> int:
@@ -22,36 +25,41 @@ def cmd_models_add(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from aigif_ref.importers.files import import_file
-    from aigif_ref.registry import default_registry
-    from aigif_ref.user_models import load_overlay
-
-    registry, overlay = default_registry(), load_overlay()
-    sources: list[Path] = []
-    for path in map(Path, args.paths):
-        sources += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if path.is_dir() else [path]
-    outdir = Path(args.output)
-    outdir.mkdir(parents=True, exist_ok=True)
-    results: list[dict[str, Any]] = []
     from rich.console import Console
-    from rich.progress import track
-    from rich.table import Table
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    console = Console(stderr=True)
-    for source in track(sources, description="importing", console=console, disable=len(sources) < 2 or not sys.stderr.isatty()):
-        results.append(import_file(source, outdir, registry, overlay))
-    table = Table("file", "status", "bytes in", "bytes out", "unmapped")
-    for r in results:
-        table.add_row(r["source"], r["status"], str(r.get("source_bytes", "")), str(r.get("bytes", "")),
-                      "; ".join(r.get("unmapped", [])) or r.get("error", ""))
-    console.print(table)
-    report = outdir / "import-report.json"
     from aigif_ref.api import write_atomic
+    from aigif_ref.importers import folder
 
+    if args.min_psnr is not None and not args.verify_regeneration:
+        raise AigifError("AIGIF_E_IO", "--min-psnr needs --verify-regeneration")
+    outdir = Path(args.output)
+    if outdir.exists() and not outdir.is_dir():
+        raise AigifError("AIGIF_E_IO", f"{outdir} exists and is not a folder (the output is a folder: -o OUTDIR/)")
+    options = folder.Options(outdir, max(1, args.jobs), args.force, args.verify_regeneration, args.min_psnr, args.models)
+    console = Console(stderr=True)
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                  disable=not folder.is_terminal()) as progress:
+        task = progress.add_task("import", total=None)
+        results = folder.run([Path(p) for p in args.paths], options,
+                             lambda done, total: progress.update(task, completed=done, total=total))
+    folder.print_summary(results, console)
+    report = Path(args.report) if args.report else outdir / "import-report.json"
     write_atomic(report, (json.dumps(results, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     failed = sum(r["status"] == "error" for r in results)
     print(f"imported {len(results) - failed} of {len(results)} files; report: {report}")
     return 1 if failed else 0
+
+
+def cmd_thumbnail(args: argparse.Namespace) -> int:
+    from aigif_ref.api import write_atomic
+    from aigif_ref.pillow import thumbnail_png
+
+    if args.size < 1:
+        raise AigifError("AIGIF_E_RANGE", "--size must be at least 1 pixel")
+    write_atomic(args.output, thumbnail_png(args.file, args.size, render=not args.no_render), inputs=[args.file])
+    print(f"wrote {args.output}")
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -71,12 +79,32 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="DIR|FILE")
     p.add_argument("--family", help="registry model family of checkpoints (sd1, sdxl, ...)")
     p.set_defaults(func=cmd_models_add)
-    p = sub.add_parser("import", help="existing images (A1111/Forge PNG, JPEG, WebP) -> .aigif",
+    p = sub.add_parser("import", help="existing images (A1111/Forge, ComfyUI, InvokeAI, Fooocus, NovelAI, SwarmUI, "
+                                      "Draw Things) -> .aigif",
                        description="Convert AI-generated images with their tool's metadata into AIGIF files that keep the "
-                                   "original pixels (PNG or lossless JPEG XL, the smaller) and their digest.")
+                                   "original pixels (PNG or lossless JPEG XL, the smaller) and their digest. Folders are "
+                                   "searched recursively; outputs mirror their layout; a rerun skips outputs that exist "
+                                   "and match. What a file's settings hold that AIGIF cannot represent is reported per "
+                                   "file and kept verbatim in the output.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    p.add_argument("--jobs", "-j", type=int, default=folder_jobs(), metavar="N", help="parallel workers (default: %(default)s)")
+    p.add_argument("--force", action="store_true", help="import again even where a matching output exists")
+    p.add_argument("--report", metavar="FILE", help="JSON report (default OUTDIR/import-report.json)")
+    p.add_argument("--verify-regeneration", action="store_true",
+                   help="render each imported file with the reference decoder; drop its pixels where the render is bit-exact")
+    p.add_argument("--min-psnr", type=float, metavar="DB", help="with --verify-regeneration: also drop pixels where the "
+                                                                "render's PSNR against them is at least DB")
+    p.add_argument("--models", metavar="DIR", help="model folder for --verify-regeneration (as for aigif render)")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("thumbnail", help="a PNG thumbnail of a .aigif (for file managers)",
+                       description="Write a PNG thumbnail of an AIGIF file: its embedded pixels, or a render through the "
+                                   "reference decoder when it holds none.")
+    p.add_argument("file", metavar="FILE.aigif")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    p.add_argument("--size", type=int, default=256, metavar="N", help="longest side in pixels (default 256)")
+    p.add_argument("--no-render", action="store_true", help="fail (AIGIF_E_NO_PIXELS) instead of rendering a file without pixels")
+    p.set_defaults(func=cmd_thumbnail)
     p = sub.add_parser("export", help="print a file's settings in another tool's format")
     p.add_argument("--a1111", action="store_true", required=True, help="A1111 infotext")
     p.add_argument("file")

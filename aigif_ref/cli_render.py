@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> None:
                     "(one PNG per input, named after it; loaded pipelines are reused). Says before each render "
                     "what fidelity to expect on this machine. Needs the render extra: pip install \"aigif[render]\", "
                     "except for files whose embedded pixels are used.")
-    p.add_argument("files", nargs="+", metavar="FILE.aigif")
+    p.add_argument("files", nargs="+", metavar="FILE.aigif|DIR", help="files, or folders standing for the .aigif files in them")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png|OUTDIR/")
     p.add_argument("--device", choices=DEVICES, default="auto",
                    help="auto (default): the recorded device kind when this machine has it, else CUDA if present, else CPU")
@@ -44,7 +44,31 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--prefer-pixels", action="store_true",
                    help="use the file's embedded pixels when it has them instead of regenerating (they are also used "
                         "when the model or torch is missing)")
+    ray = p.add_argument_group("many GPUs or machines (Ray Data; needs the ray extra: pip install \"aigif[ray]\")")
+    ray.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                     help="render on a Ray cluster: one worker per GPU, each loading each pipeline once; a file that fails "
+                          "is reported and the others render; files whose output already holds their render are skipped. "
+                          "ADDRESS: a running cluster (auto, HOST:PORT, ray://HOST:PORT); without it, $RAY_ADDRESS or a "
+                          "local one. Put --ray after the files, or write --ray=ADDRESS")
+    ray.add_argument("--workers", type=int, metavar="N", help="with --ray: workers (default: the cluster's GPUs; 1 without GPUs)")
+    ray.add_argument("--batch-files", type=int, default=4, metavar="N",
+                     help="with --ray: files handed to a worker at a time, all sharing one pipeline (default 4)")
+    ray.add_argument("--rerender", action="store_true", help="with --ray: render files whose output is already there too")
     p.set_defaults(func=cmd_render)
+
+
+def expand_inputs(names: list[str]) -> list[str]:
+    """Folders stand for the .aigif files directly in them (sorted by name); files are kept as given."""
+    files: list[str] = []
+    for name in names:
+        if Path(name).is_dir():
+            found = sorted(str(path) for path in Path(name).iterdir() if path.suffix == ".aigif" and path.is_file())
+            if not found:
+                raise AigifError("AIGIF_E_IO", f"{name}: the folder holds no .aigif files")
+            files.extend(found)
+        else:
+            files.append(name)
+    return files
 
 
 def _many(args: argparse.Namespace) -> bool:
@@ -218,13 +242,24 @@ def _one(name: str, png: Path, array_path: Path | None, renderers: _Renderers, a
     return 1 if check.status == "mismatch" else 0
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    registry = load_registry(args.registry) if args.registry else default_registry()
+def check_targets(args: argparse.Namespace) -> list[tuple[str, Path, Path | None]]:
+    """The outputs of every input, each checked writable before any render starts."""
     targets = _targets(args)
     for _, png, array in targets:
         _check_writable(png, args.files)
         if array is not None:
             _check_writable(array, args.files)
+    return targets
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    args.files = expand_inputs(args.files)
+    if args.ray is not None:  # Ray is imported there, only when asked for
+        from aigif_ref.scale.ray_render import cmd_render_ray
+
+        return cmd_render_ray(args)
+    registry = load_registry(args.registry) if args.registry else default_registry()
+    targets = check_targets(args)
     renderers = _Renderers(args, registry)
     many = _many(args)
     status = failures = 0

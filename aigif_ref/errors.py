@@ -44,6 +44,8 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_PAYLOAD_SHAPE": "a model payload's tensor names or shapes differ from its base model's",
     "AIGIF_E_PAYLOAD_HASH": "a model payload's sha256 differs from the one the file names",
     "AIGIF_E_PAYLOAD_MISSING": "a model payload the file references by sha256 is in none of the payload folders",
+    "AIGIF_E_IMPORT": "an image's generation metadata is missing, malformed or of no tool the importers know",
+    "AIGIF_E_NO_PIXELS": "a file holds no pixels and regenerating them was not asked for (render it first)",
     "AIGIF_E_GGUF": "a GGUF file cannot be converted without loss (unreadable, or a tensor type such as a K-quant with no payload format)",
 }
 

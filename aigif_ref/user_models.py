@@ -40,15 +40,21 @@ def autov1(path: Path) -> str:
 
 def tensor_names(path: Path) -> list[str]:
     """The tensor names of a safetensors file (its header only; nothing is loaded)."""
+    not_safetensors = (f"{path} is not a safetensors file (an 8-byte header length of 1..{MAX_HEADER}, then that many "
+                       "bytes of JSON naming the tensors); only safetensors files are used")
     try:
         with path.open("rb") as stream:
             size = int.from_bytes(stream.read(8), "little")
             if not 0 < size <= MAX_HEADER:
-                raise ValueError("header size")
+                raise AigifError("AIGIF_E_MODEL_UNSAFE", not_safetensors)
             header = json.loads(stream.read(size))
-        return [k for k in header if k != "__metadata__"]
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise AigifError("AIGIF_E_MODEL_UNSAFE", f"{path} is not a safetensors file ({exc}); only safetensors are used") from None
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read {path} ({exc.strerror or 'read error'})") from exc
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise AigifError("AIGIF_E_MODEL_UNSAFE", not_safetensors) from exc
+    if not isinstance(header, dict):
+        raise AigifError("AIGIF_E_MODEL_UNSAFE", not_safetensors)
+    return [k for k in header if k != "__metadata__"]
 
 
 def kind_of(names: Iterable[str]) -> str:
@@ -76,15 +82,21 @@ def load_overlay(path: Path | None = None) -> list[dict[str, Any]]:
     path = path or overlay_path()
     if not path.is_file():
         return []
+    fix = "fix or delete it and run `aigif models add` again"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        entries = data["files"]
-        if not isinstance(entries, list) or not all(isinstance(e, dict) and "sha256" in e and "path" in e for e in entries):
-            raise ValueError("files must be a list of objects with sha256 and path")
-        return entries
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise AigifError("AIGIF_E_REGISTRY", f"user model overlay {path} is not valid ({exc}); fix or delete it and "
-                                             "run `aigif models add` again") from None
+    except OSError as exc:
+        raise AigifError("AIGIF_E_IO", f"cannot read the user model overlay {path} ({exc.strerror or 'read error'})") from exc
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_REGISTRY", f"user model overlay {path} is not UTF-8 text; {fix}") from exc
+    except json.JSONDecodeError as exc:
+        raise AigifError("AIGIF_E_REGISTRY", f"user model overlay {path} is not JSON (line {exc.lineno}, column "
+                                             f"{exc.colno}); {fix}") from exc
+    entries = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "sha256" in e and "path" in e for e in entries):
+        raise AigifError("AIGIF_E_REGISTRY", f"user model overlay {path} is not valid: it must be a JSON object whose "
+                                             f"\"files\" is a list of objects with \"sha256\" and \"path\"; {fix}")
+    return entries
 
 
 def add(paths: Iterable[Path], family: str | None = None, overlay: Path | None = None) -> list[dict[str, Any]]:

@@ -6,14 +6,21 @@ Sets:
              (tools/build_tag_context_model.py writes it from seed 1013 over all sources, including
              the ~10% of tags, phrases and list lines and the odd PartiPrompts rows the model never
              saw). Same generator family as the training data: IN-DOMAIN for tag-context-v1.
+  held-out   benchmarks/data/community-heldout.jsonl: 1,000 records (tools/build_text_eval.py, seed
+             2013) made only of held-out tags, phrases, list items and PartiPrompts rows, negatives
+             rebuilt from held-out items, LoRA names and weights the training lists lack: an
+             out-of-vocabulary, pessimistic estimate (still synthetic).
   parti      the 816 held-out PartiPrompts rows (odd 0-based rows), with an empty and with the usual
              long negative prompt (benchmarks/bench_size.py's records): in-domain for
              phrase-huffman-v1 (trained on the even rows), out of domain in style for tag-context-v1.
 
 Each record gets bench_size's typical settings (SD 1.5, 512x512, DDIM 50, guidance 7.5, a seed).
 "auto" is the shipped encoder (smallest of all codes); "before" is the smallest of codes 0..2 (the
-project before tag-context, i.e. the 1.0 writer). Decode time: each record decoded once per round, the per-record time
-is the median over rounds; the figure is the median over records. Run from the repository root:
+project before tag-context, i.e. the 1.0 writer). Decode time: each record decoded once per round by
+each decoder in turn (tag-context text block, whole AIGIF file, Table I baseline file, each on a
+different record so that none finds the model tables warm from another), so that all three see the
+same machine load; the per-record time is the median over rounds, the figure the median
+over records. Run from the repository root:
 
     python -m benchmarks.bench_text [--limit N] [--rounds N] [--json]
 """
@@ -22,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -39,11 +47,12 @@ from benchmarks.bench_size import DEFAULT_PARTIPROMPTS, NEGATIVES, held_out, loa
 from benchmarks.bench_speed import machine_info
 
 COMMUNITY = REPO_ROOT / "benchmarks" / "data" / "community-eval.jsonl"
+HELDOUT = REPO_ROOT / "benchmarks" / "data" / "community-heldout.jsonl"
 BEFORE_CODES = (0, 1, 2)
 
 
-def community_records(limit: int | None = None) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in COMMUNITY.read_text(encoding="utf-8").splitlines()][:limit]
+def community_records(limit: int | None = None, path: Path = COMMUNITY) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()][:limit]
     records = typical_records([r["prompt"] for r in rows], None)
     return [{**rec, "negative_prompt": row["negative_prompt"]} for rec, row in zip(records, rows)]
 
@@ -71,21 +80,28 @@ def sizes(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def per_record_median_us(function: Callable[[Any], Any], inputs: list[Any], rounds: int) -> float:
-    function(inputs[0])  # warm caches (models, compiled grammar)
-    times = [[0] * rounds for _ in inputs]
+def per_record_median_us(functions: dict[str, Callable[[Any], Any]], inputs: dict[str, list[Any]],
+                         rounds: int) -> dict[str, float]:
+    """Median over records of each function's median time over rounds; the functions take turns per record."""
+    names = list(functions)
+    count = len(inputs[names[0]])
+    for name in names:
+        functions[name](inputs[name][0])  # warm caches (models, compiled grammar)
+    times = {name: [[0] * rounds for _ in range(count)] for name in names}  # by record
     gc_was = gc.isenabled()
     gc.disable()
     try:
         for k in range(rounds):
-            for i, item in enumerate(inputs):
-                start = time.perf_counter_ns()
-                function(item)
-                times[i][k] = time.perf_counter_ns() - start
+            for i in range(count):
+                for j, name in enumerate(names):  # each on another record: no decoder finds another's tables warm
+                    function, item = functions[name], inputs[name][(i + j * count // len(names)) % count]
+                    start = time.perf_counter_ns()
+                    function(item)
+                    times[name][(i + j * count // len(names)) % count][k] = time.perf_counter_ns() - start
     finally:
         if gc_was:
             gc.enable()
-    return statistics.median(statistics.median(t) for t in times) / 1000
+    return {name: statistics.median(statistics.median(t) for t in times[name]) / 1000 for name in names}
 
 
 def speeds(records: list[dict[str, Any]], rounds: int) -> dict[str, float]:
@@ -94,11 +110,10 @@ def speeds(records: list[dict[str, Any]], rounds: int) -> dict[str, float]:
                for r in records]
     blocks = [(encode_text(TAG_CONTEXT_CODE, s), len(s)) for s in strings]
     baseline = [paper_baseline.encode(paper_baseline.from_aigif_record(r)) for r in records]
-    return {
-        "tag_context_text_decode_us": per_record_median_us(lambda b: decode_text(TAG_CONTEXT_CODE, *b), blocks, rounds),
-        "aigif_decode_us": per_record_median_us(aigif_decode, files, rounds),
-        "baseline_decode_us": per_record_median_us(paper_baseline.decode, baseline, rounds),
-    }
+    return per_record_median_us(
+        {"tag_context_text_decode_us": lambda b: decode_text(TAG_CONTEXT_CODE, *b),
+         "aigif_decode_us": aigif_decode, "baseline_decode_us": paper_baseline.decode},
+        {"tag_context_text_decode_us": blocks, "aigif_decode_us": files, "baseline_decode_us": baseline}, rounds)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,11 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     community = community_records(args.limit)
+    heldout = community_records(args.limit, HELDOUT)
     prompts = load_prompts(args.partiprompts)
     parti_held = [p for i, p in enumerate(prompts) if held_out(i)]
     report = {
         "machine": machine_info(),
         "community (in-domain for tag-context-v1)": {**sizes(community), **speeds(community, args.rounds)},
+        "community held-out items (out of vocabulary)": {**sizes(heldout), **speeds(heldout, args.rounds)},
         **{f"partiprompts held-out, {name} negative": sizes(typical_records(parti_held, negative))
            for name, negative in NEGATIVES.items()},
     }
@@ -132,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  text compressor picked: {r['text_compressor_picked']}")
         if "aigif_decode_us" in r:
             print(f"  decode, median per record: tag-context text block {r['tag_context_text_decode_us']:.1f} us, "
-                  f"whole AIGIF file {r['aigif_decode_us']:.1f} us, Table I baseline {r['baseline_decode_us']:.1f} us")
+                  f"whole AIGIF file {r['aigif_decode_us']:.1f} us, Table I baseline {r['baseline_decode_us']:.1f} us "
+                  f"(load average {os.getloadavg()[0]:.1f})")
     return 0
 
 

@@ -21,7 +21,13 @@ doc: |
 
   Not expressible in Kaitai Struct and left to the reader (conformance/impls/kaitai_python/adapter.py
   shows how): decoding the text block (zlib canonical form, phrase-huffman-v1,
-  UTF-8), the CRC-32 value, and every registry check (spec/registry.md).
+  UTF-8), the CRC-32 value, every registry check (spec/registry.md), and the
+  rules across fields of extension types 5 and 6, which follow the registry check
+  of their codes (spec/bitstream.md section 9.4).
+
+  Generated parts (tools/gen_ksy.py, between BEGIN/END GENERATED comments): the
+  field groups, the body types of extension types 4-9 and the version checks, from
+  the declarations the reference grammar is built from.
 doc-ref:
   - spec/bitstream.md
   - spec/bitstream.md#112-order-of-checks
@@ -70,7 +76,12 @@ types:
         doc-ref: spec/bitstream.md#3-signature-and-version
       - id: version_minor
         type: b4
-        doc: Minor version (low nibble); readers accept any minor version of major 1.
+        doc: |
+          Minor version (low nibble); readers accept any minor version of major 1. A
+          file carries the lowest version whose features it uses: each feature newer
+          than 1.0 is checked against it where it is read (check_version in the groups
+          and extension records), and after the last record a known version above what
+          the features need is refused (body.check_version).
         doc-ref: spec/bitstream.md#3-signature-and-version
       - id: crc32
         type: u4
@@ -156,10 +167,30 @@ types:
         doc: Software and determinism settings of the generating platform.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       - id: extensions
-        type: 'extension(_index, _index == 0 ? 0 : extensions[_index - 1].ext_type)'
+        type: 'extension(_index, _index == 0 ? 0 : extensions[_index - 1].ext_type, _index == 0 ? 0 : extensions[_index - 1].needed_minor)'
         repeat: eos
         doc: Extension records up to the end of the file, types strictly increasing.
         doc-ref: spec/bitstream.md#9-extension-records
+      # BEGIN GENERATED: body-version-check (tools/gen_ksy.py; do not edit)
+      - id: check_version
+        size: 0
+        valid:
+          expr: "_root.header.version_minor > 1 or _root.header.version_minor == needed_minor"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "A file of a version this grammar knows (up to 1.1) carries the lowest version its features need: a higher one is a second encoding of the same record. Checked after the last extension record."
+        doc-ref: spec/bitstream.md#3-signature-and-version
+      # END GENERATED: body-version-check
+    instances:
+      # BEGIN GENERATED: body-version-instances (tools/gen_ksy.py; do not edit)
+      groups_needed_minor:
+        value: "(((core.has_platform and (platform.bitmap.value & 0x1000) != 0)) ? 1 : 0)"
+        doc: The lowest minor version the group fields present need.
+        doc-ref: spec/bitstream.md#3-signature-and-version
+      needed_minor:
+        value: "extensions.size > 0 and extensions.last.needed_minor > groups_needed_minor ? extensions.last.needed_minor : groups_needed_minor"
+        doc: The lowest minor version whose features the file uses.
+        doc-ref: spec/bitstream.md#3-signature-and-version
+      # END GENERATED: body-version-instances
 
   core:
     doc: |
@@ -315,13 +346,13 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Which parameters follow; an empty group is omitted (presence bit 6 clear).
         doc-ref: spec/bitstream.md#8-optional-field-groups
-      # BEGIN GENERATED: group-params (tools/gen_ksy.py from aigif_ref/grammar/fields.py; do not edit)
+      # BEGIN GENERATED: group-params (tools/gen_ksy.py; do not edit)
       - id: check_reserved
         size: 0
         valid:
-          expr: bitmap.value >> 19 == 0
+          expr: "bitmap.value >> 19 == 0"
         -aigif-error: AIGIF_E_RESERVED
-        doc: Bits 19 and up are reserved.
+        doc: "Bits 19 and up are reserved."
         doc-ref: spec/bitstream.md#8-optional-field-groups
       - id: clip_skip
         type: uvarint
@@ -440,13 +471,13 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Which settings follow; an empty group is omitted (presence bit 7 clear).
         doc-ref: spec/bitstream.md#8-optional-field-groups
-      # BEGIN GENERATED: group-scheduler_config (tools/gen_ksy.py from aigif_ref/grammar/fields.py; do not edit)
+      # BEGIN GENERATED: group-scheduler_config (tools/gen_ksy.py; do not edit)
       - id: check_reserved
         size: 0
         valid:
-          expr: bitmap.value >> 20 == 0
+          expr: "bitmap.value >> 20 == 0"
         -aigif-error: AIGIF_E_RESERVED
-        doc: Bits 20 and up are reserved.
+        doc: "Bits 20 and up are reserved."
         doc-ref: spec/bitstream.md#8-optional-field-groups
       - id: timestep_spacing
         type: exp_code
@@ -569,14 +600,21 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Which settings follow; an empty group is omitted (presence bit 8 clear).
         doc-ref: spec/bitstream.md#8-optional-field-groups
-      # BEGIN GENERATED: group-platform (tools/gen_ksy.py from aigif_ref/grammar/fields.py; do not edit)
+      # BEGIN GENERATED: group-platform (tools/gen_ksy.py; do not edit)
       - id: check_reserved
         size: 0
         valid:
-          expr: bitmap.value >> 13 == 0
+          expr: "bitmap.value >> 13 == 0"
         -aigif-error: AIGIF_E_RESERVED
-        doc: Bits 13 and up are reserved.
+        doc: "Bits 13 and up are reserved."
         doc-ref: spec/bitstream.md#8-optional-field-groups
+      - id: check_version
+        size: 0
+        valid:
+          expr: "_root.header.version_minor >= (((bitmap.value & 0x1000) != 0) ? 1 : 0)"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "A field added after 1.0 needs a file of its version or later (the version byte is the lowest version whose features the file uses)."
+        doc-ref: spec/bitstream.md#3-signature-and-version
       - id: torch_version
         type: version
         if: (bitmap.value & 1) != 0
@@ -649,7 +687,7 @@ types:
       - id: cpu_capability
         type: exp_code
         if: ((bitmap.value >> 12) & 1) != 0
-        doc: Bit 12. Instruction set of the CPU kernels (torch.backends.cpu.get_cpu_capability(), oneDNN and MKL held to it); registry enumeration cpu_capabilities.
+        doc: Bit 12. Instruction set of the CPU kernels (torch.backends.cpu.get_cpu_capability(), oneDNN and MKL held to it); registry enumeration cpu_capabilities; since 1.1.
         doc-ref: spec/bitstream.md#84-platform-software-and-determinism-settings
       # END GENERATED: group-platform
 
@@ -667,6 +705,10 @@ types:
         type: u8
         doc: Type of the record before this one, 0 for the first.
         doc-ref: spec/bitstream.md#9-extension-records
+      - id: previous_needed_minor
+        type: u1
+        doc: The lowest minor version the records before this one need, 0 for the first.
+        doc-ref: spec/bitstream.md#3-signature-and-version
     seq:
       - id: header
         type: uvarint
@@ -689,6 +731,15 @@ types:
         -aigif-error: AIGIF_E_NONCANONICAL
         doc: Types strictly increase, so each type occurs at most once.
         doc-ref: spec/bitstream.md#9-extension-records
+      # BEGIN GENERATED: extension-version-check (tools/gen_ksy.py; do not edit)
+      - id: check_version
+        size: 0
+        valid:
+          expr: "_root.header.version_minor >= own_minor"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "A type defined after 1.0 needs a file of its version or later (checked once the type is known)."
+        doc-ref: spec/bitstream.md#3-signature-and-version
+      # END GENERATED: extension-version-check
       - id: length
         type: uvarint
         valid:
@@ -704,12 +755,14 @@ types:
             extension_type::pixels: pixels
             extension_type::model: model
             extension_type::pixel_digest: pixel_digest
-            extension_type::model_file: slot_extension(true)
-            extension_type::adapters: slot_extension(true)
-            extension_type::stages: slot_extension(true)
-            extension_type::prompt_dialect: slot_extension(true)
-            extension_type::software: slot_extension(false)
-            extension_type::source_metadata: slot_extension(false)
+            # BEGIN GENERATED: slot-cases (tools/gen_ksy.py; do not edit)
+            extension_type::model_file: model_file
+            extension_type::adapters: adapters
+            extension_type::stages: stages
+            extension_type::prompt_dialect: prompt_dialect
+            extension_type::software: software
+            extension_type::source_metadata: source_metadata
+            # END GENERATED: slot-cases
             _: unknown_extension
         doc: The record body; read whole before it is interpreted.
         doc-ref: spec/bitstream.md#9-extension-records
@@ -727,6 +780,16 @@ types:
         enum: extension_type
         doc: The type as an extension_type when this grammar knows it.
         doc-ref: spec/bitstream.md#9-extension-records
+      # BEGIN GENERATED: extension-version-instances (tools/gen_ksy.py; do not edit)
+      own_minor:
+        value: "((ext_type == 2 or ext_type == 4 or ext_type == 5 or ext_type == 6 or ext_type == 7 or ext_type == 8 or ext_type == 9) ? 1 : 0)"
+        doc: The minor version that defined this type (0 for 1.0 types and types this grammar does not know).
+        doc-ref: spec/bitstream.md#3-signature-and-version
+      needed_minor:
+        value: "own_minor > previous_needed_minor ? own_minor : previous_needed_minor"
+        doc: The lowest minor version this record and the ones before it need.
+        doc-ref: spec/bitstream.md#3-signature-and-version
+      # END GENERATED: extension-version-instances
 
   pixels:
     doc: |
@@ -1058,33 +1121,381 @@ types:
         doc: An embedded payload has exactly payload_size bytes; a referenced one none.
         doc-ref: spec/bitstream.md#92-type-2-model
 
-  slot_extension:
-    doc: |
-      Extension types 4-9 (model file, adapters, stages, prompt dialect, software,
-      source metadata). This grammar checks the header flag each type is written
-      with and frames the body; the body's slots (exp codes, ranged uvarints,
-      strings, digests, lists) and their cross-field rules are checked by the
-      reference body codec (aigif_ref/extensions/slots.py), which the Kaitai
-      conformance adapter calls on `data` (tests/test_kaitai.py lists those
-      reference-only checks).
+  # BEGIN GENERATED: slot-types (tools/gen_ksy.py; do not edit)
+  model_file:
+    doc: "Extension type 4, model_file: the checkpoint file by content hash (single-file weights); the core model_id gives family and config. The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
     doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
-    params:
-      - id: required_must_understand
-        type: bool
-        doc: The must_understand flag this type is written with (1 for types 4-7, 0 for 8-9).
-        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     seq:
       - id: check_must_understand
         size: 0
         valid:
-          expr: _parent.must_understand == required_must_understand
+          expr: "_parent.must_understand"
         -aigif-error: AIGIF_E_NONCANONICAL
-        doc: A known type carries the must_understand flag its definition gives it.
+        doc: "Type 4 is written with must_understand 1."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
-      - id: data
-        size-eos: true
-        doc: The record body (slots), read whole.
+      - id: hash_algorithm
+        type: exp_code
+        doc: "How the digest was computed; registry enumeration hash_algorithms (the reader checks the code)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_digest_algorithm
+        size: 0
+        valid:
+          expr: "hash_algorithm.value == 0 or hash_algorithm.value == 1 or hash_algorithm.value == 2"
+        -aigif-error: AIGIF_E_UNKNOWN_CODE
+        doc: "The digest's length is known only for these hash algorithms."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: digest
+        size: "((hash_algorithm.value == 0) ? 32 : (hash_algorithm.value == 1) ? 5 : 4)"
+        doc: "The file's digest (lowercase hex in JSON) (its length by hash_algorithm)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: name_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 255"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of name, at most 255."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: name
+        size: name_len.value
+        type: str
+        encoding: UTF-8
+        doc: "The file's name as its user knew it (a hint, not used to load) (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_end
+        size: 0
+        valid:
+          expr: "_io.eof"
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: "Nothing follows the last field."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  adapters:
+    doc: "Extension type 5, adapters: LoRA / textual-inversion / VAE files by content hash, with UNet and text-encoder scales. The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: "_parent.must_understand"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "Type 5 is written with must_understand 1."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: adapters_count
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 64"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Number of adapters, 1..64."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: adapters
+        type: adapters_adapters_item
+        repeat: expr
+        repeat-expr: adapters_count.value
+        doc: "The adapters, in the order they are applied."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_end
+        size: 0
+        valid:
+          expr: "_io.eof"
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: "Nothing follows the last field."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  adapters_adapters_item:
+    doc: "One entry of adapters.adapters."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: kind
+        type: exp_code
+        doc: "What the file is; registry enumeration adapter_kinds (the reader checks the code)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: hash_algorithm
+        type: exp_code
+        doc: "How the digest was computed; registry enumeration hash_algorithms (the reader checks the code)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_digest_algorithm
+        size: 0
+        valid:
+          expr: "hash_algorithm.value == 0 or hash_algorithm.value == 1 or hash_algorithm.value == 2"
+        -aigif-error: AIGIF_E_UNKNOWN_CODE
+        doc: "The digest's length is known only for these hash algorithms."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: digest
+        size: "((hash_algorithm.value == 0) ? 32 : (hash_algorithm.value == 1) ? 5 : 4)"
+        doc: "The file's digest (lowercase hex in JSON) (its length by hash_algorithm)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: name_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 255"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of name, at most 255."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: name
+        size: name_len.value
+        type: str
+        encoding: UTF-8
+        doc: "LoRA: its name; embedding: the token the prompt uses; VAE: its name (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: unet_scale
+        type: cfloat
+        doc: "LoRA scale on the UNet (1 for other kinds) (float32)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: text_encoder_scale
+        type: cfloat
+        doc: "LoRA scale on the text encoder(s) (1 for other kinds) (float32)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  stages:
+    doc: "Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler). The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: "_parent.must_understand"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "Type 6 is written with must_understand 1."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: base_height_units
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 2048"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Height of the first pass in pixels, in units of 8 pixels."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: base_width_units
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 2048"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Width of the first pass in pixels, in units of 8 pixels."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: stages_count
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 8"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Number of stages, 1..8."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: stages
+        type: stages_stages_item
+        repeat: expr
+        repeat-expr: stages_count.value
+        doc: "The stages after the first pass, in order."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_end
+        size: 0
+        valid:
+          expr: "_io.eof"
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: "Nothing follows the last field."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    instances:
+      base_height:
+        value: base_height_units.value * 8
+        doc: "Height of the first pass in pixels (pixels)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      base_width:
+        value: base_width_units.value * 8
+        doc: "Width of the first pass in pixels (pixels)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  stages_stages_item:
+    doc: "One entry of stages.stages."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: kind
+        type: exp_code
+        doc: "What the stage does; registry enumeration stage_kinds (the reader checks the code)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: upscaler
+        type: exp_code
+        doc: "How the previous result is resized; registry enumeration upscalers (the reader checks the code)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: height_units
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 2048"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Height after this stage in pixels, in units of 8 pixels."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: width_units
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 2048"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Width after this stage in pixels, in units of 8 pixels."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: steps
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 1000"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Denoising steps the image-to-image pass runs (A1111's Hires steps), 1..1000."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: denoising_strength
+        type: cfloat
+        doc: "Image-to-image strength, in (0, 1] (float32)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: scheduler
+        type: exp_code
+        doc: "The pass's scheduler; registry enumeration schedulers (the reader checks the code)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    instances:
+      height:
+        value: height_units.value * 8
+        doc: "Height after this stage in pixels (pixels)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      width:
+        value: width_units.value * 8
+        doc: "Width after this stage in pixels (pixels)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  prompt_dialect:
+    doc: "Extension type 7, prompt_dialect: the syntax the prompts are written in (A1111, ComfyUI, compel weighting). The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: "_parent.must_understand"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "Type 7 is written with must_understand 1."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: dialect
+        type: exp_code
+        doc: "The prompt syntax; registry enumeration prompt_dialects (the reader checks the code)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_end
+        size: 0
+        valid:
+          expr: "_io.eof"
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: "Nothing follows the last field."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  software:
+    doc: "Extension type 8, software: name and version of the generating program (e.g. AUTOMATIC1111 stable-diffusion-webui v1.10.1). The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: "not _parent.must_understand"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "Type 8 is written with must_understand 0."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: name_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 255"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of name, at most 255."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: name
+        size: name_len.value
+        type: str
+        encoding: UTF-8
+        doc: "The program (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: version_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 255"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of version, at most 255."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: version
+        size: version_len.value
+        type: str
+        encoding: UTF-8
+        doc: "Its version as it prints it (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_end
+        size: 0
+        valid:
+          expr: "_io.eof"
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: "Nothing follows the last field."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  source_metadata:
+    doc: "Extension type 9, source_metadata: the imported file's metadata, verbatim (e.g. PNG `parameters`, ComfyUI `prompt` and `workflow`). The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: check_must_understand
+        size: 0
+        valid:
+          expr: "not _parent.must_understand"
+        -aigif-error: AIGIF_E_NONCANONICAL
+        doc: "Type 9 is written with must_understand 0."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: entries_count
+        type: uvarint
+        valid:
+          expr: "_.value >= 1 and _.value <= 64"
+        -aigif-error: AIGIF_E_RANGE
+        doc: "Number of entries, 1..64."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: entries
+        type: source_metadata_entries_item
+        repeat: expr
+        repeat-expr: entries_count.value
+        doc: "One per metadata item of the source file."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: unmapped_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 65535"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of unmapped, at most 65535."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: unmapped
+        size: unmapped_len.value
+        type: str
+        encoding: UTF-8
+        doc: "Settings the importer could not represent (one per line; empty: none) (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: check_end
+        size: 0
+        valid:
+          expr: "_io.eof"
+        -aigif-error: AIGIF_E_EXTENSION
+        doc: "Nothing follows the last field."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+
+  source_metadata_entries_item:
+    doc: "One entry of source_metadata.entries."
+    doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    seq:
+      - id: key_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 255"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of key, at most 255."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: key
+        size: key_len.value
+        type: str
+        encoding: UTF-8
+        doc: "Where it was: the PNG text key, or `exif:UserComment` (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: text_len
+        type: uvarint
+        valid:
+          expr: "_.value <= 33554432"
+        -aigif-error: AIGIF_E_LIMIT
+        doc: "Length in bytes of text, at most 33554432."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: text
+        size: text_len.value
+        type: str
+        encoding: UTF-8
+        doc: "The item's text, verbatim (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+  # END GENERATED: slot-types
 
   unknown_extension:
     doc: An extension type this grammar does not know; kept as bytes.
@@ -1340,30 +1751,32 @@ enums:
       id: pixel_digest
       doc: A digest of the original pixels (type 3, must_understand 0).
       doc-ref: spec/bitstream.md#93-type-3-pixel-digest
+    # BEGIN GENERATED: slot-enum (tools/gen_ksy.py; do not edit)
     4:
       id: model_file
-      doc: The checkpoint file by content hash (type 4, must_understand 1).
+      doc: "The checkpoint file by content hash (single-file weights); the core model_id gives family and config (type 4, must_understand 1)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     5:
       id: adapters
-      doc: LoRA / embedding / VAE files by content hash (type 5, must_understand 1).
+      doc: "LoRA / textual-inversion / VAE files by content hash, with UNet and text-encoder scales (type 5, must_understand 1)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     6:
       id: stages
-      doc: First-pass size and later stages (hires fix) (type 6, must_understand 1).
+      doc: "First-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler) (type 6, must_understand 1)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     7:
       id: prompt_dialect
-      doc: The syntax the prompts are written in (type 7, must_understand 1).
+      doc: "The syntax the prompts are written in (A1111, ComfyUI, compel weighting) (type 7, must_understand 1)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     8:
       id: software
-      doc: Name and version of the generating program (type 8, must_understand 0).
+      doc: "Name and version of the generating program (e.g. AUTOMATIC1111 stable-diffusion-webui v1.10.1) (type 8, must_understand 0)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     9:
       id: source_metadata
-      doc: The imported file's metadata, verbatim (type 9, must_understand 0).
+      doc: "The imported file's metadata, verbatim (e.g. PNG `parameters`, ComfyUI `prompt` and `workflow`) (type 9, must_understand 0)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+    # END GENERATED: slot-enum
   pixel_compressor:
     0:
       id: raw_rgb8

@@ -21,7 +21,7 @@ from aigif_ref.grammar.fields import PARAMS
 ROOT = Path(__file__).resolve().parents[1]
 NEW_BIT = max(s.bit for s in PARAMS) + 1
 DECLARATION = (f'    FieldSpec({NEW_BIT}, "pag_scale", "cfloat", doc="perturbed-attention guidance scale",\n'
-               f'              pixels="perturbed-attention guidance", diffusers=_call("pag_scale")),\n')
+               f'              pixels="perturbed-attention guidance", diffusers=_call("pag_scale"), since=V1_1),\n')
 CHECKS = [
     "tests/test_roundtrip.py",
     "tests/test_spec_tables.py",

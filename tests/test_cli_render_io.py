@@ -51,7 +51,7 @@ def test_infotext_reads_back_with_the_webui_parser(registry):
     assert values["Steps"] == str(record["steps"]) and values["Seed"] == str(record["seed"])
     assert values["Size"] == f"{record['width']}x{record['height']}" and values["CFG scale"] == "7"
     assert values["Sampler"] == registry.enum_name("schedulers", record["scheduler"])
-    assert values["Model"] == registry.models[record["model_id"]]["name"] and values["Clip skip"] == "2"
+    assert values["Model"] == registry.models[record["model_id"]]["name"] and values["Clip skip"] == "3"  # diffusers' 2
     assert values["AIGIF model ID"] == str(record["model_id"])
 
 

@@ -61,6 +61,12 @@ MUST_FAIL: dict[str, set[tuple[str, str]]] = {
     "zlib-level-9-only": {("parse", "valid-text-zlib-level-1"), ("parse", "valid-text-zlib-stored"),
                           ("parse", "valid-text-zlib-window-1k")},
     "own-text-compressor": OWN_COMPRESSOR_CASES,
+    # The version byte (spec 1.1, section 3): a file that uses a 1.1 feature is written 0x11.
+    "always-version-1-0": {("build", "valid-platform-cpu-capability-avx2"), ("build", "valid-version-1-1-extension-adapters"),
+                           ("build", "valid-version-1-1-extension-software"), ("build", "valid-extensions-a1111")},
+    "version-unchecked": {("parse", "invalid-noncanonical-version-1-0-platform-cpu-capability"),
+                          ("parse", "invalid-noncanonical-version-1-0-extension-software"),
+                          ("parse", "invalid-noncanonical-version-1-1-unused")},
     # Prompt-text transformations of real tools (spec 1.1, section 3): each caught by its valid-text-* case.
     "text-nfc": {("parse", "valid-text-unnormalized"), ("build", "valid-text-unnormalized"), ("parse", "valid-prompt-combining")},
     "text-nfkc": {("parse", "valid-text-compatibility"), ("build", "valid-text-compatibility")},
@@ -88,7 +94,7 @@ MUST_FAIL: dict[str, set[tuple[str, str]]] = {
 }
 # How a broken reader must fail where it matters: accepting a file it must refuse is the worst case.
 ACCEPTS_INVALID = {"ignore-crc", "zero-enum", "ignore-must-understand", "must-understand-first-only", "reserved-bits",
-                   "no-registry-check", "trailing-garbage"}
+                   "no-registry-check", "trailing-garbage", "version-unchecked"}
 
 
 def run_one(entry: str, args: list[str]) -> dict:

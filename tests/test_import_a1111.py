@@ -63,9 +63,9 @@ def test_a1111_png_and_jpeg_folder_import(tmp_path):
     assert result.returncode == 1, result.stderr  # one file failed
     report = json.loads((tmp_path / "out" / "import-report.json").read_text())
     status = {Path(r["source"]).name: r for r in report}
-    assert status["plain.png"]["status"] == "error" and "AIGIF_E_IO" in status["plain.png"]["error"]
+    assert status["plain.png"]["status"] == "error" and status["plain.png"]["error_code"] == "AIGIF_E_IO"
     registry = default_registry()
-    record = decode(read_bytes(tmp_path / "out" / "fox.aigif"))
+    record = decode(read_bytes(tmp_path / "out" / "sub" / "fox.aigif"))  # the input folder's layout, mirrored
     assert record["prompt"] == "masterpiece, (red fox:1.2), [forest], <lora:detail:0.8>"
     assert record["negative_prompt"] == "worst quality, blurry"
     assert (record["seed"], record["steps"], record["guidance_scale"]) == (3141592653, 24, 6.5)
@@ -85,11 +85,11 @@ def test_a1111_png_and_jpeg_folder_import(tmp_path):
     assert "ENSD: 31337" in kept["unmapped"] and "LoRA detail" in kept["unmapped"]
     assert np.array_equal(decode_pixels(record), rgb)  # the original pixels, losslessly
     assert find_extension(record, 3) is not None
-    jpeg = decode(read_bytes(tmp_path / "out" / "fox-jpeg.aigif"))
+    jpeg = decode(read_bytes(tmp_path / "out" / "sub" / "fox-jpeg.aigif"))
     assert jpeg["seed"] == 5
     with Image.open(source / "fox-jpeg.jpg") as image:
         assert np.array_equal(decode_pixels(jpeg), np.asarray(image.convert("RGB")))  # the decoded JPEG, kept exactly
-    exported = run("export", "--a1111", str(tmp_path / "out" / "fox.aigif"), home=tmp_path / "home")
+    exported = run("export", "--a1111", str(tmp_path / "out" / "sub" / "fox.aigif"), home=tmp_path / "home")
     assert exported.stdout.rstrip("\n") == INFOTEXT
 
 
@@ -109,14 +109,14 @@ def test_lora_in_the_overlay_is_recorded_by_hash(tmp_path):
     assert (entry["unet_scale"], entry["text_encoder_scale"]) == (0.8, 0.8)
 
 
-def test_records_in_a1111_dialect_are_refused_by_the_renderer_with_a_code(tmp_path):
+def test_records_in_a_dialect_the_renderer_lacks_are_refused_with_a_code(tmp_path):
     pytest.importorskip("diffusers")
     from aigif_ref.errors import AigifError
     from aigif_ref.regen.render import Renderer
 
     tiny = next(m for m in default_registry().models.values() if m["name"] == "aigif-tiny-sd15")
     record = {"model_id": tiny["id"], "prompt": "(fox:1.2)", "height": 64, "width": 64, "seed": 1, "steps": 2,
-              "guidance_scale": 5.0, "extensions": [{"type": 7, "dialect": "A1111"}]}
+              "guidance_scale": 5.0, "extensions": [{"type": 7, "dialect": "ComfyUI"}]}
     with pytest.raises(AigifError) as err:
         Renderer("cpu").render(record)
-    assert err.value.code == "AIGIF_E_PLATFORM" and "A1111" in err.value.message
+    assert err.value.code == "AIGIF_E_PLATFORM" and "ComfyUI" in err.value.message  # A1111 renders (test_prompt_weighting)

@@ -209,3 +209,81 @@ def test_greedy_tokenizer_equals_the_trie_regex():
                               else bytes([rnd.randrange(256)]) for _ in range(rnd.randint(1, 30))))
     for text in texts:
         assert MODEL._tokenizer.findall(text) == oracle.findall(text), text
+
+
+# ----------------------------------------------------------------------------- the fast decoder against the spec
+def _final_bytes_spec(low: int, rng: int, nbytes: int) -> bytes:
+    """spec/text/tag-context.md, "Final bytes", word for word: the first k = 0..N that fits."""
+    for k in range(nbytes + 1):
+        shift = 8 * (nbytes - k)
+        v = -((-low) >> shift)
+        if (v << shift) < low + rng:
+            return v.to_bytes(k, "big")
+    raise AssertionError("k = N always fits")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(7, 40), st.data())
+def test_final_bytes_equals_the_spec_loop(nbytes, data):
+    rng = data.draw(st.integers(1 << 48, 1 << 56))
+    low = data.draw(st.integers(0, (1 << (8 * nbytes)) - rng))
+    assert final_bytes(low, rng, nbytes) == _final_bytes_spec(low, rng, nbytes)
+
+
+def _random_tokenization(s: bytes, rnd) -> list[int]:
+    """Any split of s into the model's tokens (each position: a random phrase that matches there, or the byte)."""
+    phrases = set(MODEL.phrases)
+    out, i = [], 0
+    while i < len(s):
+        options = [n for n in range(2, tc.MAX_PHRASE_BYTES + 1) if s[i:i + n] in phrases]
+        n = rnd.choice(options + [1]) if rnd.random() < 0.7 else max(options, default=1)
+        out.append(sym(s[i:i + n]))
+        i += n
+    return out
+
+
+def test_greedy_check_equals_retokenizing():
+    """The decoder's greedy check (token pairs, cached) accepts exactly the splits the greedy tokenizer makes."""
+    import random
+
+    rnd = random.Random(11)
+    records = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:150]]
+    phrases = MODEL.phrases
+    texts = [case_fold(r[k].encode()) for r in records for k in ("prompt", "negative_prompt")]
+    for _ in range(300):
+        texts.append(b"".join(rnd.choice(phrases)[:rnd.randint(1, 24)] for _ in range(rnd.randint(1, 12))))
+    checked = rejected = 0
+    for s in texts:
+        for _ in range(3):
+            symbols = _random_tokenization(s, rnd)
+            greedy = MODEL._tokenizer.findall(s) == [MODEL.tokens[x] for x in symbols]
+            assert MODEL._is_greedy(s, symbols) == greedy, (s, symbols)
+            checked += 1
+            rejected += not greedy
+    assert rejected > 100 and checked - rejected > 100  # both outcomes were exercised
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SAMPLES + [b", ", b"(", b"((", b", (worst quality:1.4)"]), min_size=1, max_size=6),
+       st.integers(0, 2 ** 32 - 1))
+def test_non_greedy_blocks_are_rejected(pieces, seed):
+    """A block coding a non-greedy split of the text is NONCANONICAL; the greedy split's block decodes."""
+    import random
+
+    s = b"".join(pieces)
+    symbols = _random_tokenization(case_fold(s), random.Random(seed))
+    steps, prev = [], END
+    for x in symbols + [END]:
+        ctx = MODEL.contexts[0].get(prev)
+        if ctx is None:
+            steps.append((0, -1, x))
+        elif x in ctx.index:
+            steps.append((0, prev, x))
+        else:
+            steps += [(0, prev, ESC), (0, -1, x)]
+        prev = x
+    block = MODEL.encode_steps(steps)
+    if [MODEL.tokens[x] for x in symbols] == MODEL.tokenize(s):
+        assert block == MODEL.encode([s]) and MODEL.decode(block, 1, MAX_LEN) == [s]
+    else:
+        fails(block, 1, "AIGIF_E_NONCANONICAL")

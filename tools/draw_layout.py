@@ -34,10 +34,10 @@ def body_parts() -> list[str]:
 
 def header_parts() -> list[tuple[str, str, str]]:
     """(name, size, content) of the fixed header."""
-    version = limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION
+    newest = limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION
     crc_at = len(limits.SIGNATURE) + 1
     return [("signature", f"{len(limits.SIGNATURE)} B", " ".join(f"{b:02X}" for b in limits.SIGNATURE)),
-            ("version", "1 B", f"{version:02X} = {limits.MAJOR_VERSION}.{limits.MINOR_VERSION}"),
+            ("version", "1 B", f"{limits.MAJOR_VERSION << 4:02X}..{newest:02X} = {limits.MAJOR_VERSION}.0..{limits.MAJOR_VERSION}.{limits.MINOR_VERSION}"),
             ("crc32", f"{limits.HEADER_SIZE - crc_at} B", f"bytes [0,{crc_at}) + [{limits.HEADER_SIZE},end)")]
 
 

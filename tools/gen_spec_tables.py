@@ -29,7 +29,7 @@ from tools.spec_tables.examples import gen_examples, gen_size_comparison, hex_du
 from tools.spec_tables.groups import (gen_family_params, gen_group_params, gen_group_platform,  # noqa: E402
                                       gen_group_scheduler_config, gen_hidden_settings)
 from tools.spec_tables.primitives import (gen_cfloat_examples, gen_exp_code_examples, gen_header,  # noqa: E402
-                                          gen_other_primitive_examples, gen_uvarint_examples)
+                                          gen_other_primitive_examples, gen_uvarint_examples, gen_version_examples)
 from tools.spec_tables.record_tables import gen_errors, gen_limits, gen_record_keys, gen_registry_check_rules  # noqa: E402
 from tools.spec_tables.registry_tables import (gen_digest_algorithms, gen_enumerations, gen_extension_json_forms,  # noqa: E402
                                                gen_extension_types, gen_structured_extension_bodies,
@@ -45,6 +45,7 @@ MARKER = re.compile(r"<!-- (BEGIN|END) GENERATED: ([^ ]+) -->")
 
 GENERATORS: dict[str, Callable[[], str]] = {
     "header": gen_header,
+    "version-examples": gen_version_examples,
     "uvarint-examples": gen_uvarint_examples,
     "exp-code-examples": gen_exp_code_examples,
     "cfloat-examples": gen_cfloat_examples,

@@ -44,7 +44,8 @@ from aigif_ref.registry import REPO_ROOT, default_registry  # noqa: E402
 
 RENDER = REPO_ROOT / "vectors" / "render"
 LEVEL = REPO_ROOT / "vectors" / "levels" / "render.txt"
-SUITE_VERSION = "2.0.0"  # 2.0.0: the CPU cases record platform.cpu_capability (spec 1.1); no pixel changed
+SUITE_VERSION = "3.0.0"  # 2.0.0: the CPU cases record platform.cpu_capability (spec 1.1); no pixel changed; 3.0.0: so their
+# version byte is 0x11 (a writer writes the lowest version its features need); no pixel changed
 SPEC_VERSION = "1.1"  # bitstream spec the cases are read under
 SIZE = 64
 STEPS = 4

@@ -12,13 +12,17 @@ string inside the final interval, so every input has exactly one block and the
 decoder rejects every other block.
 
 Pure standard library, integers only. Decoding is table driven: one bisect in a
-cumulative-frequency list per symbol; the canonicality check re-tokenizes with a
-precompiled trie regex (greedy longest match done in C).
+compact cumulative-frequency array per symbol, the next table found by the symbol.
+The canonicality check does not re-tokenize: a token is the greedy choice unless a
+longer phrase starting with it matches there, which a cached rule for the pair
+(token, next token) decides for almost every token (spec steps 2-4 are unchanged;
+the tests check the shortcut against re-tokenizing).
 """
 from __future__ import annotations
 
 import json
 import re
+from array import array
 from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +43,9 @@ END = 256
 ESC = 257
 FIRST_PHRASE = 258
 FIELDS = 2  # field 0: the prompt; field 1: the negative prompt
+LONGER_LIST_MAX = 8  # greedy check: above this many phrases to test, find the longest match instead
+PAIR_CACHE_MAX = 1 << 16
+BUCKET_BITS, BUCKET_MIN_SYMBOLS = 10, 1024  # decoder: tables this big get 2**10 buckets of slots
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-context-v1.json"
 
@@ -183,10 +190,43 @@ class TagContextModel:
                 table[prev] = _Table(list(syms), list(fr))
             self.contexts.append(table)
         self._tokenizer = GreedyTokenizer(phrases)
-        # decoder tables as plain tuples (cum, symbols, freq, index): fewer attribute lookups per symbol
-        as_tuple = lambda t: (t.cum, t.symbols, t.freq, t.index)  # noqa: E731
-        self._decode_order0 = [as_tuple(t) for t in self.order0]
-        self._decode_contexts = [{k: as_tuple(t) for k, t in ctx.items()} for ctx in self.contexts]
+        self._token_len = [len(t) for t in self.tokens]
+        self._decoder_start = [self._decoder_tables(field) for field in range(FIELDS)]
+        self._sorted_phrases = sorted(phrases)
+        self._phrase_set = frozenset(phrases)
+        # greedy check: which tokens start a longer phrase (a phrase that does sorts just before the first
+        # such; a byte is looked up), and a cache of rules for token pairs (filled as pairs are met)
+        ordered = self._sorted_phrases
+        self._extends = [False] * nsym
+        for shorter, longer in zip(ordered, ordered[1:]):
+            if longer.startswith(shorter):
+                self._extends[self._symbol_of[shorter]] = True
+        for byte in range(256):
+            j = bisect_right(ordered, bytes([byte]))
+            self._extends[byte] = j < len(ordered) and ordered[j][0] == byte
+        self._pairs: dict[tuple[int, int], bool | tuple[bytes, ...] | None] = {}
+
+    def _decoder_tables(self, field: int) -> tuple:
+        """The decoder's tables of one field: (order-0 table, list of context tables indexed by symbol).
+
+        A table is (cum, freq, symbols, symbol set, bucket starts, bucket shift) with the three columns as
+        compact arrays: decoding touches a few cache lines per symbol instead of scattered int objects
+        (the tables hold ~10^5 entries, so memory traffic is much of a symbol's cost).
+        """
+        def table(t: _Table, members: frozenset) -> tuple:
+            # a big table's slots in buckets: bucket b (slot >> shift == b) lies in symbols first[b]..first[b + 1],
+            # so the search starts from a few candidates; a small table is searched whole (first is None)
+            if len(t.cum) < BUCKET_MIN_SYMBOLS:
+                first, shift = None, 0
+            else:
+                shift = TOTAL_BITS - BUCKET_BITS
+                first = [bisect_right(t.cum, b << shift) - 1 for b in range(1 << BUCKET_BITS)] + [len(t.cum) - 1]
+            return array("q", t.cum), array("q", t.freq), array("q", t.symbols), members, first, shift
+
+        by_symbol: list = [None] * self.nsym
+        for prev, t in self.contexts[field].items():
+            by_symbol[prev] = table(t, frozenset(t.symbols))
+        return table(self.order0[field], frozenset()), by_symbol
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -272,59 +312,106 @@ class TagContextModel:
         return final_bytes(low, rng, nbytes)
 
     # ----------------------------------------------------------------- decoding
+    def _phrases_after(self, prefix: bytes) -> tuple[bytes, ...] | None:
+        """The phrases longer than ``prefix`` that start with it, in sorted order (None: more than LONGER_LIST_MAX)."""
+        ordered = self._sorted_phrases
+        lo = hi = bisect_right(ordered, prefix)  # prefix itself, if a phrase, sorts just before
+        while hi < len(ordered) and ordered[hi].startswith(prefix):
+            hi += 1
+            if hi - lo > LONGER_LIST_MAX:
+                return None
+        return tuple(ordered[lo:hi])
+
+    def _pair_rule(self, sym: int, nxt: int) -> bool | tuple[bytes, ...] | None:
+        """For a token followed by another: False if a longer phrase than the first is a prefix of the two;
+        else the longer phrases that start with both (to test against the text after them), None if too many."""
+        first, both = self.tokens[sym], self.tokens[sym] + self.tokens[nxt]
+        if any(both[:n] in self._phrase_set for n in range(len(first) + 1, len(both) + 1)):
+            return False
+        return self._phrases_after(both)
+
+    def _longer_match(self, s: bytes, pos: int, length: int) -> bool:
+        """Whether a phrase longer than ``length`` bytes matches ``s`` at ``pos`` (a few bisects).
+
+        Every phrase that is a prefix of w sorts at or before q, the last phrase <= w, and is a prefix of q:
+        so either q is a prefix of w (the longest such phrase) or the search goes on with w cut to its
+        common prefix with q.
+        """
+        ordered = self._sorted_phrases
+        w = s[pos:pos + MAX_PHRASE_BYTES]
+        while len(w) > length:
+            j = bisect_right(ordered, w)
+            if j == 0:
+                return False
+            q = ordered[j - 1]
+            n = min(len(q), len(w))
+            common = n - (((int.from_bytes(q[:n], "big") ^ int.from_bytes(w[:n], "big")).bit_length() + 7) >> 3)
+            if common == len(q):
+                return common > length
+            w = w[:common]
+        return False
+
+    def _is_greedy(self, folded: bytes, symbols: list[int]) -> bool:
+        """Whether the greedy longest match of ``folded`` gives ``symbols`` (their bytes spell it).
+
+        A token is the greedy choice at its position exactly when no longer phrase that starts with it
+        matches there. Most tokens start no longer phrase; for the others the rule of the pair (token,
+        next token) is cached, and it leaves at most a few phrases to test against the text (in C).
+        """
+        extends, pairs, token_len, pos = self._extends, self._pairs, self._token_len, 0
+        last = len(symbols) - 1
+        for i, sym in enumerate(symbols):
+            if extends[sym] and i < last:  # the last token of a string has nothing after it to extend into
+                key = (sym, symbols[i + 1])
+                rule = pairs[key] if key in pairs else pairs.setdefault(key, self._pair_rule(*key))
+                if rule is False:
+                    return False
+                if rule is None:
+                    if self._longer_match(folded, pos, token_len[sym] + token_len[symbols[i + 1]]):
+                        return False
+                elif rule and folded.startswith(rule, pos):
+                    return False
+            pos += token_len[sym]
+        if len(pairs) > PAIR_CACHE_MAX:  # bounded memory whatever the input
+            pairs.clear()
+        return True
+
     def decode(self, block: bytes, n_strings: int, max_len: int) -> list[bytes]:
-        """The strings of ``block``; AigifError LIMIT / NONCANONICAL otherwise (spec order)."""
+        """The strings of ``block``; AigifError LIMIT / NONCANONICAL otherwise (spec order).
+
+        The spec's decoding loop with its tables flattened into lists (this runs once per symbol).
+        """
         if n_strings not in (1, 2):
             raise ValueError("tag-context codes one or two strings")
-        tokens = self.tokens
+        tokens, token_len = self.tokens, self._token_len
         data = bytes(block) + bytes(RANGE_BYTES)
         code = int.from_bytes(data[:RANGE_BYTES], "big")
         pos = RANGE_BYTES
         rng = RANGE_TOP
-        bottom, window_bits, total_bits = RANGE_BOTTOM, 8 * RANGE_BYTES, TOTAL_BITS
+        bottom, window_bits, total_bits, total = RANGE_BOTTOM, 8 * RANGE_BYTES, TOTAL_BITS, TOTAL
         limit = 2 * max_len  # a case-folded string is at most twice as long as the string
-        folded: list[bytes] = []
-        token_lists: list[list[bytes]] = []
+        symbol_lists: list[list[int]] = []
         for field in range(n_strings):
-            ctxs = self._decode_contexts[field]
-            o0_cum, o0_syms, o0_freq, _ = self._decode_order0[field]
-            table = ctxs.get(END)
-            toks: list[bytes] = []
+            order0, by_symbol = self._decoder_start[field]
+            o0_cum, o0_freq, o0_syms, _, o0_first, o0_shift = order0
+            table = by_symbol[END] or order0
+            syms_out: list[int] = []
+            append = syms_out.append
             size = 0
             while True:
                 r = rng >> total_bits
                 slot = code // r
-                if slot >= TOTAL:
+                if slot >= total:
                     raise _noncanonical("the code value lies outside every symbol's interval")
-                if table is None:
-                    i = bisect_right(o0_cum, slot) - 1
-                    sym = o0_syms[i]
-                    code -= r * o0_cum[i]
-                    rng = r * o0_freq[i]
-                else:
-                    cum, syms, freq, index = table
+                cum, freq, syms, members, first, shift = table
+                if first is None:
                     i = bisect_right(cum, slot) - 1
-                    sym = syms[i]
-                    code -= r * cum[i]
-                    rng = r * freq[i]
-                    if sym == ESC:
-                        if rng < bottom:
-                            k = (window_bits - rng.bit_length()) >> 3
-                            code = (code << (8 * k)) | int.from_bytes(data[pos:pos + k], "big")
-                            rng <<= 8 * k
-                            pos += k
-                            if pos + RANGE_BYTES > len(data):  # reading past the block: zeros
-                                data += bytes(RANGE_BYTES)
-                        r = rng >> total_bits
-                        slot = code // r
-                        if slot >= TOTAL:
-                            raise _noncanonical("the code value lies outside every symbol's interval")
-                        i = bisect_right(o0_cum, slot) - 1
-                        sym = o0_syms[i]
-                        if sym in index:
-                            raise _noncanonical("a symbol of the context is coded after an escape")
-                        code -= r * o0_cum[i]
-                        rng = r * o0_freq[i]
+                else:
+                    b = slot >> shift
+                    i = bisect_right(cum, slot, first[b], first[b + 1] + 1) - 1
+                sym = syms[i]
+                code -= r * cum[i]
+                rng = r * freq[i]
                 if rng < bottom:
                     k = (window_bits - rng.bit_length()) >> 3
                     code = (code << (8 * k)) | int.from_bytes(data[pos:pos + k], "big")
@@ -332,44 +419,63 @@ class TagContextModel:
                     pos += k
                     if pos + RANGE_BYTES > len(data):  # reading past the block: zeros
                         data += bytes(RANGE_BYTES)
+                if sym == ESC:  # the symbol follows in the order-0 table and must not be one of the context's
+                    r = rng >> total_bits
+                    slot = code // r
+                    if slot >= total:
+                        raise _noncanonical("the code value lies outside every symbol's interval")
+                    b = slot >> o0_shift
+                    i = bisect_right(o0_cum, slot, o0_first[b], o0_first[b + 1] + 1) - 1
+                    sym = o0_syms[i]
+                    if sym in members:
+                        raise _noncanonical("a symbol of the context is coded after an escape")
+                    code -= r * o0_cum[i]
+                    rng = r * o0_freq[i]
+                    if rng < bottom:
+                        k = (window_bits - rng.bit_length()) >> 3
+                        code = (code << (8 * k)) | int.from_bytes(data[pos:pos + k], "big")
+                        rng <<= 8 * k
+                        pos += k
+                        if pos + RANGE_BYTES > len(data):
+                            data += bytes(RANGE_BYTES)
                 if sym == END:
                     break
-                tok = tokens[sym]
-                size += len(tok)
+                size += token_len[sym]
                 if size > limit:
                     raise AigifError("AIGIF_E_LIMIT", f"tag-context string exceeds {max_len} bytes")
-                toks.append(tok)
-                table = ctxs.get(sym)
-            folded.append(b"".join(toks))
-            token_lists.append(toks)
+                append(sym)
+                table = by_symbol[sym] or order0
+            symbol_lists.append(syms_out)
         # The block must be the canonical final bytes of the interval reached: pos bytes are in the window.
         if len(block) > pos:
             raise _noncanonical("bytes after the end of the coded interval")
         low = (int.from_bytes(block, "big") << (8 * (pos - len(block)))) - code
         if final_bytes(low, rng, pos) != block:
             raise _noncanonical("the final bytes are not the shortest, smallest value in the interval")
+        folded = [b"".join([tokens[s] for s in syms_out]) for syms_out in symbol_lists]
         out = []
         for t in folded:
             s = case_unfold(t)
             if len(s) > max_len:
                 raise AigifError("AIGIF_E_LIMIT", f"tag-context string exceeds {max_len} bytes")
             out.append(s)
-        findall = self._tokenizer.findall
-        for t, toks in zip(folded, token_lists):
-            if findall(t) != toks:
+        for t, syms_out in zip(folded, symbol_lists):
+            if not self._is_greedy(t, syms_out):
                 raise _noncanonical("tokens are not the greedy longest match")
         return out
 
 
 def final_bytes(low: int, rng: int, nbytes: int) -> bytes:
-    """The shortest byte string B, then the smallest, whose value B * 256**(nbytes - len(B)) lies in [low, low + rng)."""
-    high = low + rng
-    for k in range(nbytes + 1):
-        shift = 8 * (nbytes - k)
-        v = -((-low) >> shift)  # ceil(low / 2**shift)
-        if (v << shift) < high:
-            return v.to_bytes(k, "big")
-    raise AssertionError("unreachable: k = nbytes always fits")
+    """The shortest byte string B, then the smallest, whose value B * 256**(nbytes - len(B)) lies in [low, low + rng).
+
+    A multiple of 2**s lies in [low, low + rng) exactly when s is at most the highest bit in which
+    low - 1 and low + rng - 1 differ; B is the smallest such multiple for the largest s = 8 * (nbytes - k).
+    """
+    if low == 0:
+        return b""
+    s = min(((((low - 1) ^ (low + rng - 1)).bit_length() - 1) >> 3) << 3, 8 * nbytes)
+    k = nbytes - (s >> 3)
+    return (-((-low) >> s)).to_bytes(k, "big")
 
 
 @lru_cache(maxsize=4)

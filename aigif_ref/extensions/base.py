@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.primitives import encode_exp_code, read_exp_code
+from aigif_ref.grammar.versions import V1_1, Version
 
 
 class ExtensionType:
@@ -23,6 +24,9 @@ class ExtensionType:
     name: ClassVar[str]  # registry.json extension_types[].name
     must_understand: ClassVar[bool] = False  # the one value its header flag may take
     defined: ClassVar[bool] = True  # False: the code is reserved, and a reader treats it as unknown
+    # The bitstream version that defined this type (spec section 3): a file holding a record of it is written
+    # with at least that version's byte. 1.0 defined types 1 and 3 only; a type added later declares its version.
+    since: ClassVar[Version] = V1_1
     enums: ClassVar[dict[str, str]] = {}  # JSON field -> registry enumeration it holds
     summary: ClassVar[str] = ""  # one line for the spec's extension-types table
     json_form: ClassVar[dict[str, str]] = {}  # JSON field -> what it holds (the spec's JSON-form table)

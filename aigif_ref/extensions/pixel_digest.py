@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions.base import CodedPayload
+from aigif_ref.grammar.versions import V1_0
 
 
 class PixelDigest(CodedPayload):
@@ -15,6 +16,7 @@ class PixelDigest(CodedPayload):
 
     code = 3
     name = "pixel_digest"
+    since = V1_0  # defined by 1.0
     code_field = "digest_algorithm"
     enums = {"digest_algorithm": "digest_algorithms"}
     summary = "digest algorithm (exp code), then the digest of the original pixels"

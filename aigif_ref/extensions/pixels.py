@@ -7,6 +7,7 @@ from aigif_ref.codecs.jxl import JXL_CONTAINER_SIGNATURE, jxl_size
 from aigif_ref.codecs.png import png_size
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions.base import CodedPayload
+from aigif_ref.grammar.versions import V1_0
 
 
 def _raw(data: bytes, height: int, width: int) -> None:
@@ -37,6 +38,7 @@ def _jxl(data: bytes, height: int, width: int) -> None:
 class Pixels(CodedPayload):
     code = 1
     name = "pixels"
+    since = V1_0  # defined by 1.0
     code_field = "pixel_compressor"
     enums = {"pixel_compressor": "pixel_compressors"}
     summary = "pixel compressor (exp code), then the image it announces"

@@ -159,6 +159,23 @@ class Slot:
                     if isinstance(v, dict) else v for v in value]
         return value
 
+    def sample(self, size: int) -> Any:
+        """A valid JSON value of this slot (vectors and tests): the lowest code, bound or count; `size` in pixels."""
+        return {"enum": 0, "uvarint": self.min, "size8": size, "cfloat": 1.0, "string": self.name,
+                "digest": bytes(DIGEST_BYTES[0]).hex(),
+                "list": [{s.name: s.sample(size) for s in self.items}]}[self.wire]
+
+    def from_kaitai(self, parsed: Any) -> Any:
+        """This slot's value in an object the Kaitai parser made of the body (spec/aigif.ksy, tools/gen_ksy.py)."""
+        value = getattr(parsed, self.name)
+        if self.wire in ("size8", "string"):
+            return value  # pixels (an instance of the units) / decoded text
+        if self.wire == "digest":
+            return bytes(value).hex()
+        if self.wire == "list":
+            return [{s.name: s.from_kaitai(entry) for s in self.items} for entry in value]
+        return value.value
+
     def to_json(self, value: Any) -> Any:
         if self.wire == "cfloat":
             return float32_repr(value)
@@ -229,17 +246,27 @@ class SlotExtension(ExtensionType):
         if stream.tell() != len(body):
             raise AigifError("AIGIF_E_EXTENSION", f"{cls.name}: {len(body) - stream.tell()} bytes after the last field",
                              stream.tell())
-        _check_codes(cls, fields, context)
-        cls.check(fields, context)
+        cls.check_fields(fields, context)
         return fields
 
     @classmethod
     def build(cls, record: dict[str, Any], context: Any) -> bytes:
         fields = {s.name: record.get(s.name) for s in cls.slots}
         body = write_slots(cls.slots, fields, cls.name)
+        cls.check_fields(fields, context)
+        return body
+
+    @classmethod
+    def check_fields(cls, fields: dict[str, Any], context: Any) -> None:
+        """What follows the body's syntax (spec 9.4): the enumeration codes against the registry, in slot order
+        (AIGIF_E_UNKNOWN_CODE), then the rules across slots (AIGIF_E_EXTENSION)."""
         _check_codes(cls, fields, context)
         cls.check(fields, context)
-        return body
+
+    @classmethod
+    def sample(cls, size: int) -> dict[str, Any]:
+        """A valid JSON record of this type, every slot at its sample value, for a size x size image (vectors, tests)."""
+        return {"type": cls.code, **{s.name: s.sample(size) for s in cls.slots}}
 
     @classmethod
     def check(cls, fields: dict[str, Any], context: Any) -> None:

@@ -3,7 +3,8 @@
 The core record's height and width are the final image's; the first (text-to-image) pass ran at
 base_height x base_width with the core steps, scheduler and guidance. Each stage then upscales the
 previous result to its own size (in latent space or in pixels, by ``upscaler``) and runs image-to-image
-with its steps, denoising strength and scheduler. The last stage's size is the core size.
+with its steps, denoising strength and scheduler, as spec/reference-decoder.md ("Stages") defines and
+aigif_ref/regen/stages.py renders. The last stage's size is the core size.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Stages(SlotExtension):
             Slot("upscaler", "enum", "how the previous result is resized", enum="upscalers"),
             Slot("height", "size8", "height after this stage in pixels"),
             Slot("width", "size8", "width after this stage in pixels"),
-            Slot("steps", "uvarint", "num_inference_steps of the image-to-image pass", min=limits.MIN_STEPS,
+            Slot("steps", "uvarint", "denoising steps the image-to-image pass runs (A1111's Hires steps)", min=limits.MIN_STEPS,
                  max=limits.MAX_STEPS),
             Slot("denoising_strength", "cfloat", "image-to-image strength, in (0, 1]"),
             Slot("scheduler", "enum", "the pass's scheduler", enum="schedulers"),

@@ -20,6 +20,7 @@ from aigif_ref.errors import AigifError
 from aigif_ref.extensions import UnknownExtension, type_of
 from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, PRESENCE_BITS, ZERO_DEFAULT_ENUMS, FieldSpec
+from aigif_ref.grammar.versions import NEWEST, V1_0, Version
 from aigif_ref.grammar.primitives import (
     CompactFloat,
     ExpCode,
@@ -39,6 +40,21 @@ def registry_of(context) -> Any:
     """The registry passed to parse/build (parse_stream(..., registry=...)), or None for the shipped one."""
     parent = context.get("_") if context is not None else None
     return parent.get("registry") if parent is not None else None
+
+
+def version_of(context) -> Version:
+    """The version the file's header claims (parse_stream(..., version=...)); the newest when parsing a bare body."""
+    parent = context.get("_") if context is not None else None
+    version = parent.get("version") if parent is not None else None
+    return NEWEST if version is None else version
+
+
+def check_feature_version(feature: str, since: Version, version: Version, offset: int | None) -> None:
+    """A feature newer than the version the file claims: the version byte is not the one its writer must write."""
+    if since > version:
+        raise AigifError("AIGIF_E_NONCANONICAL",
+                         f"{feature} needs version {since}, but the file says {version} (byte {version.byte:#04x}): a writer "
+                         f"writes the lowest version whose features the file uses, here at least {since.byte:#04x}", offset)
 
 
 def _bit(context, name: str) -> bool:
@@ -170,6 +186,9 @@ class FieldGroup(Construct):
         self.fields = [(s, s.wire_type.make(s, f"{name}.{s.name}")) for s in specs]
         # bit -> (name, reader, reader args), for parsing only the bits that are set
         self.readers = {s.bit: (s.name, f.reader, f.reader_args()) for s, f in self.fields}
+        # (mask of the bits, version) for each version after 1.0 that added fields to this group
+        self.newer = [(sum(1 << s.bit for s in specs if s.since == since), since)
+                      for since in sorted({s.since for s in specs if s.since > V1_0})]
 
     def _emitparse(self, code):
         # Skip the call entirely when the group is absent (the common case).
@@ -186,6 +205,10 @@ class FieldGroup(Construct):
             if bitmap == 0:
                 raise AigifError("AIGIF_E_NONCANONICAL", f"{self.group}: empty group must be omitted", start)
             raise AigifError("AIGIF_E_RESERVED", f"{self.group}: reserved bits {bitmap & ~self.mask:#x}", start)
+        for mask, since in self.newer:
+            if bitmap & mask:
+                name = next(s.name for s in self.specs if (bitmap & mask) >> s.bit & 1)
+                check_feature_version(f"{self.group}.{name}", since, version_of(context), stream.tell() - len(encode_uvarint(bitmap)))
         values = {}
         readers = self.readers
         while bitmap:  # lowest set bit first: increasing bit order
@@ -235,13 +258,15 @@ class ExtensionLoop:
         ext_type, must_understand = header >> 1, bool(header & 1)
         self.check_type(ext_type, start)
         self.check_order(ext_type, previous, start)
+        kind = type_of(ext_type)
+        if kind is not UnknownExtension and kind.defined:
+            self.check_version(kind, version_of(context), start)
         length_at = stream.tell()
         length = read_uvarint(stream, "extension length")
         if length > limits.MAX_EXTENSION_BYTES:
             raise AigifError("AIGIF_E_LIMIT", f"extension of {length} bytes exceeds {limits.MAX_EXTENSION_BYTES}", length_at)
         body_at = stream.tell()
         body = read_exact(stream, length, f"extension {ext_type}")
-        kind = type_of(ext_type)
         if kind is UnknownExtension or not kind.defined:
             self.check_must_understand(ext_type, must_understand, start, count)
             return {"type": ext_type, "must_understand": must_understand, "data": body}
@@ -252,6 +277,10 @@ class ExtensionLoop:
     def check_type(self, ext_type: int, start: int) -> None:
         if ext_type == 0:
             raise AigifError("AIGIF_E_RESERVED", "extension type 0 is reserved", start)
+
+    def check_version(self, kind, version: Version, start: int) -> None:
+        """A known type defined after the version the file claims."""
+        check_feature_version(f"extension type {kind.code} ({kind.name})", kind.since, version, start)
 
     def check_count(self, count: int, start: int) -> None:
         if count == limits.MAX_EXTENSION_RECORDS:
@@ -336,6 +365,30 @@ def _compiled_body():
     return Body.compile()
 
 
+def features_after_1_0(syntax: dict[str, Any]) -> list[tuple[str, Version]]:
+    """(feature, version that added it) for every feature of a syntax record that 1.0 did not have."""
+    out = [(f"{group}.{spec.name}", spec.since) for group, specs in GROUPS.items()
+           for spec in specs if spec.since > V1_0 and spec.name in (syntax.get(group) or {})]
+    for ext in syntax.get("extensions") or []:
+        kind = type_of(ext["type"])
+        if kind is not UnknownExtension and kind.defined and kind.since > V1_0:
+            out.append((f"extension type {kind.code} ({kind.name})", kind.since))
+    return out
+
+
+def required_version(syntax: dict[str, Any]) -> Version:
+    """The lowest version whose features the record uses: the version a writer writes (spec section 3)."""
+    return max([V1_0, *(since for _, since in features_after_1_0(syntax))])
+
+
+def check_version_not_higher(syntax: dict[str, Any], version: Version) -> None:
+    """A file of a version this reader knows claims a higher version than its features need: a second encoding."""
+    if version <= NEWEST and version != required_version(syntax):
+        needed = required_version(syntax)
+        raise AigifError("AIGIF_E_NONCANONICAL", f"the file says version {version} (byte {version.byte:#04x}) but uses "
+                         f"only features of {needed}: its canonical version byte is {needed.byte:#04x}", 4)
+
+
 def check_header(data: bytes) -> tuple[int, int]:
     """Signature, then version, then header length; returns (major, minor)."""
     sig = limits.SIGNATURE
@@ -371,8 +424,10 @@ def parse_file(data: bytes, registry: Any = None) -> dict[str, Any]:
     major, minor = check_header(data)
     stream = io.BytesIO(data)
     stream.seek(limits.HEADER_SIZE)
+    version = Version(major, minor)
     try:
-        body = _compiled_body().parse_stream(stream, registry=registry)
+        body = _compiled_body().parse_stream(stream, registry=registry, version=version)
+        check_version_not_higher(body, version)  # the last body check: it needs every feature read
         syntax_error = None
     except AigifError as exc:
         body, syntax_error = None, exc
@@ -391,6 +446,6 @@ def parse_file(data: bytes, registry: Any = None) -> dict[str, Any]:
 def build_file(record: dict[str, Any], registry: Any = None) -> bytes:
     """Syntax record (as parse_file returns) -> canonical bytes."""
     stream = io.BytesIO()
-    stream.write(limits.SIGNATURE + bytes([limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION]) + b"\0\0\0\0")
+    stream.write(limits.SIGNATURE + bytes([required_version(record).byte]) + b"\0\0\0\0")
     Body.build_stream({**record, "presence": None}, stream, registry=registry)
     return with_crc(stream.getvalue())

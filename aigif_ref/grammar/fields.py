@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aigif_ref.grammar.versions import V1_0, V1_1, Version
 from aigif_ref.grammar.wire import WIRE_TYPES, WireType
 
 
@@ -54,6 +55,9 @@ class FieldSpec:
     pixels: str | None = None  # the hidden-settings row this field records (fields sharing a row share the text)
     pixels_note: str = ""  # that row's note (given once per row)
     diffusers: Diffusers | None = None
+    # The bitstream version that added this field: a 1.0 reader rejects its bit as reserved, so a file
+    # that sets it is written with that version's byte (spec section 3). A new field declares the new version.
+    since: Version = V1_0
 
     def __post_init__(self) -> None:
         if self.wire not in WIRE_TYPES:
@@ -216,7 +220,8 @@ PLATFORM: tuple[FieldSpec, ...] = (
               pixels="CPU kernel instruction set",
               pixels_note="AVX2 and AVX-512 kernels differ at about 1e-6, up to 1/255 in RGB8; a decoder holds "
                           "torch, oneDNN and MKL to the recorded set before torch starts",
-              diffusers=Diffusers("platform", "ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS")),
+              diffusers=Diffusers("platform", "ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS"),
+              since=V1_1),
 )
 
 GROUPS: dict[str, tuple[FieldSpec, ...]] = {

@@ -6,7 +6,7 @@ allocated, so a hostile file costs at most a few hundred kilobytes of memory.
 
 SIGNATURE = b"\x89AIG"
 MAJOR_VERSION = 1
-MINOR_VERSION = 0
+MINOR_VERSION = 1  # the newest minor version (this specification); a file carries the lowest one its features need
 HEADER_SIZE = 9  # signature (4) + version (1) + crc32 (4)
 
 MAX_UVARINT_BYTES = 10  # LEB128 of a 64-bit value

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from aigif_ref.importers.common import dialect_extensions
 from aigif_ref.registry import Registry
 
 SETTING = re.compile(r'\s*([\w][\w \-/+]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
@@ -140,7 +141,7 @@ def to_record(text: str, registry: Registry, overlay: list[dict[str, Any]] | Non
             "kind": "hires_fix", "upscaler": upscaler, "height": final_h, "width": final_w, "steps": steps,
             "denoising_strength": float(s.get("Denoising strength", 0.7)), "scheduler": scheduler}]})
     record["height"], record["width"] = final_h, final_w
-    extensions.append({"type": 7, "dialect": "A1111"})
+    extensions += dialect_extensions("A1111", [prompt, negative])
     if "Version" in s:
         extensions.append({"type": 8, "name": SOFTWARE if not s["Version"].startswith("f") else "Forge",
                            "version": s["Version"][:255]})

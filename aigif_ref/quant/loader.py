@@ -152,6 +152,17 @@ def weights_fingerprint(pipe: Any, components: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+def _mismatch(missing: list[str], extra: list[str], reshaped: list[str], state: dict, expected: dict) -> str:
+    """Which parameters differ, the first of each kind named (a clear message instead of torch's)."""
+    parts = [f"{len(missing)} parameter(s) missing (e.g. {missing[0]})"] if missing else []
+    parts += [f"{len(extra)} it does not have (e.g. {extra[0]})"] if extra else []
+    if reshaped:
+        name = reshaped[0]
+        parts.append(f"{len(reshaped)} of another shape (e.g. {name}: payload {list(state[name].shape)}, "
+                     f"model {list(expected[name].shape)})")
+    return "; ".join(parts)
+
+
 def apply(pipe: Any, payload: Payload, dtype: str, path: str | None = None) -> None:
     """Replace the weights of every component the payload covers (strict: every parameter, no other), and tag the
     pipeline with the payload it now runs (when the payload's sha256 is known)."""
@@ -162,10 +173,17 @@ def apply(pipe: Any, payload: Payload, dtype: str, path: str | None = None) -> N
             raise AigifError("AIGIF_E_PAYLOAD_SHAPE", f"the pipeline has no component {component}")
         state = {k: (torch.from_numpy(v.view(np.int16)).view(torch.bfloat16) if dtype == "bfloat16" else torch.from_numpy(v))
                  for k, v in tensors.items()}
+        expected = module.state_dict()
+        missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+        reshaped = sorted(k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape))
+        if missing or extra or reshaped:
+            raise AigifError("AIGIF_E_PAYLOAD_SHAPE", f"the payload's {component} does not fit the pipeline's "
+                             f"{type(module).__name__}: {_mismatch(missing, extra, reshaped, state, expected)}")
         try:
             module.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise AigifError("AIGIF_E_PAYLOAD_SHAPE", f"{component}: {str(exc).splitlines()[0]}") from None
+        except RuntimeError as exc:  # names and shapes match, so torch refused something else (e.g. a dtype)
+            raise AigifError("AIGIF_E_PAYLOAD_SHAPE", f"the payload's {component} does not load into the pipeline's "
+                             f"{type(module).__name__}") from exc
     if payload.sha256 is not None:
         components = tuple(sorted(payload.components()))
         setattr(pipe, PAYLOAD_TAG, AppliedPayload(payload.sha256, payload.size, payload.compressor, payload.base_model,

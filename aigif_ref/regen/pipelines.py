@@ -63,6 +63,14 @@ def _vae_value(vae: Any, where: str, target: str) -> Any:
     return getattr(vae, target) if where == "vae_attr" else vae.config.get(target)
 
 
+def pipeline_key(record: dict[str, Any], registry: Registry) -> tuple:
+    """What the loaded weights of ``record``'s pipeline depend on (model, quantization payload, dtype, load-time
+    settings, adapters, model file): files with equal keys share one load on a device. Needs no torch."""
+    settings = load_arguments(record, registry.family_of(record["model_id"]))
+    return (record["model_id"], payload_key(record), record["dtype"], tuple(sorted(settings.items())),
+            adapter_key(record), model_file_key(record))
+
+
 class PipelineCache:
     """Loaded pipelines, least recently used dropped first once more than ``capacity`` are held."""
 
@@ -79,8 +87,7 @@ class PipelineCache:
         """(pipeline for ``record`` on ``device`` set up with its scheduler and VAE settings, whether it was loaded now)."""
         family = self.registry.family_of(record["model_id"])
         settings = load_arguments(record, family)
-        key = (record["model_id"], payload_key(record), record["dtype"], device, tuple(sorted(settings.items())),
-               adapter_key(record), model_file_key(record))
+        key = (pipeline_key(record, self.registry), device)
         loaded = self._held.pop(key, None)
         fresh = loaded is None
         if fresh:

@@ -18,6 +18,9 @@ import numpy as np
 from aigif_ref.api import decode, encode, read_bytes
 from aigif_ref.errors import AigifError
 from aigif_ref.model_store import ResolvedModel
+from aigif_ref.grammar import limits
+from aigif_ref.record import find_extension
+from aigif_ref.regen import prompt_weighting, stages
 from aigif_ref.regen.arguments import call_arguments
 from aigif_ref.regen.compat import clip_skip_compat
 from aigif_ref.regen.deps import quiet_diffusers, require
@@ -99,6 +102,17 @@ class Renderer:
         if self.max_steps is not None and record["steps"] > self.max_steps:
             raise AigifError("AIGIF_E_DECODER_LIMIT", f"the file asks for {record['steps']} steps, above this renderer's "
                                                       f"limit of {self.max_steps}; raise it with --max-steps to render it")
+        ext = stages.stages_of(record)
+        for i, stage in enumerate(ext["stages"] if ext else []):
+            if stage["height"] * stage["width"] * batch > self.max_pixels or \
+                    ext["base_height"] * ext["base_width"] * batch > self.max_pixels:
+                raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}] asks for more than this renderer's limit of "
+                                                          f"{self.max_pixels} pixels; raise it with --max-pixels")
+            total = stages.schedule_length(stage["steps"], stage["denoising_strength"])
+            if total > min(limits.MAX_STEPS, self.max_steps or limits.MAX_STEPS):
+                raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}]: {stage['steps']} steps at denoising strength "
+                                                          f"{stage['denoising_strength']} make a schedule of {total} steps, "
+                                                          f"above this renderer's limit of {self.max_steps or limits.MAX_STEPS}")
 
     def render(self, record: dict[str, Any], on_step: StepCallback | None = None, *, decoded: bool = False) -> RenderResult:
         """Regenerate ``record``, a JSON record (names or codes).
@@ -128,7 +142,18 @@ class Renderer:
         start = time.perf_counter()
         with applied(self.torch, platform, attention, device, pipe), clip_skip_compat(pipe), quiet_diffusers():
             try:
-                output = pipe(**kwargs)
+                lengths = None
+                if dialect_name(record, self.registry) == "A1111":
+                    del kwargs["prompt"], kwargs["negative_prompt"]
+                    embeds = prompt_weighting.prompt_embeddings(pipe, record, loaded.family["name"])
+                    embeds, lengths = prompt_weighting.pad_to_same_length(self.torch, embeds)
+                    kwargs.update(embeds)
+                with prompt_weighting.unequal_lengths(pipe, lengths):
+                    if stages.stages_of(record) is not None:
+                        output = stages.run(pipe, record, kwargs, self.registry, loaded.scheduler_config,
+                                            self.generator_device(record, device))
+                    else:
+                        output = pipe(**kwargs)
             except AigifError:
                 raise
             except Exception as exc:  # diffusers' own checks, out of memory, an op missing for this dtype/device
@@ -141,19 +166,29 @@ class Renderer:
         return self.render(decode(read_bytes(path), self.registry), on_step, decoded=True)
 
 
-# Extension types this decoder understands but cannot render yet (issue 12): type -> what it needs.
-NOT_RENDERED = {6: "multi-stage generation (hires fix)", 7: "prompt dialect"}
+PROMPT_DIALECT_TYPE = 7  # registry.json extension_types "prompt_dialect"
+RENDERED_DIALECTS = ("plain", "A1111")
+
+
+def dialect_name(record: dict[str, Any], registry: Registry) -> str:
+    ext = find_extension(record, PROMPT_DIALECT_TYPE)
+    return "plain" if ext is None else registry.enum_name("prompt_dialects", ext["dialect"])
 
 
 def refuse_unimplemented(record: dict[str, Any], registry: Registry) -> None:
     """Refuse, before loading anything, a record whose pixels depend on what this decoder does not implement."""
-    for ext in record.get("extensions") or []:
-        what = NOT_RENDERED.get(ext["type"])
-        if what is None or (ext["type"] == 7 and registry.enum_name("prompt_dialects", ext["dialect"]) == "plain"):
-            continue
-        detail = f" {registry.enum_name('prompt_dialects', ext['dialect'])}" if ext["type"] == 7 else ""
-        raise AigifError("AIGIF_E_PLATFORM", f"the file records a {what}{detail}, which this reference decoder does not "
-                                             "implement yet; its pixels (--prefer-pixels) are used when the file has them")
+    dialect = dialect_name(record, registry)
+    reason = None
+    if dialect not in RENDERED_DIALECTS:
+        reason = (f"prompts in the {dialect} dialect (this decoder reads {' and '.join(RENDERED_DIALECTS)}; "
+                  f"{dialect} weighting is not implemented)")
+    elif dialect == "A1111":
+        why = prompt_weighting.refusal(record, registry.family_of(record["model_id"])["name"])
+        reason = f"A1111 prompts {why}" if why else None
+    reason = reason or stages.refusal(record, registry)
+    if reason:
+        raise AigifError("AIGIF_E_PLATFORM", f"the file needs {reason}, which this reference decoder does not implement; "
+                                             "its pixels (--prefer-pixels) are used when the file has them")
 
 
 def _progress_callback(on_step: StepCallback, steps: int) -> Callable:

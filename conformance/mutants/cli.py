@@ -21,6 +21,7 @@ from conformance.mutants.own_text_compressor import OwnTextCompressor
 from conformance.mutants.reserved_bits import ReservedBits
 from conformance.mutants.seed_32bit import Seed32Bit
 from conformance.mutants.trailing_garbage import TrailingGarbage
+from conformance.mutants.version_byte import AlwaysVersion10, VersionUnchecked
 from conformance.mutants.zero_enum import ZeroEnum
 from conformance.mutants.quantized import QUANTIZED_MUTANTS
 from conformance.mutants.text_transforms import TEXT_MUTANTS
@@ -44,6 +45,8 @@ MUTANTS: dict[str, type[Mutant]] = {
     "reserved-bits": ReservedBits,
     "zlib-level-9-only": ZlibLevel9Only,
     "own-text-compressor": OwnTextCompressor,
+    "always-version-1-0": AlwaysVersion10,
+    "version-unchecked": VersionUnchecked,
     **TEXT_MUTANTS,
 }
 # The syntax mutants above are run on the parse and build levels; QUANTIZED_MUTANTS on the quantized level.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aigif_ref.grammar.aigif import Body
 from aigif_ref.grammar.fields import GROUPS, PARAMS, FieldSpec
+from aigif_ref.grammar.versions import V1_0
 from tools.spec_tables.common import REG, codes_summary, table
 
 
@@ -26,7 +27,10 @@ def _group_table(group: str) -> str:
         headers.append("families")
     rows = []
     for spec in specs:
-        row = [spec.bit, f"`{spec.name}`", _wire_cell(spec), _range_cell(spec), spec.doc or _UNDOCUMENTED[group]]
+        meaning = spec.doc or _UNDOCUMENTED[group]
+        if spec.since > V1_0:  # a 1.0 reader rejects the bit as reserved; the file's version byte says the version
+            meaning += f" (since {spec.since})"
+        row = [spec.bit, f"`{spec.name}`", _wire_cell(spec), _range_cell(spec), meaning]
         if group == "params":
             row.append(", ".join(f["name"] for f in REG.data["families"] if spec.name in f["params"]) or "(none yet)")
         rows.append(row)

@@ -13,11 +13,12 @@ from tools.spec_tables.common import error_of, hexs, table
 
 
 def gen_header() -> str:
-    version = limits.MAJOR_VERSION << 4 | limits.MINOR_VERSION
+    versions = " or ".join(f"{limits.MAJOR_VERSION << 4 | minor:02X}" for minor in range(limits.MINOR_VERSION + 1))
     crc_at = len(limits.SIGNATURE) + 1
     rows = [
         (0, len(limits.SIGNATURE), "signature", hexs(limits.SIGNATURE) + '  ("\\x89AIG")'),
-        (len(limits.SIGNATURE), 1, "version", f"{version:02X}  (major {limits.MAJOR_VERSION} << 4 | minor {limits.MINOR_VERSION})"),
+        (len(limits.SIGNATURE), 1, "version", f"{versions}  (major {limits.MAJOR_VERSION} << 4 | minor: the lowest version "
+                                              "whose features the file uses, section 3)"),
         (crc_at, 4, "crc32", f"CRC-32 of bytes [0,{crc_at}) then [{limits.HEADER_SIZE},end), little-endian"),
         (limits.HEADER_SIZE, None, "body", "presence bitmap, core fields, text block, optional groups, extension records"),
     ]
@@ -107,3 +108,30 @@ def gen_other_primitive_examples() -> str:
     out += table(["type", "bytes", "what", "result"],
                  [(t, b, w, error_of(lambda s, p=parsers[t]: p._parse(s, None, ""), bytes.fromhex(b))) for t, b, w in bad])
     return out
+
+
+def gen_version_examples() -> str:
+    """The version byte of live encodings: a 1.0 record, the same with a 1.1 field, and both with the other byte."""
+    from aigif_ref.api import decode, encode
+    from aigif_ref.errors import AigifError
+    from aigif_ref.grammar.aigif import with_crc
+    from aigif_ref.grammar.fields import GROUPS
+    from aigif_ref.grammar.versions import V1_0
+
+    # the first newer field that every model accepts (params depend on the model's family)
+    group, spec = next((g, s) for g, specs in GROUPS.items() for s in specs if s.since > V1_0 and g != "params")
+    minimal = {"model_id": 0, "steps": 1, "guidance_scale": 0.0, "seed": 0, "height": 8, "width": 8, "prompt": "",
+               "text_compressor": 0}
+    newer = dict(minimal, **{group: {spec.name: 1}})
+    rows = []
+    for label, record in (("the minimal record (1.0 features only)", minimal),
+                          (f"the same with `{group}.{spec.name}` = 1 (since {spec.since})", newer)):
+        data = encode(record)
+        other = with_crc(data[:4] + bytes([(V1_0 if data[4] != V1_0.byte else spec.since).byte]) + data[5:])
+        for what, file in (("as written", data), ("version byte changed, CRC recomputed", other)):
+            try:
+                result = f'valid, `aigif_version` "{decode(file)["aigif_version"]}"'
+            except AigifError as exc:
+                result = f"`{exc.code}` at offset {exc.offset}"
+            rows.append((label, what, f"`{hexs(file)}`", result))
+    return table(["record", "file", "bytes", "a 1.1 reader"], rows)

@@ -33,17 +33,22 @@ def gen_text_compressors() -> str:
 
 
 def gen_extension_types() -> str:
+    from aigif_ref.grammar.versions import V1_0
+
     rows = []
     for e in REG.data["enumerations"]["extension_types"]:
         codec = DECODED.get(e["code"])
+        since = str(codec.since) if codec else "—"
         if e["code"] == 0:
             reader = "never valid (`AIGIF_E_RESERVED`)"
-        elif codec:
+        elif codec and codec.since == V1_0:
             reader = "decoded and checked"
+        elif e["must_understand"]:
+            reader = "unknown: rejects the file (`AIGIF_E_MUST_UNDERSTAND`)"
         else:
-            reader = "unknown to a v1.0 reader: kept, or rejected if must-understand"
-        rows.append((e["code"], e["name"], "1" if e["must_understand"] else "0", e["status"], reader))
-    return table(["type", "name", "must_understand", "status", "v1.0 reader"], rows)
+            reader = "unknown: keeps the bytes"
+        rows.append((e["code"], e["name"], "1" if e["must_understand"] else "0", e["status"], since, reader))
+    return table(["type", "name", "must_understand", "status", "since", "v1.0 reader"], rows)
 
 
 def gen_pixel_compressors() -> str:

@@ -94,8 +94,10 @@ def add_cases(b: Builder) -> None:
     s.replace((pos, pos + 1), b"m", "6d ('h' of 'horse' -> 'm')")
     E("invalid-crc-prompt-byte", "One prompt byte changed (still valid UTF-8) without updating the CRC.",
       ["crc", "text-none"], s.keep_crc("the defect").done(), "AIGIF_E_CRC", 5)
-    s = b.cut("valid-minimal").replace((4, 5), b"\x11", "11 (version 1.1)")
-    E("invalid-crc-version-byte", "The minor version changed to 1.1 without updating the CRC (the CRC covers byte 4).",
+    # 1.15: a later minor version, which a reader reads without a version check (spec 1.1, section 3), so that only
+    # the CRC catches the change (0x11 would also break the version rule: a 1.1 file with only 1.0 features).
+    s = b.cut("valid-minimal").replace((4, 5), b"\x1f", "1f (version 1.15)")
+    E("invalid-crc-version-byte", "The minor version changed to 1.15 without updating the CRC (the CRC covers byte 4).",
       ["crc", "header"], s.keep_crc("the defect").done(), "AIGIF_E_CRC", 5)
 
     s = b.cut("valid-extension-unknown")

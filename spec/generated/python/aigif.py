@@ -24,7 +24,13 @@ class Aigif(KaitaiStruct):
     
     Not expressible in Kaitai Struct and left to the reader (conformance/impls/kaitai_python/adapter.py
     shows how): decoding the text block (zlib canonical form, phrase-huffman-v1,
-    UTF-8), the CRC-32 value, and every registry check (spec/registry.md).
+    UTF-8), the CRC-32 value, every registry check (spec/registry.md), and the
+    rules across fields of extension types 5 and 6, which follow the registry check
+    of their codes (spec/bitstream.md section 9.4).
+    
+    Generated parts (tools/gen_ksy.py, between BEGIN/END GENERATED comments): the
+    field groups, the body types of extension types 4-9 and the version checks, from
+    the declarations the reference grammar is built from.
     
     .. seealso::
        spec/bitstream.md
@@ -70,6 +76,84 @@ class Aigif(KaitaiStruct):
         pass
         self.header._fetch_instances()
         self.body._fetch_instances()
+
+    class Adapters(KaitaiStruct):
+        """Extension type 5, adapters: LoRA / textual-inversion / VAE files by content hash, with UNet and text-encoder scales. The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Adapters, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not self._parent.must_understand:
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/adapters/seq/0")
+            self.adapters_count = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.adapters_count
+            if not  ((_.value >= 1) and (_.value <= 64)) :
+                raise kaitaistruct.ValidationExprError(self.adapters_count, self._io, u"/types/adapters/seq/1")
+            self.adapters = []
+            for i in range(self.adapters_count.value):
+                self.adapters.append(Aigif.AdaptersAdaptersItem(self._io, self, self._root))
+
+            self.check_end = self._io.read_bytes(0)
+            _ = self.check_end
+            if not self._io.is_eof():
+                raise kaitaistruct.ValidationExprError(self.check_end, self._io, u"/types/adapters/seq/3")
+
+
+        def _fetch_instances(self):
+            pass
+            self.adapters_count._fetch_instances()
+            for i in range(len(self.adapters)):
+                pass
+                self.adapters[i]._fetch_instances()
+
+
+
+    class AdaptersAdaptersItem(KaitaiStruct):
+        """One entry of adapters.adapters.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.AdaptersAdaptersItem, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.kind = Aigif.ExpCode(self._io, self, self._root)
+            self.hash_algorithm = Aigif.ExpCode(self._io, self, self._root)
+            self.check_digest_algorithm = self._io.read_bytes(0)
+            _ = self.check_digest_algorithm
+            if not  ((self.hash_algorithm.value == 0) or (self.hash_algorithm.value == 1) or (self.hash_algorithm.value == 2)) :
+                raise kaitaistruct.ValidationExprError(self.check_digest_algorithm, self._io, u"/types/adapters_adapters_item/seq/2")
+            self.digest = self._io.read_bytes((32 if self.hash_algorithm.value == 0 else (5 if self.hash_algorithm.value == 1 else 4)))
+            self.name_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.name_len
+            if not _.value <= 255:
+                raise kaitaistruct.ValidationExprError(self.name_len, self._io, u"/types/adapters_adapters_item/seq/4")
+            self.name = (self._io.read_bytes(self.name_len.value)).decode(u"UTF-8")
+            self.unet_scale = Aigif.Cfloat(self._io, self, self._root)
+            self.text_encoder_scale = Aigif.Cfloat(self._io, self, self._root)
+
+
+        def _fetch_instances(self):
+            pass
+            self.kind._fetch_instances()
+            self.hash_algorithm._fetch_instances()
+            self.name_len._fetch_instances()
+            self.unet_scale._fetch_instances()
+            self.text_encoder_scale._fetch_instances()
+
 
     class Body(KaitaiStruct):
         """The generation syntax and the extension records.
@@ -121,9 +205,13 @@ class Aigif(KaitaiStruct):
             self.extensions = []
             i = 0
             while not self._io.is_eof():
-                self.extensions.append(Aigif.Extension(i, (0 if i == 0 else self.extensions[i - 1].ext_type), self._io, self, self._root))
+                self.extensions.append(Aigif.Extension(i, (0 if i == 0 else self.extensions[i - 1].ext_type), (0 if i == 0 else self.extensions[i - 1].needed_minor), self._io, self, self._root))
                 i += 1
 
+            self.check_version = self._io.read_bytes(0)
+            _ = self.check_version
+            if not  ((self._root.header.version_minor > 1) or (self._root.header.version_minor == self.needed_minor)) :
+                raise kaitaistruct.ValidationExprError(self.check_version, self._io, u"/types/body/seq/8")
 
 
         def _fetch_instances(self):
@@ -157,6 +245,32 @@ class Aigif(KaitaiStruct):
                 pass
                 self.extensions[i]._fetch_instances()
 
+
+        @property
+        def groups_needed_minor(self):
+            """The lowest minor version the group fields present need.
+            
+            .. seealso::
+               spec/bitstream.md#3-signature-and-version
+            """
+            if hasattr(self, '_m_groups_needed_minor'):
+                return self._m_groups_needed_minor
+
+            self._m_groups_needed_minor = (1 if  ((self.core.has_platform) and (self.platform.bitmap.value & 4096 != 0))  else 0)
+            return getattr(self, '_m_groups_needed_minor', None)
+
+        @property
+        def needed_minor(self):
+            """The lowest minor version whose features the file uses.
+            
+            .. seealso::
+               spec/bitstream.md#3-signature-and-version
+            """
+            if hasattr(self, '_m_needed_minor'):
+                return self._m_needed_minor
+
+            self._m_needed_minor = (self.extensions[-1].needed_minor if  ((len(self.extensions) > 0) and (self.extensions[-1].needed_minor > self.groups_needed_minor))  else self.groups_needed_minor)
+            return getattr(self, '_m_needed_minor', None)
 
 
     class Cfloat(KaitaiStruct):
@@ -509,12 +623,13 @@ class Aigif(KaitaiStruct):
         .. seealso::
            spec/bitstream.md#9-extension-records
         """
-        def __init__(self, index, previous_type, _io, _parent=None, _root=None):
+        def __init__(self, index, previous_type, previous_needed_minor, _io, _parent=None, _root=None):
             super(Aigif.Extension, self).__init__(_io)
             self._parent = _parent
             self._root = _root
             self.index = index
             self.previous_type = previous_type
+            self.previous_needed_minor = previous_needed_minor
             self._read()
 
         def _read(self):
@@ -530,16 +645,20 @@ class Aigif(KaitaiStruct):
             _ = self.check_order
             if not self.ext_type > self.previous_type:
                 raise kaitaistruct.ValidationExprError(self.check_order, self._io, u"/types/extension/seq/2")
+            self.check_version = self._io.read_bytes(0)
+            _ = self.check_version
+            if not self._root.header.version_minor >= self.own_minor:
+                raise kaitaistruct.ValidationExprError(self.check_version, self._io, u"/types/extension/seq/3")
             self.length = Aigif.Uvarint(self._io, self, self._root)
             _ = self.length
             if not _.value <= 67108864:
-                raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/extension/seq/3")
+                raise kaitaistruct.ValidationExprError(self.length, self._io, u"/types/extension/seq/4")
             _on = self.known_type
             if _on == Aigif.ExtensionType.adapters:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
-                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
+                self.body = Aigif.Adapters(_io__raw_body, self, self._root)
             elif _on == Aigif.ExtensionType.model:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
@@ -549,7 +668,7 @@ class Aigif(KaitaiStruct):
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
-                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
+                self.body = Aigif.ModelFile(_io__raw_body, self, self._root)
             elif _on == Aigif.ExtensionType.pixel_digest:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
@@ -564,22 +683,22 @@ class Aigif(KaitaiStruct):
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
-                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
+                self.body = Aigif.PromptDialect(_io__raw_body, self, self._root)
             elif _on == Aigif.ExtensionType.software:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
-                self.body = Aigif.SlotExtension(False, _io__raw_body, self, self._root)
+                self.body = Aigif.Software(_io__raw_body, self, self._root)
             elif _on == Aigif.ExtensionType.source_metadata:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
-                self.body = Aigif.SlotExtension(False, _io__raw_body, self, self._root)
+                self.body = Aigif.SourceMetadata(_io__raw_body, self, self._root)
             elif _on == Aigif.ExtensionType.stages:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
                 _io__raw_body = KaitaiStream(BytesIO(self._raw_body))
-                self.body = Aigif.SlotExtension(True, _io__raw_body, self, self._root)
+                self.body = Aigif.Stages(_io__raw_body, self, self._root)
             else:
                 pass
                 self._raw_body = self._io.read_bytes(self.length.value)
@@ -661,6 +780,32 @@ class Aigif(KaitaiStruct):
 
             self._m_must_understand = self.header.value & 1 != 0
             return getattr(self, '_m_must_understand', None)
+
+        @property
+        def needed_minor(self):
+            """The lowest minor version this record and the ones before it need.
+            
+            .. seealso::
+               spec/bitstream.md#3-signature-and-version
+            """
+            if hasattr(self, '_m_needed_minor'):
+                return self._m_needed_minor
+
+            self._m_needed_minor = (self.own_minor if self.own_minor > self.previous_needed_minor else self.previous_needed_minor)
+            return getattr(self, '_m_needed_minor', None)
+
+        @property
+        def own_minor(self):
+            """The minor version that defined this type (0 for 1.0 types and types this grammar does not know).
+            
+            .. seealso::
+               spec/bitstream.md#3-signature-and-version
+            """
+            if hasattr(self, '_m_own_minor'):
+                return self._m_own_minor
+
+            self._m_own_minor = (1 if  ((self.ext_type == 2) or (self.ext_type == 4) or (self.ext_type == 5) or (self.ext_type == 6) or (self.ext_type == 7) or (self.ext_type == 8) or (self.ext_type == 9))  else 0)
+            return getattr(self, '_m_own_minor', None)
 
 
     class Flag(KaitaiStruct):
@@ -924,6 +1069,46 @@ class Aigif(KaitaiStruct):
             self.compressor._fetch_instances()
             self.storage._fetch_instances()
             self.payload_size._fetch_instances()
+
+
+    class ModelFile(KaitaiStruct):
+        """Extension type 4, model_file: the checkpoint file by content hash (single-file weights); the core model_id gives family and config. The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.ModelFile, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not self._parent.must_understand:
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/model_file/seq/0")
+            self.hash_algorithm = Aigif.ExpCode(self._io, self, self._root)
+            self.check_digest_algorithm = self._io.read_bytes(0)
+            _ = self.check_digest_algorithm
+            if not  ((self.hash_algorithm.value == 0) or (self.hash_algorithm.value == 1) or (self.hash_algorithm.value == 2)) :
+                raise kaitaistruct.ValidationExprError(self.check_digest_algorithm, self._io, u"/types/model_file/seq/2")
+            self.digest = self._io.read_bytes((32 if self.hash_algorithm.value == 0 else (5 if self.hash_algorithm.value == 1 else 4)))
+            self.name_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.name_len
+            if not _.value <= 255:
+                raise kaitaistruct.ValidationExprError(self.name_len, self._io, u"/types/model_file/seq/4")
+            self.name = (self._io.read_bytes(self.name_len.value)).decode(u"UTF-8")
+            self.check_end = self._io.read_bytes(0)
+            _ = self.check_end
+            if not self._io.is_eof():
+                raise kaitaistruct.ValidationExprError(self.check_end, self._io, u"/types/model_file/seq/6")
+
+
+        def _fetch_instances(self):
+            pass
+            self.hash_algorithm._fetch_instances()
+            self.name_len._fetch_instances()
 
 
     class Pair(KaitaiStruct):
@@ -1292,6 +1477,10 @@ class Aigif(KaitaiStruct):
             _ = self.check_reserved
             if not self.bitmap.value >> 13 == 0:
                 raise kaitaistruct.ValidationExprError(self.check_reserved, self._io, u"/types/platform/seq/1")
+            self.check_version = self._io.read_bytes(0)
+            _ = self.check_version
+            if not self._root.header.version_minor >= (1 if self.bitmap.value & 4096 != 0 else 0):
+                raise kaitaistruct.ValidationExprError(self.check_version, self._io, u"/types/platform/seq/2")
             if self.bitmap.value & 1 != 0:
                 pass
                 self.torch_version = Aigif.Version(self._io, self, self._root)
@@ -1329,14 +1518,14 @@ class Aigif(KaitaiStruct):
                 self.batch_size = Aigif.Uvarint(self._io, self, self._root)
                 _ = self.batch_size
                 if not  ((_.value >= 1) and (_.value <= 4096)) :
-                    raise kaitaistruct.ValidationExprError(self.batch_size, self._io, u"/types/platform/seq/10")
+                    raise kaitaistruct.ValidationExprError(self.batch_size, self._io, u"/types/platform/seq/11")
 
             if self.bitmap.value >> 9 & 1 != 0:
                 pass
                 self.batch_index = Aigif.Uvarint(self._io, self, self._root)
                 _ = self.batch_index
                 if not _.value <= 4095:
-                    raise kaitaistruct.ValidationExprError(self.batch_index, self._io, u"/types/platform/seq/11")
+                    raise kaitaistruct.ValidationExprError(self.batch_index, self._io, u"/types/platform/seq/12")
 
             if self.bitmap.value >> 10 & 1 != 0:
                 pass
@@ -1347,7 +1536,7 @@ class Aigif(KaitaiStruct):
                 self.num_threads = Aigif.Uvarint(self._io, self, self._root)
                 _ = self.num_threads
                 if not  ((_.value >= 1) and (_.value <= 4096)) :
-                    raise kaitaistruct.ValidationExprError(self.num_threads, self._io, u"/types/platform/seq/13")
+                    raise kaitaistruct.ValidationExprError(self.num_threads, self._io, u"/types/platform/seq/14")
 
             if self.bitmap.value >> 12 & 1 != 0:
                 pass
@@ -1450,6 +1639,35 @@ class Aigif(KaitaiStruct):
 
         def _fetch_instances(self):
             pass
+
+
+    class PromptDialect(KaitaiStruct):
+        """Extension type 7, prompt_dialect: the syntax the prompts are written in (A1111, ComfyUI, compel weighting). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.PromptDialect, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not self._parent.must_understand:
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/prompt_dialect/seq/0")
+            self.dialect = Aigif.ExpCode(self._io, self, self._root)
+            self.check_end = self._io.read_bytes(0)
+            _ = self.check_end
+            if not self._io.is_eof():
+                raise kaitaistruct.ValidationExprError(self.check_end, self._io, u"/types/prompt_dialect/seq/2")
+
+
+        def _fetch_instances(self):
+            pass
+            self.dialect._fetch_instances()
 
 
     class RawFloat32(KaitaiStruct):
@@ -1793,35 +2011,264 @@ class Aigif(KaitaiStruct):
             pass
 
 
-    class SlotExtension(KaitaiStruct):
-        """Extension types 4-9 (model file, adapters, stages, prompt dialect, software,
-        source metadata). This grammar checks the header flag each type is written
-        with and frames the body; the body's slots (exp codes, ranged uvarints,
-        strings, digests, lists) and their cross-field rules are checked by the
-        reference body codec (aigif_ref/extensions/slots.py), which the Kaitai
-        conformance adapter calls on `data` (tests/test_kaitai.py lists those
-        reference-only checks).
+    class Software(KaitaiStruct):
+        """Extension type 8, software: name and version of the generating program (e.g. AUTOMATIC1111 stable-diffusion-webui v1.10.1). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
         
         .. seealso::
            spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
         """
-        def __init__(self, required_must_understand, _io, _parent=None, _root=None):
-            super(Aigif.SlotExtension, self).__init__(_io)
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Software, self).__init__(_io)
             self._parent = _parent
             self._root = _root
-            self.required_must_understand = required_must_understand
             self._read()
 
         def _read(self):
             self.check_must_understand = self._io.read_bytes(0)
             _ = self.check_must_understand
-            if not self._parent.must_understand == self.required_must_understand:
-                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/slot_extension/seq/0")
-            self.data = self._io.read_bytes_full()
+            if not (not (self._parent.must_understand)):
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/software/seq/0")
+            self.name_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.name_len
+            if not _.value <= 255:
+                raise kaitaistruct.ValidationExprError(self.name_len, self._io, u"/types/software/seq/1")
+            self.name = (self._io.read_bytes(self.name_len.value)).decode(u"UTF-8")
+            self.version_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.version_len
+            if not _.value <= 255:
+                raise kaitaistruct.ValidationExprError(self.version_len, self._io, u"/types/software/seq/3")
+            self.version = (self._io.read_bytes(self.version_len.value)).decode(u"UTF-8")
+            self.check_end = self._io.read_bytes(0)
+            _ = self.check_end
+            if not self._io.is_eof():
+                raise kaitaistruct.ValidationExprError(self.check_end, self._io, u"/types/software/seq/5")
 
 
         def _fetch_instances(self):
             pass
+            self.name_len._fetch_instances()
+            self.version_len._fetch_instances()
+
+
+    class SourceMetadata(KaitaiStruct):
+        """Extension type 9, source_metadata: the imported file's metadata, verbatim (e.g. PNG `parameters`, ComfyUI `prompt` and `workflow`). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.SourceMetadata, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not (not (self._parent.must_understand)):
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/source_metadata/seq/0")
+            self.entries_count = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.entries_count
+            if not  ((_.value >= 1) and (_.value <= 64)) :
+                raise kaitaistruct.ValidationExprError(self.entries_count, self._io, u"/types/source_metadata/seq/1")
+            self.entries = []
+            for i in range(self.entries_count.value):
+                self.entries.append(Aigif.SourceMetadataEntriesItem(self._io, self, self._root))
+
+            self.unmapped_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.unmapped_len
+            if not _.value <= 65535:
+                raise kaitaistruct.ValidationExprError(self.unmapped_len, self._io, u"/types/source_metadata/seq/3")
+            self.unmapped = (self._io.read_bytes(self.unmapped_len.value)).decode(u"UTF-8")
+            self.check_end = self._io.read_bytes(0)
+            _ = self.check_end
+            if not self._io.is_eof():
+                raise kaitaistruct.ValidationExprError(self.check_end, self._io, u"/types/source_metadata/seq/5")
+
+
+        def _fetch_instances(self):
+            pass
+            self.entries_count._fetch_instances()
+            for i in range(len(self.entries)):
+                pass
+                self.entries[i]._fetch_instances()
+
+            self.unmapped_len._fetch_instances()
+
+
+    class SourceMetadataEntriesItem(KaitaiStruct):
+        """One entry of source_metadata.entries.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.SourceMetadataEntriesItem, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.key_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.key_len
+            if not _.value <= 255:
+                raise kaitaistruct.ValidationExprError(self.key_len, self._io, u"/types/source_metadata_entries_item/seq/0")
+            self.key = (self._io.read_bytes(self.key_len.value)).decode(u"UTF-8")
+            self.text_len = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.text_len
+            if not _.value <= 33554432:
+                raise kaitaistruct.ValidationExprError(self.text_len, self._io, u"/types/source_metadata_entries_item/seq/2")
+            self.text = (self._io.read_bytes(self.text_len.value)).decode(u"UTF-8")
+
+
+        def _fetch_instances(self):
+            pass
+            self.key_len._fetch_instances()
+            self.text_len._fetch_instances()
+
+
+    class Stages(KaitaiStruct):
+        """Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.Stages, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.check_must_understand = self._io.read_bytes(0)
+            _ = self.check_must_understand
+            if not self._parent.must_understand:
+                raise kaitaistruct.ValidationExprError(self.check_must_understand, self._io, u"/types/stages/seq/0")
+            self.base_height_units = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.base_height_units
+            if not  ((_.value >= 1) and (_.value <= 2048)) :
+                raise kaitaistruct.ValidationExprError(self.base_height_units, self._io, u"/types/stages/seq/1")
+            self.base_width_units = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.base_width_units
+            if not  ((_.value >= 1) and (_.value <= 2048)) :
+                raise kaitaistruct.ValidationExprError(self.base_width_units, self._io, u"/types/stages/seq/2")
+            self.stages_count = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.stages_count
+            if not  ((_.value >= 1) and (_.value <= 8)) :
+                raise kaitaistruct.ValidationExprError(self.stages_count, self._io, u"/types/stages/seq/3")
+            self.stages = []
+            for i in range(self.stages_count.value):
+                self.stages.append(Aigif.StagesStagesItem(self._io, self, self._root))
+
+            self.check_end = self._io.read_bytes(0)
+            _ = self.check_end
+            if not self._io.is_eof():
+                raise kaitaistruct.ValidationExprError(self.check_end, self._io, u"/types/stages/seq/5")
+
+
+        def _fetch_instances(self):
+            pass
+            self.base_height_units._fetch_instances()
+            self.base_width_units._fetch_instances()
+            self.stages_count._fetch_instances()
+            for i in range(len(self.stages)):
+                pass
+                self.stages[i]._fetch_instances()
+
+
+        @property
+        def base_height(self):
+            """Height of the first pass in pixels (pixels).
+            
+            .. seealso::
+               spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+            """
+            if hasattr(self, '_m_base_height'):
+                return self._m_base_height
+
+            self._m_base_height = self.base_height_units.value * 8
+            return getattr(self, '_m_base_height', None)
+
+        @property
+        def base_width(self):
+            """Width of the first pass in pixels (pixels).
+            
+            .. seealso::
+               spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+            """
+            if hasattr(self, '_m_base_width'):
+                return self._m_base_width
+
+            self._m_base_width = self.base_width_units.value * 8
+            return getattr(self, '_m_base_width', None)
+
+
+    class StagesStagesItem(KaitaiStruct):
+        """One entry of stages.stages.
+        
+        .. seealso::
+           spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+        """
+        def __init__(self, _io, _parent=None, _root=None):
+            super(Aigif.StagesStagesItem, self).__init__(_io)
+            self._parent = _parent
+            self._root = _root
+            self._read()
+
+        def _read(self):
+            self.kind = Aigif.ExpCode(self._io, self, self._root)
+            self.upscaler = Aigif.ExpCode(self._io, self, self._root)
+            self.height_units = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.height_units
+            if not  ((_.value >= 1) and (_.value <= 2048)) :
+                raise kaitaistruct.ValidationExprError(self.height_units, self._io, u"/types/stages_stages_item/seq/2")
+            self.width_units = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.width_units
+            if not  ((_.value >= 1) and (_.value <= 2048)) :
+                raise kaitaistruct.ValidationExprError(self.width_units, self._io, u"/types/stages_stages_item/seq/3")
+            self.steps = Aigif.Uvarint(self._io, self, self._root)
+            _ = self.steps
+            if not  ((_.value >= 1) and (_.value <= 1000)) :
+                raise kaitaistruct.ValidationExprError(self.steps, self._io, u"/types/stages_stages_item/seq/4")
+            self.denoising_strength = Aigif.Cfloat(self._io, self, self._root)
+            self.scheduler = Aigif.ExpCode(self._io, self, self._root)
+
+
+        def _fetch_instances(self):
+            pass
+            self.kind._fetch_instances()
+            self.upscaler._fetch_instances()
+            self.height_units._fetch_instances()
+            self.width_units._fetch_instances()
+            self.steps._fetch_instances()
+            self.denoising_strength._fetch_instances()
+            self.scheduler._fetch_instances()
+
+        @property
+        def height(self):
+            """Height after this stage in pixels (pixels).
+            
+            .. seealso::
+               spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+            """
+            if hasattr(self, '_m_height'):
+                return self._m_height
+
+            self._m_height = self.height_units.value * 8
+            return getattr(self, '_m_height', None)
+
+        @property
+        def width(self):
+            """Width after this stage in pixels (pixels).
+            
+            .. seealso::
+               spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+            """
+            if hasattr(self, '_m_width'):
+                return self._m_width
+
+            self._m_width = self.width_units.value * 8
+            return getattr(self, '_m_width', None)
 
 
     class TextBlock(KaitaiStruct):

@@ -1,0 +1,91 @@
+"""Each tool's sampler and noise-schedule names -> a registry scheduler and scheduler_config changes.
+
+One table per naming scheme; the registry scheduler is named (registry.json `schedulers`), never coded.
+k-diffusion names are ComfyUI's (comfy/samplers.py KSAMPLER_NAMES), which SwarmUI and Fooocus reuse;
+InvokeAI's are its diffusers SCHEDULER_MAP (invokeai/backend/stable_diffusion/schedulers/schedulers.py),
+so they map exactly. A name not in its table is reported, never guessed.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from aigif_ref.registry import Registry
+
+Mapping = tuple[str, dict[str, Any]]  # (registry scheduler name, scheduler_config changes)
+
+KDIFFUSION: dict[str, Mapping] = {
+    "euler": ("Euler", {}), "euler_ancestral": ("Euler a", {}), "heun": ("Heun", {}), "dpm_2": ("DPM2", {}),
+    "dpm_2_ancestral": ("DPM2 a", {}), "lms": ("LMS", {}), "dpmpp_2m": ("DPM++ 2M", {}), "dpmpp_sde": ("DPM++ SDE", {}),
+    "dpmpp_sde_gpu": ("DPM++ SDE", {}), "dpmpp_2m_sde": ("DPM++ 2M SDE", {}), "dpmpp_2m_sde_gpu": ("DPM++ 2M SDE", {}),
+    "ddim": ("DDIM", {}), "uni_pc": ("UniPC", {}), "lcm": ("LCM", {}), "deis": ("DEIS", {}),
+}
+# ComfyUI's noise schedules (comfy/samplers.py SCHEDULER_NAMES) that a diffusers scheduler config expresses.
+KDIFFUSION_SCHEDULES: dict[str, dict[str, Any]] = {
+    "normal": {}, "karras": {"use_karras_sigmas": True}, "exponential": {"use_exponential_sigmas": True},
+    "beta": {"use_beta_sigmas": True}, "sgm_uniform": {"timestep_spacing": "trailing"},
+}
+
+INVOKEAI: dict[str, Mapping] = {
+    "ddim": ("DDIM", {}), "pndm": ("PNDM", {}), "euler_a": ("Euler a", {}), "lcm": ("LCM", {}),
+    **{f"{name}{suffix}": (scheduler, {**config, **({"use_karras_sigmas": True} if suffix else {})})
+       for name, (scheduler, config) in {
+           "deis": ("DEIS", {}), "lms": ("LMS", {}), "heun": ("Heun", {}), "euler": ("Euler", {}), "kdpm_2": ("DPM2", {}),
+           "kdpm_2_a": ("DPM2 a", {}), "dpmpp_2m": ("DPM++ 2M", {}), "dpmpp_2m_sde": ("DPM++ 2M SDE", {}),
+           "dpmpp_3m": ("DPM++ 2M", {"solver_order": 3}), "dpmpp_sde": ("DPM++ SDE", {}), "unipc": ("UniPC", {}),
+       }.items() for suffix in ("", "_k")},
+}
+# InvokeAI 2.x (sd-metadata / Dream `-A`): k-diffusion samplers by its own names.
+INVOKEAI_LEGACY: dict[str, Mapping] = {
+    "ddim": ("DDIM", {}), "plms": ("PNDM", {}), "k_lms": ("LMS", {}), "k_euler": ("Euler", {}), "k_euler_a": ("Euler a", {}),
+    "k_heun": ("Heun", {}), "k_dpm_2": ("DPM2", {}), "k_dpm_2_a": ("DPM2 a", {}), "k_dpmpp_2": ("DPM++ 2M", {}),
+}
+NOVELAI: dict[str, Mapping] = {
+    "k_euler": ("Euler", {}), "k_euler_ancestral": ("Euler a", {}), "k_dpmpp_2m": ("DPM++ 2M", {}),
+    "k_dpmpp_sde": ("DPM++ SDE", {}), "k_dpm_2": ("DPM2", {}), "k_dpm_2_ancestral": ("DPM2 a", {}), "k_lms": ("LMS", {}),
+    "ddim": ("DDIM", {}), "ddim_v3": ("DDIM", {}), "plms": ("PNDM", {}),
+}
+NOVELAI_SCHEDULES: dict[str, dict[str, Any]] = {
+    "native": {}, "karras": {"use_karras_sigmas": True}, "exponential": {"use_exponential_sigmas": True},
+}
+# Draw Things writes its SamplerType by display name.
+DRAW_THINGS: dict[str, Mapping] = {
+    "DPM++ 2M Karras": ("DPM++ 2M Karras", {}), "Euler A": ("Euler a", {}), "Euler Ancestral": ("Euler a", {}),
+    "DDIM": ("DDIM", {}), "PLMS": ("PNDM", {}), "DPM++ SDE Karras": ("DPM++ SDE Karras", {}), "UniPC": ("UniPC", {}),
+    "LCM": ("LCM", {}), "Euler A Trailing": ("Euler a", {"timestep_spacing": "trailing"}),
+    "DPM++ 2M Trailing": ("DPM++ 2M", {"timestep_spacing": "trailing"}), "DDIM Trailing": ("DDIM", {"timestep_spacing": "trailing"}),
+    "UniPC Trailing": ("UniPC", {"timestep_spacing": "trailing"}),
+}
+
+
+def scheduler_fields(mapping: Mapping, extra: dict[str, Any], registry: Registry) -> tuple[str, dict[str, Any]]:
+    """(registry scheduler name, scheduler_config) of a mapping plus schedule changes, folded into presets
+    ("DPM++ 2M" + Karras sigmas -> "DPM++ 2M Karras") and without what the preset already sets."""
+    scheduler, config = mapping[0], {**mapping[1], **extra}
+    presets = {e["name"]: e["config"] for e in registry.enum("schedulers").values()}
+    if config.get("use_karras_sigmas") and scheduler + " Karras" in presets:
+        scheduler = scheduler + " Karras"
+    return scheduler, {k: v for k, v in config.items() if presets[scheduler].get(k) != v}
+
+
+def kdiffusion(sampler: str, schedule: str, registry: Registry, unmapped: list[str], tool: str) -> tuple[str, dict[str, Any]]:
+    """ComfyUI-style (sampler_name, scheduler) -> registry fields; what has no equivalent is reported."""
+    name = sampler.removeprefix("sample_")  # ComfyUI before 2023-03 wrote "sample_dpmpp_2m"
+    mapping = KDIFFUSION.get(name)
+    if mapping is None:
+        unmapped.append(f"{tool} sampler {sampler}: no registry scheduler; Euler recorded")
+        mapping = KDIFFUSION["euler"]
+    extra = KDIFFUSION_SCHEDULES.get(schedule)
+    if extra is None:
+        unmapped.append(f"{tool} noise schedule {schedule}: no diffusers scheduler config equivalent; normal recorded")
+        extra = {}
+    return scheduler_fields(mapping, extra, registry)
+
+
+def named(table: dict[str, Mapping], name: str, registry: Registry, unmapped: list[str], tool: str,
+          extra: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    mapping = table.get(name)
+    if mapping is None:
+        fallback = next(iter(table.values()))
+        unmapped.append(f"{tool} sampler {name}: no registry scheduler; {fallback[0]} recorded")
+        mapping = fallback
+    return scheduler_fields(mapping, extra or {}, registry)

@@ -1,0 +1,167 @@
+"""Hires fix (extension type 6) and the A1111 dialect rendered by the reference decoder: goldens and A1111's rules.
+
+The goldens in vectors/stages/ come from vectors/generate_stages.py (bare diffusers computations written out
+from A1111's definitions). The renderer must reproduce them within each case's stated tolerance (bit-exact
+under the kernels the case names); the generator's --check re-derives them from scratch.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aigif_ref.errors import AigifError
+from aigif_ref.regen import stages
+from aigif_ref.registry import default_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDENS = sorted(p for p in (ROOT / "vectors" / "stages").iterdir() if (p / "test.json").is_file())
+
+
+@pytest.mark.parametrize("steps,strength,total", [
+    (10, 0.5, 20), (3, 0.6, 5),  # 3 / 0.6 = 5.000000000000001 in double (a float32 0.6 would give 4)
+    (20, 1.0, 20),  # A1111 divides by min(strength, 0.999): int(20.02)
+    (7, 0.7, 10), (15, 0.35, 42), (1, 0.05, 20),
+])
+def test_schedule_length_is_a1111s_fixed_steps_rule(steps, strength, total):
+    assert stages.schedule_length(steps, strength) == total
+
+
+def test_diffusers_runs_exactly_the_recorded_steps():
+    for steps in range(1, 60):
+        for strength in (0.05, 0.2, 0.3, 0.333, 0.5, 0.55, 0.7, 0.75, 0.9, 0.999, 1.0):
+            total = stages.schedule_length(steps, strength)
+            assert min(int(total * stages.diffusers_strength(steps, total)), total) == steps
+
+
+def test_every_upscaler_the_decoder_knows_is_a_registry_name_and_the_rest_are_refused_as_networks():
+    registry = default_registry()
+    names = {e["name"] for e in registry.enum("upscalers").values()}
+    assert set(stages.UPSCALERS) <= names
+    networks = names - set(stages.UPSCALERS)
+    assert networks and all(stages.upscaler_of(registry.enum_code("upscalers", n), registry)["space"] == "network"
+                            for n in networks)
+
+
+def test_pixel_resizing_follows_a1111s_resize_image():
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    nearest, lanczos = stages.UPSCALERS["Nearest"], Image.Resampling.LANCZOS
+    # x1.5: the upscaler's own resize lands on the target (a multiple of 8).
+    assert np.array_equal(np.asarray(stages.resize_pixels(image, 96, 96, nearest)),
+                          np.asarray(image.resize((96, 96), Image.Resampling.NEAREST)))
+    # 88x80 from 64x64: scale max(1.375, 1.25) -> the upscaler makes 88x88, then Lanczos to 88x80.
+    want = image.resize((88, 88), Image.Resampling.NEAREST).resize((88, 80), resample=lanczos)
+    assert np.array_equal(np.asarray(stages.resize_pixels(image, 88, 80, nearest)), np.asarray(want))
+    # 83x83 from 64 (A1111 keeps int(w * scale)): the upscaler makes 83x83, Lanczos to the multiple of 8 below
+    # (80x80), then Lanczos to the target.
+    want = image.resize((83, 83), Image.Resampling.NEAREST).resize((80, 80), resample=lanczos).resize((83, 83), resample=lanczos)
+    assert np.array_equal(np.asarray(stages.resize_pixels(image, 83, 83, nearest)), np.asarray(want))
+
+
+def test_first_pass_pixels_are_truncated_as_a1111_does():
+    assert stages.to_a1111_rgb8(np.array([[0.999, 0.5, 1.0]], dtype=np.float32)).tolist() == [[254, 127, 255]]
+
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("diffusers")
+
+from tests.regen_support import THREADS, record  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    from aigif_ref.regen.render import Renderer
+
+    torch.set_num_threads(THREADS)
+    return Renderer(device="cpu")
+
+
+def hires(rec, upscaler="Latent", height=96, width=96, steps=2, strength=0.5, **extra):
+    stage = {"kind": "hires_fix", "upscaler": upscaler, "height": height, "width": width, "steps": steps,
+             "denoising_strength": strength, "scheduler": "DDIM"}
+    return dict(rec, height=height, width=width, extensions=[{"type": 6, "base_height": 64, "base_width": 64,
+                                                              "stages": [stage]}], **extra)
+
+
+@pytest.mark.parametrize("case", GOLDENS, ids=lambda p: p.name)
+def test_goldens_render_within_their_tolerance(renderer, case):
+    from aigif_ref.api import decode, read_bytes
+    from PIL import Image
+
+    test = json.loads((case / "test.json").read_text(encoding="utf-8"))
+    expected = np.asarray(Image.open(case / "expected.png").convert("RGB"))
+    got = renderer.render(decode(read_bytes(case / "input.aigif")), decoded=True).rgb
+    diff = np.abs(got.astype(int) - expected.reshape(got.shape).astype(int))
+    mse = float((diff.astype(float) ** 2).mean())
+    psnr = float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
+    assert diff.max() <= test["tolerance"]["max_abs_error"] and psnr >= test["tolerance"]["min_psnr"], (diff.max(), psnr)
+
+
+def test_goldens_equal_the_bare_computations():
+    from vectors.generate_render import GOLDEN_CPU_ENV
+
+    done = subprocess.run([sys.executable, "vectors/generate_stages.py", "--check"], cwd=ROOT,
+                          env=dict(os.environ, **GOLDEN_CPU_ENV, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_every_latent_mode_renders_and_the_mode_matters(renderer):
+    base = record("sd1", scheduler="DDIM", negative_prompt="blurry")
+    images = {name: renderer.render(hires(base, name)).rgb for name, up in stages.UPSCALERS.items()}
+    assert all(image.shape == (96, 96, 3) for image in images.values())
+    assert np.array_equal(images["Latent"], images["Latent (bilinear)"])  # the same A1111 mode
+    assert not np.array_equal(images["Latent"], images["Latent (nearest)"])
+    assert not np.array_equal(images["Latent"], images["Lanczos"])
+
+
+def test_a_batch_row_of_a_hires_fix_renders(renderer):
+    rec = hires(record("sd1", scheduler="DDIM", platform=dict(record("sd1")["platform"], batch_size=2, batch_index=1)))
+    assert renderer.render(rec).rgb.shape == (96, 96, 3)
+
+
+def test_hires_fix_and_a1111_prompts_render_together(renderer):
+    rec = hires(dict(record("sd1", scheduler="DDIM"), prompt="a (red:1.2) cat BREAK snow"), "Lanczos")
+    rec["extensions"].append({"type": 7, "dialect": "A1111"})
+    assert renderer.render(rec).rgb.shape == (96, 96, 3)
+
+
+def test_network_upscalers_are_refused_by_name(renderer):
+    with pytest.raises(AigifError) as err:
+        renderer.render(hires(record("sd1"), "R-ESRGAN 4x+"))
+    assert err.value.code == "AIGIF_E_PLATFORM" and "R-ESRGAN 4x+" in err.value.message
+
+
+def test_a_schedule_beyond_the_step_limit_is_refused_before_loading(renderer):
+    with pytest.raises(AigifError) as err:
+        renderer.render(hires(record("sd1"), steps=10, strength=0.001))
+    assert err.value.code == "AIGIF_E_DECODER_LIMIT" and "10000" in err.value.message
+
+
+def test_infotext_of_a_hires_record_reads_back_through_the_importer():
+    # Rendered PNGs carry A1111 infotext (aigif_ref/a1111.py): the web UI's Size is the first pass, Clip skip counts
+    # the last layer as 1, Karras/Exponential schedules are a "Schedule type"; the importer must read them back.
+    from aigif_ref import a1111
+    from aigif_ref.api import decode, encode
+    from aigif_ref.importers.a1111 import to_record
+
+    registry = default_registry()
+    rec = decode(encode(hires(dict(record("sd1", scheduler="Euler"), params={"clip_skip": 1},
+                                   scheduler_config={"use_karras_sigmas": True}), "Latent (bicubic)", height=128,
+                              width=128, steps=5, strength=0.45)))
+    text = a1111.infotext(rec, registry)
+    assert "Size: 64x64" in text and "Clip skip: 2" in text and "Schedule type: Karras" in text
+    back, _ = to_record(text, registry)
+    assert back["params"]["clip_skip"] == 1 and back["scheduler_config"] == {"use_karras_sigmas": True}
+    stage = next(e for e in back["extensions"] if e["type"] == 6)
+    assert (stage["base_width"], stage["base_height"]) == (64, 64)
+    assert {k: stage["stages"][0][k] for k in ("upscaler", "height", "width", "steps", "denoising_strength")} == \
+        {"upscaler": "Latent (bicubic)", "height": 128, "width": 128, "steps": 5, "denoising_strength": 0.45}
