@@ -56,12 +56,28 @@ def read_bytes(path: str | os.PathLike, limit: int = limits.MAX_FILE_BYTES, what
                 raise AigifError("AIGIF_E_IO", f"{path} is {_kind(info.st_mode)}, not a regular file")
             if info.st_size > limit:
                 raise AigifError("AIGIF_E_LIMIT", f"{path}: {info.st_size} bytes exceeds {limit}")
-            data = stream.read(limit + 1)
+            data = _read_at_most(stream, limit + 1)
     except OSError as exc:
         raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
     if len(data) > limit:
         raise AigifError("AIGIF_E_LIMIT", f"{path}: more than {limit} bytes ({what} is at most {limit})")
     return data
+
+
+READ_CHUNK = 16 << 20
+
+
+def _read_at_most(stream, size: int) -> bytes:
+    """Up to `size` bytes, read in chunks: read(size) would allocate `size` bytes at once (MemoryError for a
+    64 GiB payload limit on a file of a few bytes)."""
+    chunks, total = [], 0
+    while total < size:
+        chunk = stream.read(min(READ_CHUNK, size - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _kind(mode: int) -> str:

@@ -48,6 +48,7 @@ TOOL_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_PAYLOAD_MISSING": "a model payload the file references by sha256 is in none of the payload folders",
     "AIGIF_E_IMPORT": "an image's generation metadata is missing, malformed or of no tool the importers know",
     "AIGIF_E_NO_PIXELS": "a file holds no pixels and regenerating them was not asked for (render it first)",
+    "AIGIF_E_GGUF": "a GGUF file cannot be converted without loss (unreadable, or a tensor type such as a K-quant with no payload format)",
 }
 
 ERROR_CODES: dict[str, str] = {**FILE_ERROR_CODES, **TOOL_ERROR_CODES}

@@ -27,7 +27,10 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 DEFAULT_VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 # The schema each set's test.json files follow.
 CASE_SCHEMAS = {"syntax": "syntax-case.schema.json", "render": "render-case.schema.json",
-                "diffc": "diffc-case.schema.json"}
+                "diffc": "diffc-case.schema.json",
+                "quantized": "quantized-case.schema.json", "quantized-render": "render-case.schema.json"}
+# The file of each case whose sha256 the manifest holds (input.aigif unless the set says otherwise).
+INPUT_FILES = {"quantized": "payload.safetensors"}
 MAX_JSON_BYTES = 1 << 20  # manifests and test.json files are small; refuse anything absurd
 
 
@@ -37,7 +40,7 @@ class Case:
     level: str
     folder: Path  # where it came from, for messages only: nothing is read from it after loading
     test: dict[str, Any]  # the case's test.json
-    files: Mapping[str, bytes]  # every file of the case (input.aigif, expected.*), verified against its sha256
+    files: Mapping[str, bytes]  # every file of the case (its input file, expected.*), verified against its sha256
     registry: bytes | None  # a registry other than the shipped one (verified when the manifest lists it)
 
     def data(self, name: str) -> bytes:
@@ -50,7 +53,7 @@ class VectorSet:
     folder: Path
     manifest: dict[str, Any]
     manifest_sha256: str
-    inputs: Mapping[str, bytes]  # case ID -> its verified input.aigif
+    inputs: Mapping[str, bytes]  # case ID -> its verified input file (input.aigif, or INPUT_FILES)
     shared: Mapping[str, bytes]  # the manifest's `files`, verified, by resolved path
 
     def describe(self) -> dict[str, str]:
@@ -146,18 +149,23 @@ def read_level(vectors: Path, level: str) -> list[str]:
     return ids
 
 
+def input_file(set_name: str) -> str:
+    return INPUT_FILES.get(set_name, "input.aigif")
+
+
 def load_set(vectors: Path, name: str) -> VectorSet:
     """A vector set with every hash in its manifest verified."""
     folder = vectors / name
+    input_name = input_file(name)
     manifest_path = folder / "manifest.json"
     manifest, raw = _read_json(manifest_path, "the manifest")
     _check_schema(manifest, "manifest.schema.json", manifest_path)
     ids = [c["id"] for c in manifest["cases"]]
     if len(set(ids)) != len(ids):
         raise VectorsError(f"{manifest_path}: case IDs listed twice")
-    inputs = {c["id"]: read_vector(_inside(folder, f"{c['id']}/input.aigif")) for c in manifest["cases"]}
+    inputs = {c["id"]: read_vector(_inside(folder, f"{c['id']}/{input_name}")) for c in manifest["cases"]}
     shared = {_inside(folder, rel): read_vector(_inside(folder, rel)) for rel in manifest.get("files", {})}
-    bad = [f"{c['id']}/input.aigif" for c in manifest["cases"] if sha256(inputs[c["id"]]) != c["sha256"]]
+    bad = [f"{c['id']}/{input_name}" for c in manifest["cases"] if sha256(inputs[c["id"]]) != c["sha256"]]
     bad += [rel for rel, digest in manifest.get("files", {}).items() if sha256(shared[_inside(folder, rel)]) != digest]
     if bad:
         raise VectorsError(f"{folder}: {len(bad)} file(s) do not match the manifest's sha256 "
@@ -180,9 +188,10 @@ def load_case(vector_set: VectorSet, case_id: str, level: str, vectors: Path) ->
     _check_schema(test, CASE_SCHEMAS[vector_set.name], test_path)
     if test["id"] != case_id:
         raise VectorsError(f"{test_path}: id is {test['id']!r}, the folder is {case_id!r}")
-    # input.aigif is covered by the manifest (and test.json); the other files of the case by test.json.
-    files = {"input.aigif": vector_set.inputs[case_id]}
-    files.update({name: read_vector(_inside(folder, name)) for name in test["files"] if name != "input.aigif"})
+    # The input file is covered by the manifest (and test.json); the other files of the case by test.json.
+    input_name = input_file(vector_set.name)
+    files = {input_name: vector_set.inputs[case_id]}
+    files.update({name: read_vector(_inside(folder, name)) for name in test["files"] if name != input_name})
     stale = [name for name, digest in test["files"].items() if sha256(files[name]) != digest]
     if stale:
         raise VectorsError(f"{folder}: {', '.join(stale)} do not match the sha256 in test.json")

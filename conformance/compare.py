@@ -170,3 +170,66 @@ def compare_png(expected: Path, got: Path, max_abs_error: int, min_psnr: float |
         return ImageComparison(False, "pixels out of tolerance: " + ", ".join(problems), details)
     return ImageComparison(True, "bit-exact" if mse == 0 else f"within tolerance (max abs error {max_error}, PSNR {psnr:.2f} dB)",
                            details)
+
+
+# -- tensors (the quantized level) ---------------------------------------------------------------------
+
+TENSOR_ITEM_BYTES = {"F32": 4, "F16": 2, "BF16": 2}  # the dtypes a dequantized tensor file may hold
+MAX_TENSOR_HEADER_BYTES = 16 << 20
+
+
+def read_tensor_file(data: bytes) -> dict[str, tuple[str, tuple[int, ...], bytes]]:
+    """{name: (dtype, shape, bytes)} of a safetensors file; ValueError with the reason if it is not one.
+
+    Written for untrusted output: every length and offset is checked against the bytes before slicing."""
+    if len(data) < 8:
+        raise ValueError("shorter than the 8-byte header length")
+    (length,) = struct.unpack_from("<Q", data)
+    if length > min(len(data) - 8, MAX_TENSOR_HEADER_BYTES):
+        raise ValueError(f"header length {length} beyond the file ({len(data)} bytes) or the limit")
+    try:
+        header = json.loads(data[8:8 + length].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ValueError("header is not UTF-8 JSON") from None
+    if not isinstance(header, dict):
+        raise ValueError("header is not a JSON object")
+    header.pop("__metadata__", None)
+    body = data[8 + length:]
+    out = {}
+    for name, entry in header.items():
+        try:
+            dtype, shape, (begin, end) = entry["dtype"], tuple(entry["shape"]), entry["data_offsets"]
+            ok = (dtype in TENSOR_ITEM_BYTES and len(shape) <= 8 and all(type(d) is int and d >= 0 for d in shape)
+                  and type(begin) is int and type(end) is int and 0 <= begin <= end <= len(body)
+                  and end - begin == TENSOR_ITEM_BYTES[dtype] * math.prod(shape))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            ok = False
+        if not ok:
+            raise ValueError(f"tensor {shown(name)!r}: not F32/F16/BF16, or a shape or data_offsets that do not fit the file")
+        out[name] = (dtype, shape, body[begin:end])
+    return out
+
+
+def tensor_differences(expected: dict[str, tuple[str, tuple[int, ...], bytes]],
+                       got: dict[str, tuple[str, tuple[int, ...], bytes]]) -> list[dict[str, Any]]:
+    """Per tensor: missing, extra, another dtype or shape, or values that differ bit for bit (count and first index)."""
+    out: list[dict[str, Any]] = []
+    for name in sorted(set(expected) | set(got)):
+        if name not in got:
+            out.append({"tensor": name, "problem": "missing"})
+        elif name not in expected:
+            out.append({"tensor": shown(name), "problem": "extra"})
+        elif got[name][:2] != expected[name][:2]:
+            out.append({"tensor": name, "problem": "dtype or shape", "expected": [expected[name][0], list(expected[name][1])],
+                        "got": [got[name][0], list(got[name][1])]})
+        elif got[name][2] != expected[name][2]:
+            width = TENSOR_ITEM_BYTES[expected[name][0]]
+            a, b = expected[name][2], got[name][2]
+            differ = [i for i in range(0, len(a), width) if a[i:i + width] != b[i:i + width]]
+            first = differ[0]
+            out.append({"tensor": name, "problem": "values", "elements_differing": len(differ), "elements": len(a) // width,
+                        "first_index": first // width, "expected_bits": a[first:first + width][::-1].hex(),
+                        "got_bits": b[first:first + width][::-1].hex()})
+        if len(out) >= MAX_DIFFERENCES:
+            break
+    return out

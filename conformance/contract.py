@@ -5,6 +5,7 @@
     IMPL build  [--registry REGISTRY.json] RECORD.json OUT.aigif
     IMPL render [--registry REGISTRY.json] --device cpu|cuda FILE.aigif OUT.png
     IMPL diffc  [--registry REGISTRY.json] FILE.aigif OUT.bin
+    IMPL dequantize --dtype float32|float16|bfloat16 PAYLOAD.safetensors OUT.safetensors
 
 IMPL is a command prefix, split like a POSIX shell would (shlex) and run
 without a shell. Success is exit status 0; a rejection is any other status with
@@ -86,6 +87,10 @@ def build_args(record: Path, out: Path, registry: Path | None) -> list[str]:
 
 def render_args(file: Path, out: Path, device: str, registry: Path | None) -> list[str]:
     return ["render", *_registry(registry), "--device", device, str(file), str(out)]
+
+
+def dequantize_args(payload: Path, out: Path, dtype: str) -> list[str]:
+    return ["dequantize", "--dtype", dtype, str(payload), str(out)]
 
 
 INFO_ARGS = ["info"]

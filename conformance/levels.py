@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from conformance.cases import MAX_VECTOR_FILE_BYTES, Case
-from conformance.compare import byte_difference, compare_png, hex_window, json_float, record_differences
-from conformance.contract import (OutputError, Outcome, build_args, diffc_args, error_code, excerpt, parse_args,
-                                  read_json, render_args)
+from conformance.compare import (byte_difference, compare_png, hex_window, json_float, read_tensor_file,
+                                 record_differences, tensor_differences)
+from conformance.contract import (OutputError, Outcome, build_args, dequantize_args, diffc_args, error_code, excerpt,
+                                  parse_args, read_json, render_args)
 
 STATUSES = ("pass", "fail", "error", "timeout", "skipped")
 CRC_FIELD = range(5, 9)  # bytes 5..8 of every AIGIF file (spec/bitstream.md, header)
@@ -34,6 +35,18 @@ class Level:
     args: Callable[[Case, Path], list[str]]  # (case, private folder) -> argv after the prefix; stages the inputs
     judge: Callable[[Case, Outcome, Path], Verdict]  # called only for a process that exited by itself
     device: Callable[[Case], str | None] = lambda case: None  # the device a case needs, if any
+
+
+def _rejected_with(expected_error: str, outcome: Outcome) -> Verdict:
+    """The verdict on an invalid input: refused with exactly `expected_error`, or not."""
+    if outcome.exit_code == 0:
+        return Verdict("fail", "accepted invalid file", {"expected_error": expected_error,
+                                                         "stdout": excerpt(outcome.stdout, 500)})
+    got = error_code(outcome.stdout)
+    if got == expected_error:
+        return Verdict("pass", f"rejected with {got}")
+    return Verdict("fail", "rejected, wrong code", {"expected_error": expected_error, "got_error": got,
+                                                    **_rejection(outcome)})
 
 
 def _rejection(outcome: Outcome) -> dict[str, Any]:
@@ -72,16 +85,8 @@ def parse_invocation(case: Case, scratch: Path) -> list[str]:
 
 
 def judge_parse(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
-    expected_error = case.test["expected_error"]
     if not case.test["valid"]:
-        if outcome.exit_code == 0:
-            return Verdict("fail", "accepted invalid file", {"expected_error": expected_error,
-                                                             "stdout": excerpt(outcome.stdout, 500)})
-        got = error_code(outcome.stdout)
-        if got == expected_error:
-            return Verdict("pass", f"rejected with {got}")
-        return Verdict("fail", "rejected, wrong code", {"expected_error": expected_error, "got_error": got,
-                                                        **_rejection(outcome)})
+        return _rejected_with(case.test["expected_error"], outcome)
     if outcome.exit_code != 0:
         return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
     try:
@@ -225,6 +230,36 @@ def diff_image(expected_png: bytes, got: Path) -> dict[str, Any]:
             "max_abs_error": int(error.max()), "block": step}
 
 
+# -- quantized ---------------------------------------------------------------------------------------
+
+def dequantize_invocation(case: Case, scratch: Path) -> list[str]:
+    return dequantize_args(_stage(scratch, "payload.safetensors", case.data("payload.safetensors")),
+                           scratch / "out.safetensors", case.test["dtype"])
+
+
+def judge_dequantize(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
+    if not case.test["valid"]:
+        return _rejected_with(case.test["expected_error"], outcome)
+    if outcome.exit_code != 0:
+        return Verdict("fail", _rejected("payload", outcome), _rejection(outcome))
+    got = _output(scratch / "out.safetensors")
+    if got is None:
+        return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
+    try:
+        tensors = read_tensor_file(got)
+    except ValueError as exc:
+        return Verdict("fail", "output is not a safetensors file of F32/F16/BF16 tensors", {"error": str(exc)})
+    differences = tensor_differences(read_tensor_file(case.data("expected.safetensors")), tensors)
+    if not differences:
+        return Verdict("pass", "tensors bit-identical")
+    first = differences[0]
+    reason = (f"{first['elements_differing']} of {first['elements']} values of {first['tensor']} differ"
+              if first["problem"] == "values" else f"tensor {first['tensor']}: {first['problem']}")
+    if len(differences) > 1:
+        reason += f" (and {len(differences) - 1} more tensors)"
+    return Verdict("fail", reason, {"differences": differences})
+
+
 LEVELS: dict[str, Level] = {
     level.name: level for level in (
         Level("parse", "syntax", "decode every syntax case: a valid file to its canonical JSON record (compared "
@@ -237,6 +272,12 @@ LEVELS: dict[str, Level] = {
         Level("diffc", "diffc", "decode each DiffC payload to its exact part: x_T and every coded step's noise "
               "(binary32, compared bit for bit with expected-noise.bin); a bad payload rejected with the expected "
               "error code", diffc_invocation, judge_diffc),
+        Level("quantized-render", "quantized-render", "render goldens of quantized models (the payload embedded in the "
+              "file): regenerate each image with the payload's weights and compare it with expected.png within the "
+              "case's tolerances", render_invocation, judge_render, device=lambda case: case.test["requires"]),
+        Level("quantized", "quantized", "dequantize each model payload (spec/quantized.md) into the case's dtype and "
+              "compare every tensor bit for bit with expected.safetensors; an invalid payload refused with the "
+              "expected error code", dequantize_invocation, judge_dequantize),
     )
 }
 

@@ -4,8 +4,10 @@ spec/quantized.md §6-8. No torch at import time: only apply() needs it.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -83,6 +85,7 @@ def load_payload(record: dict[str, Any], dirs: Iterable[Path] = ()) -> Payload |
     else:
         data = read_referenced(sha, ext["payload_size"], dirs)
     payload = parse(bytes(data))
+    payload.sha256, payload.size = sha, len(data)
     if payload.compressor != ext["model_compressor"]:
         raise AigifError("AIGIF_E_PAYLOAD", f"the payload's compressor is {payload.compressor}, the file says {ext['model_compressor']}")
     if payload.base_model != record["model_id"]:
@@ -119,6 +122,36 @@ def dequantized_tensors(payload: Payload, dtype: str) -> dict[str, dict[str, np.
     return out
 
 
+PAYLOAD_TAG = "_aigif_model_payload"  # the attribute apply() sets on a pipeline (read by capture)
+FINGERPRINT_VALUES = 4096  # values per parameter the fingerprint reads: an in-place change of a layer changes them
+
+
+@dataclass(frozen=True)
+class AppliedPayload:
+    """Which payload a pipeline's weights came from, for capture (spec/quantized.md §8)."""
+
+    sha256: str
+    size: int
+    compressor: int
+    base_model: int
+    components: tuple[str, ...]
+    dtype: str  # torch dtype name of the weights when they were loaded
+    fingerprint: str  # weights_fingerprint() right after loading
+    path: str | None  # the payload file, when it was loaded from one (capture can embed it)
+
+
+def weights_fingerprint(pipe: Any, components: Iterable[str]) -> str:
+    """sha256 over each parameter's name, shape and first values (as float32 on the CPU): the same after moving the
+    pipeline to another device, different after fusing, editing or reloading a layer."""
+    import torch
+    digest = hashlib.sha256()
+    for component in sorted(components):
+        for name, tensor in sorted(getattr(pipe, component).state_dict().items()):
+            digest.update(f"{component}/{name}{list(tensor.shape)}".encode())
+            digest.update(tensor.detach().reshape(-1)[:FINGERPRINT_VALUES].to("cpu", torch.float32).numpy().tobytes())
+    return digest.hexdigest()
+
+
 def _mismatch(missing: list[str], extra: list[str], reshaped: list[str], state: dict, expected: dict) -> str:
     """Which parameters differ, the first of each kind named (a clear message instead of torch's)."""
     parts = [f"{len(missing)} parameter(s) missing (e.g. {missing[0]})"] if missing else []
@@ -130,8 +163,9 @@ def _mismatch(missing: list[str], extra: list[str], reshaped: list[str], state: 
     return "; ".join(parts)
 
 
-def apply(pipe: Any, payload: Payload, dtype: str) -> None:
-    """Replace the weights of every component the payload covers (strict: every parameter, no other)."""
+def apply(pipe: Any, payload: Payload, dtype: str, path: str | None = None) -> None:
+    """Replace the weights of every component the payload covers (strict: every parameter, no other), and tag the
+    pipeline with the payload it now runs (when the payload's sha256 is known)."""
     import torch
     for component, tensors in dequantized_tensors(payload, dtype).items():
         module = getattr(pipe, component, None)
@@ -150,3 +184,27 @@ def apply(pipe: Any, payload: Payload, dtype: str) -> None:
         except RuntimeError as exc:  # names and shapes match, so torch refused something else (e.g. a dtype)
             raise AigifError("AIGIF_E_PAYLOAD_SHAPE", f"the payload's {component} does not load into the pipeline's "
                              f"{type(module).__name__}") from exc
+    if payload.sha256 is not None:
+        components = tuple(sorted(payload.components()))
+        setattr(pipe, PAYLOAD_TAG, AppliedPayload(payload.sha256, payload.size, payload.compressor, payload.base_model,
+                                                  components, dtype, weights_fingerprint(pipe, components), path))
+
+
+def load_into(pipe: Any, path: str | os.PathLike) -> Payload:
+    """Load the model payload file at `path` into a diffusers pipeline of its base model, in the pipeline's dtype:
+    verified (bounded read, every scale), checked against the pipeline's own model folder when it has one, then
+    applied (spec/quantized.md §8). `aigif_ref.capture.capture` then records the quantized model."""
+    from aigif_ref.api import read_bytes
+    from aigif_ref.quant.payload import check_scales
+    data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload", regular_only=True)
+    payload = parse(data)
+    check_scales(payload)
+    payload.sha256, payload.size = sha256_hex(data), len(data)
+    folder = Path(str(getattr(pipe, "name_or_path", "") or ""))
+    if folder.is_dir():
+        check_against_base(payload, folder)
+    dtype = str(pipe.dtype).removeprefix("torch.")
+    if dtype not in ("float32", "float16", "bfloat16"):
+        raise AigifError("AIGIF_E_PAYLOAD", f"the pipeline runs in {dtype}; payloads load into float32, float16 or bfloat16")
+    apply(pipe, payload, dtype, str(Path(path).resolve()))
+    return payload

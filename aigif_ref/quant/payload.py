@@ -43,6 +43,8 @@ class Payload:
     base_model: int
     compressor: int  # registry model_compressors code
     tensors: dict[str, TensorEntry] = field(default_factory=dict)
+    sha256: str | None = None  # of the payload file, once verified (loader.load_payload, loader.load_into)
+    size: int | None = None
 
     @property
     def compressor_name(self) -> str:

@@ -117,6 +117,42 @@ def _unrecordable(pipe: Any, torch: Any) -> list[str]:
     return problems
 
 
+def _model_payload_extension(pipe: Any, model_id: int, embed: bool) -> list[dict[str, Any]]:
+    """[the model record] of a pipeline running a model payload's weights, [] for a plain one; refused when the
+    weights changed after the payload was loaded (the file could not name them)."""
+    from aigif_ref.api import read_bytes
+    from aigif_ref.quant.cli import extension_of
+    from aigif_ref.quant.loader import PAYLOAD_TAG, weights_fingerprint
+    from aigif_ref.quant.payload import sha256_hex
+
+    applied = getattr(pipe, PAYLOAD_TAG, None)
+    if applied is None:
+        if embed:
+            raise _refuse("embed_payload=True, but no model payload was loaded into this pipeline (aigif_ref.quant.loader.load_into)")
+        return []
+    if applied.base_model != model_id:
+        raise _refuse(f"the pipeline runs a model payload of model {applied.base_model}, not of model {model_id}")
+    dtype = str(pipe.dtype).removeprefix("torch.")
+    if dtype != applied.dtype:
+        raise _refuse(f"the model payload was loaded in {applied.dtype}, the pipeline now runs in {dtype}: "
+                      "load the payload after choosing the dtype")
+    if weights_fingerprint(pipe, applied.components) != applied.fingerprint:
+        raise _refuse(f"the weights of {', '.join(applied.components)} changed after the model payload was loaded; "
+                      "the file could name neither the payload nor the base model")
+    if not embed:
+        return [{"type": 2, "must_understand": True, "model_compressor": applied.compressor, "storage": "referenced",
+                 "payload_sha256": applied.sha256, "payload_size": applied.size}]
+    if applied.path is None:
+        raise _refuse("embed_payload=True needs the payload loaded from a file (aigif_ref.quant.loader.load_into)")
+    try:
+        data = read_bytes(applied.path, applied.size, "a model payload", regular_only=True)
+    except AigifError as exc:
+        raise _refuse(f"cannot embed the model payload: {exc.message}") from None
+    if sha256_hex(data) != applied.sha256:
+        raise _refuse(f"{applied.path} changed since it was loaded: its sha256 is no longer {applied.sha256}")
+    return [extension_of(data, embed=True)]
+
+
 def _model_config(cls: type, pipe: Any, subfolder: str) -> dict[str, Any] | None:
     """A component's config as saved with the model (what the renderer starts from), or None."""
     try:
@@ -215,13 +251,16 @@ def _pixel_extensions(rgb: Any, save_pixels: str | None, digest: bool) -> list[d
 
 def capture(pipe: Any, path: str | Path | Sequence[str | Path], *, model_id: int | None = None,
             save_pixels: str | None = None, digest: bool = False, batch_index: int = 0,
-            registry: Registry | None = None, **kwargs: Any) -> Any:
+            registry: Registry | None = None, embed_payload: bool = False, **kwargs: Any) -> Any:
     """Run ``pipe(**kwargs)`` and write the generation syntax of its image to ``path``; return the pipeline output.
 
     ``path``: one file, for the image at ``batch_index`` of the call, or one path per image
     (``num_images_per_prompt`` of them). ``model_id``: the registry ID, when the pipeline's
     ``name_or_path`` does not identify it. ``save_pixels``: also store the image ("png", "jxl");
     ``digest``: store a digest of the pixels so that ``aigif render --verify`` can check a render.
+    A pipeline whose weights came from a model payload (``aigif_ref.quant.loader.load_into``, or the renderer) is
+    recorded as that quantized model (extension type 2, the payload referenced by sha256; ``embed_payload``:
+    carried in the file).
     Raises AigifError (AIGIF_E_CAPTURE) for a call the file cannot describe; nothing is written then.
     """
     torch, _ = require(offline=False)
@@ -231,6 +270,7 @@ def capture(pipe: Any, path: str | Path | Sequence[str | Path], *, model_id: int
     if family["pipeline"] != type(pipe).__name__:
         raise _refuse(f"model {model_id} is family {family['name']!r} ({family['pipeline']}), but the pipeline is {type(pipe).__name__}")
     problems = _unrecordable(pipe, torch)
+    model_extension = _model_payload_extension(pipe, model_id, embed_payload)
     defaults = _call_defaults(pipe)
     for key, value in kwargs.items():
         known = key in CORE_ARGUMENTS.values() or key in HARMLESS or any(
@@ -317,7 +357,8 @@ def capture(pipe: Any, path: str | Path | Sequence[str | Path], *, model_id: int
 
     images = output.images
     for one, row in zip(records, rows):
-        one["extensions"] = _pixel_extensions(to_rgb8(images[row]), save_pixels, digest)
+        one["extensions"] = sorted(_pixel_extensions(to_rgb8(images[row]), save_pixels, digest) + model_extension,
+                                   key=lambda ext: ext["type"])
         target = paths[row] if paths is not None else Path(path)
         write_atomic(target, encode(one, registry))
 

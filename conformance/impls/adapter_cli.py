@@ -3,6 +3,7 @@
 An adapter supplies info/parse/build/render; this module turns them into
 
     info | parse [--registry R] FILE | build [--registry R] RECORD OUT | render [--registry R] --device D FILE OUT
+    | dequantize --dtype T PAYLOAD OUT
 
 printing the canonical record (parse) or writing OUT, and on a rejection printing
 {"error": CODE, "message": ..., "offset": ...} on stdout with exit status 1.
@@ -17,6 +18,7 @@ from typing import Any, Protocol, Sequence
 
 from aigif_ref.api import read_bytes, write_atomic
 from aigif_ref.errors import AigifError
+from aigif_ref.quant.compressors import MAX_PAYLOAD_BYTES
 from aigif_ref.record import dumps, load_json
 from aigif_ref.registry import Registry, default_registry, load_registry
 
@@ -40,6 +42,9 @@ class Adapter(Protocol):
 
     def render(self, data: bytes, out: Path, device: str, registry: Registry) -> None: ...
 
+    # Optional (the quantized level): the payload's weights as a safetensors file; Unsupported where absent.
+    # def dequantize(self, data: bytes, dtype: str) -> bytes: ...
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="AIGIF conformance contract (spec/conformance.md)")
@@ -53,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
         for name in files:
             command.add_argument(name)
+    command = sub.add_parser("dequantize")
+    command.add_argument("--dtype", choices=("float32", "float16", "bfloat16"), default="float32")
+    command.add_argument("payload")
+    command.add_argument("out")
     return parser
 
 
@@ -67,9 +76,14 @@ def run_adapter(adapter: Adapter, argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"name": adapter.name, "version": adapter.version, "devices": adapter.devices()}))
         return 0
     try:
-        registry = load_registry(args.registry) if args.registry else default_registry()
+        registry = load_registry(args.registry) if getattr(args, "registry", None) else default_registry()
         if args.op == "parse":
             print(dumps(adapter.parse(read_bytes(args.file), registry)))
+        elif args.op == "dequantize":
+            dequantize = getattr(adapter, "dequantize", None)
+            if dequantize is None:
+                raise Unsupported(f"{adapter.name} does not read model payloads")
+            write_atomic(args.out, dequantize(read_bytes(args.payload, MAX_PAYLOAD_BYTES, "a model payload"), args.dtype))
         elif args.op == "build":
             write_atomic(args.out, adapter.build(load_json(Path(args.record)), registry))
         elif args.op == "diffc":  # optional: the exact part of a DiffC decode (spec/conformance.md, level diffc)

@@ -23,6 +23,7 @@ from conformance.mutants.seed_32bit import Seed32Bit
 from conformance.mutants.trailing_garbage import TrailingGarbage
 from conformance.mutants.version_byte import AlwaysVersion10, VersionUnchecked
 from conformance.mutants.zero_enum import ZeroEnum
+from conformance.mutants.quantized import QUANTIZED_MUTANTS
 from conformance.mutants.text_transforms import TEXT_MUTANTS
 from conformance.mutants.zlib_level_9_only import ZlibLevel9Only
 
@@ -48,12 +49,14 @@ MUTANTS: dict[str, type[Mutant]] = {
     "version-unchecked": VersionUnchecked,
     **TEXT_MUTANTS,
 }
+# The syntax mutants above are run on the parse and build levels; QUANTIZED_MUTANTS on the quantized level.
+BY_NAME: dict[str, type[Mutant]] = {**MUTANTS, **QUANTIZED_MUTANTS}
 _installed: dict[str, Mutant] = {}  # one mutant per process: its patches stay for every later call
 
 
 def mutant(name: str) -> Mutant:
     if not _installed:
-        adapter = MUTANTS[name]()
+        adapter = BY_NAME[name]()
         adapter.name = f"aigif_ref-mutant-{name}"
         adapter.install()
         _installed[name] = adapter
@@ -64,8 +67,8 @@ def mutant(name: str) -> Mutant:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in MUTANTS:
-        for name, cls in MUTANTS.items():
+    if not argv or argv[0] not in BY_NAME:
+        for name, cls in BY_NAME.items():
             print(f"{name:<24} {cls.flaw}")
         if argv and argv[0] != "list":
             print(f"error: unknown mutant {argv[0]!r}", file=sys.stderr)

@@ -1,10 +1,11 @@
 """Golden vectors of quantized models (spec/quantized.md): run `python vectors/quantized/generate.py`.
 
-Writes vectors/quantized/:
-  dequantize/NAME.safetensors      a payload; NAME.expected.safetensors: every tensor's dequantized float32
-                                   values (before the cast) and its float16 and bfloat16 casts (as U16 bits)
-  invalid/NAME.safetensors         a payload every reader must refuse, with the error code in manifest.json
-  manifest.json                    every case: file, sha256, what it tests, expected error or expected file
+Writes the `quantized` conformance level (spec/conformance.md): vectors/levels/quantized.txt and vectors/quantized/:
+  NAME.DTYPE/payload.safetensors     a payload (the same bytes for each of the three dtypes)
+  NAME.DTYPE/expected.safetensors    every tensor dequantized (spec/quantized.md 4) and cast to DTYPE, as F32/F16/BF16
+  invalid-NAME/payload.safetensors   a payload every decoder must refuse
+  */test.json                        the case: valid, expected_error, dtype, sha256 of its files
+  manifest.json                      every case's id and payload sha256 (conformance/schema/manifest.schema.json)
 Payloads are built by the reference writer (aigif_ref.quant.payload.build) from hand-chosen integers and
 scales, so the edge values (zero blocks, -128/127, nibbles 0 and 15, negative zero, subnormal scales) are
 exactly the ones named. tests/test_quantized.py regenerates and compares, and checks the expected values
@@ -22,10 +23,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from aigif_ref.quant.formats import cast, dequantize  # noqa: E402
 from aigif_ref.quant.payload import Payload, TensorEntry, build  # noqa: E402
+from aigif_ref.quant.tensorfile import dequantized_file  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
+LEVEL = ROOT / "vectors" / "levels" / "quantized.txt"
+SUITE, SUITE_VERSION, SPEC_VERSION = "aigif-quantized-vectors", "1.0.0", "1.1"
+DTYPES = ("float32", "float16", "bfloat16")
 BASE = 490  # aigif-tiny-sd15; dequantization cases do not need its weights
 
 
@@ -149,38 +153,45 @@ def invalid_cases(good: bytes, two: bytes) -> dict[str, tuple[str, bytes, str]]:
     }
 
 
-def expected_file(payload: Payload) -> bytes:
-    """float32 values and float16/bfloat16 cast bits of every tensor, as a plain safetensors file."""
-    from safetensors.numpy import save
-    arrays = {}
-    for name in sorted(payload.tensors):
-        y = payload.dequantized(name)
-        arrays[f"{name}:float32"] = y
-        arrays[f"{name}:float16"] = cast(y, "float16").view(np.uint16)
-        arrays[f"{name}:bfloat16"] = cast(y, "bfloat16")
-    return save(arrays)
+def write_case(out: Path, case_id: str, description: str, payload: bytes, dtype: str, error: str | None) -> dict:
+    """One case folder: payload.safetensors, expected.safetensors (valid cases), test.json."""
+    folder = out / case_id
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"payload.safetensors": payload}
+    if error is None:
+        files["expected.safetensors"] = dequantized_file(payload, dtype)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    test = {"id": case_id, "level": "quantized", "description": description, "valid": error is None, "expected_error": error,
+            "dtype": dtype, "generator": "vectors/quantized/generate.py",
+            "how": "payload built by aigif_ref.quant.payload.build from hand-chosen integers and scales"
+                   + ("; expected.safetensors = every tensor dequantized (spec/quantized.md 4) and cast to dtype, by the reference, "
+                      "checked against tests/independent_dequant.py" if error is None else ""),
+            "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}}
+    (folder / "test.json").write_text(json.dumps(test, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return {"id": case_id, "sha256": test["files"]["payload.safetensors"], "valid": error is None, "expected_error": error, "dtype": dtype}
 
 
-def generate(out: Path = OUT) -> dict:
-    manifest = {"about": __doc__.splitlines()[0], "generator": "vectors/quantized/generate.py", "dequantize": [], "invalid": []}
-    for sub in ("dequantize", "invalid"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
+def generate(out: Path = OUT, level_file: Path | None = LEVEL) -> dict:
+    manifest = {"suite": SUITE, "version": SUITE_VERSION, "spec_version": SPEC_VERSION, "about": __doc__.splitlines()[0],
+                "generator": "vectors/quantized/generate.py", "cases": []}
     cases = dequantize_cases()
     for name, (what, payload) in cases.items():
         data = build(payload)
-        (out / "dequantize" / f"{name}.safetensors").write_bytes(data)
-        (out / "dequantize" / f"{name}.expected.safetensors").write_bytes(expected_file(payload))
-        manifest["dequantize"].append({"name": name, "what": what, "payload": f"dequantize/{name}.safetensors",
-                                       "sha256": hashlib.sha256(data).hexdigest(), "expected": f"dequantize/{name}.expected.safetensors"})
+        for dtype in DTYPES:
+            manifest["cases"].append(write_case(out, f"{name}.{dtype}", f"{what}; cast to {dtype}", data, dtype, None))
     good = build(cases["q8_0-scale-one"][1])
     for name, (what, data, code) in invalid_cases(good, build(cases["mixed"][1])).items():
-        (out / "invalid" / f"{name}.safetensors").write_bytes(data)
-        manifest["invalid"].append({"name": name, "what": what, "payload": f"invalid/{name}.safetensors",
-                                    "sha256": hashlib.sha256(data).hexdigest(), "expected_error": code})
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        manifest["cases"].append(write_case(out, f"invalid-{name}", what, data, "float32", code))
+    manifest["cases"].sort(key=lambda c: c["id"])
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if level_file is not None:
+        level_file.write_text("".join(f"{c['id']}\n" for c in manifest["cases"]), encoding="utf-8")
     return manifest
 
 
 if __name__ == "__main__":
     m = generate()
-    print(f"wrote {len(m['dequantize'])} dequantization and {len(m['invalid'])} invalid payloads to {OUT.relative_to(ROOT)}")
+    valid = sum(c["valid"] for c in m["cases"])
+    print(f"wrote {valid} dequantization and {len(m['cases']) - valid} invalid cases to {OUT.relative_to(ROOT)} "
+          f"and {LEVEL.relative_to(ROOT)}")

@@ -52,6 +52,11 @@ class ReferenceAdapter:
             self._renderers[key] = Renderer(device, registry=registry)
         write_atomic(out, png_bytes(self._renderers[key].render(decode(data, registry), decoded=True).rgb))
 
+    def dequantize(self, data: bytes, dtype: str) -> bytes:
+        from aigif_ref.quant.tensorfile import dequantized_file  # NumPy: only this operation needs it
+
+        return dequantized_file(data, dtype)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     return run_adapter(ReferenceAdapter(), argv)
