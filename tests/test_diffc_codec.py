@@ -241,3 +241,15 @@ def test_encoding_moves_the_latent_towards_the_target():
     # x_t ~ q(x_t | x_0): close to sqrt(alpha_bar) x_0 up to noise of variance 1 - alpha_bar
     residual = (result.latents[-1] - expected) / math.sqrt(1 - model.alpha_bar[t])
     assert abs(float(residual.std()) - 1) < 0.35 and abs(float(residual.mean())) < 0.35
+
+
+def test_loading_the_model_leaves_autograd_as_it_was():
+    """load_model once switched autograd off for the whole process, which broke later training code."""
+    torch = pytest.importorskip("torch")
+    from aigif_ref.diffc.model import load_model
+
+    assert torch.is_grad_enabled()
+    model = load_model(492, device="cpu")
+    assert torch.is_grad_enabled()
+    latent = model.encode_image(np.zeros((64, 64, 3), dtype=np.uint8))  # model calls run without building a graph
+    assert latent.shape[0] == model.latent_channels

@@ -125,8 +125,10 @@ from tests.regen_support import THREADS, record  # noqa: E402
 def renderer():
     from aigif_ref.regen.render import Renderer
 
+    saved = torch.get_num_threads()
     torch.set_num_threads(THREADS)
-    return Renderer(device="cpu")
+    yield Renderer(device="cpu")
+    torch.set_num_threads(saved)  # later modules pin their own count; leave torch as it was
 
 
 def a1111(rec):

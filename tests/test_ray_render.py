@@ -16,7 +16,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip ins
 
 from aigif_ref.api import encode  # noqa: E402
 from aigif_ref.cli import main  # noqa: E402
-from aigif_ref.scale.ray_render import render_many  # noqa: E402
+from aigif_ref.scale.ray_render import THREAD_VARIABLES, render_many  # noqa: E402
 
 # Two pipeline groups (the tiny random-weight SD 1 model and the trained aigif-shapes), two files each.
 GOOD = {f"{model}-{seed}": {"model_id": model_id, "prompt": "a red circle on a blue background", "height": 64, "width": 64,
@@ -81,6 +81,27 @@ def plain(folder, tmp_path_factory):
     assert main(["render", str(folder), "-o", f"{out}/", "--device", "cpu"]) == 1  # the two bad files fail
     assert sorted(p.stem for p in out.glob("*.png")) == sorted(GOOD)
     return out
+
+
+@pytest.fixture(scope="module", autouse=True)
+def same_threads():
+    """The plain render (in this process) and Ray's workers on one CPU thread count: an earlier test module may
+    have left torch on another, and CPU pixels depend on it (workers take the driver's thread variables)."""
+    import torch
+
+    from tests.regen_support import THREADS
+
+    saved_env = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    saved = torch.get_num_threads()
+    os.environ.update({name: str(THREADS) for name in THREAD_VARIABLES})
+    torch.set_num_threads(THREADS)
+    yield
+    torch.set_num_threads(saved)
+    for name, value in saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="module", autouse=True)

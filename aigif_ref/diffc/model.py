@@ -108,7 +108,6 @@ def load_model(model_id: int, device: str = "auto", registry: Registry | None = 
     if family.get("pipeline") != "StableDiffusionPipeline":
         raise AigifError("AIGIF_E_UNSUPPORTED", f"DiffC supports Stable Diffusion 1/2 pipelines; model {model_id} is not one")
     model = resolve_model(model_id, registry, models_dir, allow_unpinned)
-    torch.set_grad_enabled(False)
     with staged(model) as folder, quiet_diffusers():
         pipe = diffusers.StableDiffusionPipeline.from_pretrained(folder, use_safetensors=True, local_files_only=True,
                                                                  dtype=torch.float32, safety_checker=None,
