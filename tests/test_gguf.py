@@ -115,3 +115,18 @@ def test_cli_round_trip_through_gguf_on_a_model(tmp_path, capsys):
     assert (tmp_path / "back.safetensors").read_bytes() == out.read_bytes()
     assert aigif_main(["quantize", "aigif-tiny-sdxl", "--from-gguf", str(tmp_path / "q.gguf"), "-o", str(tmp_path / "x.safetensors")]) != 0
     assert "AIGIF_E_PAYLOAD_SHAPE" in capsys.readouterr().err and not (tmp_path / "x.safetensors").exists()
+
+
+@pytest.mark.parametrize("name, content, code", [("zero", None, "AIGIF_E_IO"), ("text.gguf", b"not gguf at all", "AIGIF_E_GGUF")])
+def test_hostile_gguf_inputs_end_in_a_code_without_python_text(tmp_path, name, content, code):
+    from aigif_ref.quant.gguf_io import import_gguf
+
+    path = tmp_path / name
+    if content is None:
+        path.symlink_to("/dev/zero")  # a link to a device: refused before the reader maps it
+    else:
+        path.write_bytes(content)
+    with pytest.raises(AigifError) as caught:
+        import_gguf(path, 492)
+    assert caught.value.code == code
+    assert "Error" not in caught.value.message and "Errno" not in caught.value.message

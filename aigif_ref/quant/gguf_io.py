@@ -10,6 +10,7 @@ carries its logical shape in the metadata key `aigif.logical_shape.NAME` (ComfyU
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from math import prod
 from pathlib import Path
@@ -50,15 +51,19 @@ def import_gguf(path: str | os.PathLike, base_model: int, component: str = "unet
     gguf = _gguf()
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):  # the reader maps the file: a device or FIFO has no size to bound it by
+        raise AigifError("AIGIF_E_IO", f"{path} is not a regular file; give a .gguf file")
+    size = info.st_size
     if size > MAX_PAYLOAD_BYTES:
         raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds the payload limit {MAX_PAYLOAD_BYTES}")
     try:
         reader = gguf.GGUFReader(str(path))
     except Exception as exc:  # noqa: BLE001 - the reader raises ValueError, struct.error, IndexError ... on a bad file
-        raise AigifError("AIGIF_E_GGUF", f"{path} is not a readable GGUF file ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise AigifError("AIGIF_E_GGUF", f"{path} is not a readable GGUF file: its header or tensor table is not GGUF "
+                                         "or is damaged") from exc
     fields = reader.fields
     if COMPONENT_KEY in fields:
         component = str(fields[COMPONENT_KEY].contents())
