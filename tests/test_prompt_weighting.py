@@ -118,17 +118,14 @@ def test_an_embedding_is_never_split_across_chunks():
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from tests.regen_support import THREADS, record  # noqa: E402
+from tests.regen_support import record  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def renderer():
+def renderer(pinned_threads):
     from aigif_ref.regen.render import Renderer
 
-    saved = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield Renderer(device="cpu")
-    torch.set_num_threads(saved)  # later modules pin their own count; leave torch as it was
+    return Renderer(device="cpu")
 
 
 def a1111(rec):

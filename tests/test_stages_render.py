@@ -73,17 +73,14 @@ def test_first_pass_pixels_are_truncated_as_a1111_does():
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from tests.regen_support import THREADS, record  # noqa: E402
+from tests.regen_support import record  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def renderer():
+def renderer(pinned_threads):
     from aigif_ref.regen.render import Renderer
 
-    saved = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield Renderer(device="cpu")
-    torch.set_num_threads(saved)  # later modules pin their own count; leave torch as it was
+    return Renderer(device="cpu")
 
 
 def hires(rec, upscaler="Latent", height=96, width=96, steps=2, strength=0.5, **extra):

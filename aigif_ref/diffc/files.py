@@ -106,16 +106,21 @@ def diffc_extension(record: dict[str, Any], registry: Registry) -> dict[str, Any
     return None
 
 
+def record_payload(record: dict[str, Any], registry: Registry) -> tuple[Any, Any]:
+    """The parsed DiffC payload of a record and its profile; AIGIF_E_DIFFC when the record has none."""
+    ext = diffc_extension(record, registry)
+    if ext is None:
+        raise AigifError("AIGIF_E_DIFFC", "the file has no DiffC pixel payload")
+    data = ext["data"] if isinstance(ext["data"], bytes) else base64.b64decode(ext["data"])
+    return parse_payload(data, record["height"], record["width"], record["model_id"], registry)
+
+
 def decode_record(record: dict[str, Any], model: Any = None, registry: Registry | None = None, device: str = "auto",
                   models_dir: str | None = None, allow_unpinned: bool = False,
                   on_step: Callable[[int, int], None] | None = None) -> Decoded:
     """Pixels of a record whose pixels extension holds a DiffC payload."""
     registry = registry or default_registry()
-    ext = diffc_extension(record, registry)
-    if ext is None:
-        raise AigifError("AIGIF_E_DIFFC", "the file has no DiffC pixel payload")
-    data = ext["data"] if isinstance(ext["data"], bytes) else base64.b64decode(ext["data"])
-    payload, profile = parse_payload(data, record["height"], record["width"], record["model_id"], registry)
+    payload, profile = record_payload(record, registry)
     start = time.perf_counter()
     if model is None:
         from aigif_ref.diffc.model import load_model
@@ -134,11 +139,7 @@ def noise_bytes(record: dict[str, Any], registry: Registry | None = None) -> byt
     """The exact part of decoding (conformance level diffc): x_T, then the noise e_s of every coded step,
     binary32 little-endian, D values each in C-order. Needs no model."""
     registry = registry or default_registry()
-    ext = diffc_extension(record, registry)
-    if ext is None:
-        raise AigifError("AIGIF_E_DIFFC", "the file has no DiffC pixel payload")
-    data = ext["data"] if isinstance(ext["data"], bytes) else base64.b64decode(ext["data"])
-    payload, profile = parse_payload(data, record["height"], record["width"], record["model_id"], registry)
+    payload, profile = record_payload(record, registry)
     shape = profile.latent_shape(record["height"], record["width"])
     dims = int(np.prod(shape))
     parts = [codec.initial_latent(record["seed"], shape).ravel()]
