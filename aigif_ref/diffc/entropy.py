@@ -100,12 +100,12 @@ class Encoder:
         offset = HALF * ((1 << self.pending) - 1)  # undoes the pending E3 scalings: x = (w + offset) / 2^pending
         low, high = head + self.low + offset, head + self.high + offset
         total_bits = len(self.bits) + scale
-        k = total_bits
-        while k > 0 and -(-low >> k) << k > high:  # the coarsest multiple of 2^k inside [low, high]
-            k -= 1
-        value = -(-low >> k) << k
-        if value == 0:
+        if low == 0:
             return b""
+        # the coarsest multiple of 2^j inside [low, high]: high with the bits below the highest bit where
+        # low - 1 and high differ cleared (a multiple of 2^(j+1) would lie at or below low - 1)
+        j = ((low - 1) ^ high).bit_length() - 1
+        value = high >> j << j
         used = total_bits - (value & -value).bit_length() + 1  # bits up to and including the last 1
         nbytes = (used + 7) // 8
         return (value >> (total_bits - used) << (nbytes * 8 - used)).to_bytes(nbytes, "big")
