@@ -11,6 +11,8 @@ A worker renders a file with the plain renderer's own per-file function (:func:`
 so the PNG bytes are those of `aigif render` without --ray on the same machine; it writes the outputs
 itself (OUTDIR must be a folder every worker sees: a shared file system on a cluster of several machines).
 A file that fails is a result row with its AIGIF_E_* code, never an exception that stops the run.
+Ctrl-C, SIGTERM and SIGHUP stop the run as they stop the plain renderer (ray.init's own SIGTERM handler is
+undone): the cluster it started is stopped, temporaries of outputs being written are removed, outputs are whole.
 
 Ray is imported by :func:`import_ray` only: `aigif` without --ray never loads it.
 """
