@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 from aigif_ref.api import decode as aigif_decode
 from aigif_ref.api import encode as aigif_encode
-from aigif_ref.codecs.text import TAG_CONTEXT_CODE, decode_text, encode_text
+from aigif_ref.codecs.text import TAG_CONTEXT_CODE, TAG_LOOKUP_CODE, decode_text, encode_text
 from aigif_ref.grammar.aigif import parse_file
 from aigif_ref.registry import REPO_ROOT
 from benchmarks import paper_baseline
@@ -105,15 +105,33 @@ def per_record_median_us(functions: dict[str, Callable[[Any], Any]], inputs: dic
 
 
 def speeds(records: list[dict[str, Any]], rounds: int) -> dict[str, float]:
-    files = [aigif_encode({**r, "text_compressor": TAG_CONTEXT_CODE}) for r in records]
+    """Decode times (median per record, us) of the two context coders' text blocks, the whole AIGIF file and the
+    Table I baseline file, taking turns; and each coder's time as a multiple of the baseline decoder's."""
+    files = [aigif_encode(r) for r in records]
     strings = [[r["prompt"].encode()] + ([] if r["negative_prompt"] is None else [r["negative_prompt"].encode()])
                for r in records]
-    blocks = [(encode_text(TAG_CONTEXT_CODE, s), len(s)) for s in strings]
     baseline = [paper_baseline.encode(paper_baseline.from_aigif_record(r)) for r in records]
-    return per_record_median_us(
-        {"tag_context_text_decode_us": lambda b: decode_text(TAG_CONTEXT_CODE, *b),
-         "aigif_decode_us": aigif_decode, "baseline_decode_us": paper_baseline.decode},
-        {"tag_context_text_decode_us": blocks, "aigif_decode_us": files, "baseline_decode_us": baseline}, rounds)
+    coders = {"tag_context_text_decode_us": TAG_CONTEXT_CODE, "tag_lookup_text_decode_us": TAG_LOOKUP_CODE}
+    functions: dict[str, Callable[[Any], Any]] = {
+        name: (lambda code: lambda b: decode_text(code, *b))(code) for name, code in coders.items()}
+    inputs: dict[str, list[Any]] = {name: [(encode_text(code, s), len(s)) for s in strings]
+                                    for name, code in coders.items()}
+    functions.update({"aigif_decode_us": aigif_decode, "baseline_decode_us": paper_baseline.decode})
+    inputs.update({"aigif_decode_us": files, "baseline_decode_us": baseline})
+    times = per_record_median_us(functions, inputs, rounds)
+    for name in coders:
+        times[name.replace("_us", "_x_baseline")] = times[name] / times["baseline_decode_us"]
+    return times
+
+
+def text_sizes(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean bytes and ratio to the paper layout of whole files written with one coder (tag-lookup-v1)."""
+    lookup = [len(aigif_encode({**r, "text_compressor": TAG_LOOKUP_CODE})) for r in records]
+    context = [len(aigif_encode({**r, "text_compressor": TAG_CONTEXT_CODE})) for r in records]
+    baseline = statistics.fmean(len(paper_baseline.encode(paper_baseline.from_aigif_record(r))) for r in records)
+    return {"tag_lookup_only_mean": statistics.fmean(lookup), "tag_lookup_only_ratio": statistics.fmean(lookup) / baseline,
+            "tag_context_only_mean": statistics.fmean(context),
+            "tag_context_only_ratio": statistics.fmean(context) / baseline}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,10 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     parti_held = [p for i, p in enumerate(prompts) if held_out(i)]
     report = {
         "machine": machine_info(),
-        "community (in-domain for tag-context-v1)": {**sizes(community), **speeds(community, args.rounds)},
-        "community held-out items (out of vocabulary)": {**sizes(heldout), **speeds(heldout, args.rounds)},
-        **{f"partiprompts held-out, {name} negative": sizes(typical_records(parti_held, negative))
-           for name, negative in NEGATIVES.items()},
+        "community (in-domain for tag-context-v1 and tag-lookup-v1)": {
+            **sizes(community), **text_sizes(community), **speeds(community, args.rounds)},
+        "community held-out items (out of vocabulary)": {
+            **sizes(heldout), **text_sizes(heldout), **speeds(heldout, args.rounds)},
+        **{f"partiprompts held-out, {name} negative": {**sizes(recs), **text_sizes(recs)}
+           for name, negative in NEGATIVES.items() for recs in [typical_records(parti_held, negative)]},
     }
     if args.json:
         print(json.dumps(report, indent=2))
@@ -147,8 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  AIGIF {r['aigif_mean']:.1f} B (before tag-context {r['aigif_before_mean']:.1f} B), "
               f"Table I baseline {r['baseline_mean']:.1f} B, ratio {r['ratio']:.3f} (before {r['ratio_before']:.3f})")
         print(f"  text compressor picked: {r['text_compressor_picked']}")
+        print(f"  one coder for every file: tag-lookup {r['tag_lookup_only_mean']:.1f} B (ratio "
+              f"{r['tag_lookup_only_ratio']:.3f}), tag-context {r['tag_context_only_mean']:.1f} B (ratio "
+              f"{r['tag_context_only_ratio']:.3f})")
         if "aigif_decode_us" in r:
-            print(f"  decode, median per record: tag-context text block {r['tag_context_text_decode_us']:.1f} us, "
+            print(f"  decode, median per record: tag-lookup text block {r['tag_lookup_text_decode_us']:.1f} us "
+                  f"({r['tag_lookup_text_decode_x_baseline']:.1f}x the baseline decoder), tag-context text block "
+                  f"{r['tag_context_text_decode_us']:.1f} us ({r['tag_context_text_decode_x_baseline']:.1f}x), "
                   f"whole AIGIF file {r['aigif_decode_us']:.1f} us, Table I baseline {r['baseline_decode_us']:.1f} us "
                   f"(load average {os.getloadavg()[0]:.1f})")
     return 0

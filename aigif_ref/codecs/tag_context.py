@@ -25,6 +25,7 @@ import re
 from array import array
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 
@@ -247,6 +248,31 @@ class PhraseVocabulary:
                     return False
             pos += token_len[sym]
         if len(pairs) > PAIR_CACHE_MAX:  # bounded memory whatever the input
+            pairs.clear()
+        return True
+
+
+    def _pairs_greedy(self, folded: bytes, symbols: list[int], indices: Sequence[int]) -> bool:
+        """_is_greedy restricted to the tokens at ``indices`` (increasing): the caller knows the others pass."""
+        extends, pairs, last = self._extends, self._pairs, len(symbols) - 1
+        starts = None
+        for i in indices:
+            sym = symbols[i]
+            if i < 0 or i >= last or not extends[sym]:
+                continue
+            key = (sym, symbols[i + 1])
+            rule = pairs[key] if key in pairs else pairs.setdefault(key, self._pair_rule(*key))
+            if rule is False:
+                return False
+            if rule is None or rule:
+                if starts is None:
+                    starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
+                if rule is None:
+                    if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
+                        return False
+                elif folded.startswith(rule, starts[i]):
+                    return False
+        if len(pairs) > PAIR_CACHE_MAX:
             pairs.clear()
         return True
 
