@@ -62,6 +62,19 @@ LOOKUP = "lookup"  # slot check markers (see _slot_tables)
 LONGER = "longer"
 
 
+class _LazySlots:
+    """A context's slot list before its first use: the first look-up builds the list, puts it in the table
+    in its place and answers from it (building every context's list and pair rules would cost seconds at load)."""
+
+    __slots__ = ("_build",)
+
+    def __init__(self, fill, dest: list, t: "_Table", prev: int) -> None:
+        self._build = (fill, dest, t, prev)
+
+    def __getitem__(self, slot: int):
+        return self._build[0](*self._build[1:])[slot]
+
+
 def _check_bits(bits: object, where: str) -> int:
     if type(bits) is not int or not 1 <= bits <= MAX_TABLE_BITS:
         raise _model_error(f"{where}: bits must be an integer 1..{MAX_TABLE_BITS}")
@@ -132,7 +145,7 @@ class TagLookupModel(PhraseVocabulary):
         sentinel = (-1, 0, 0, None, None)
         extends = self._extends
 
-        def fill(dest: list, t: _Table, prev: int | None) -> None:
+        def fill(dest: list, t: _Table, prev: int | None) -> list:
             slots: list = []
             for sym, c, f in zip(t.symbols, t.cum, t.freq):
                 nxt = None if sym in (END, ESC) else by_symbol[sym]
@@ -148,10 +161,11 @@ class TagLookupModel(PhraseVocabulary):
                 slots += [(sym, c, f, nxt, check)] * f
             slots += [sentinel] * (1 + ((1 << t.bits) - 1) // (RANGE_BOTTOM >> t.bits))
             dest[1] = slots
+            return slots
 
         fill(order0_t, o0, None)
-        for prev, t in ctxs.items():
-            fill(by_symbol[prev], t, prev)
+        for prev, t in ctxs.items():  # a context's slots are built when it is first used (most never are)
+            by_symbol[prev][1] = _LazySlots(fill, by_symbol[prev], t, prev)
         members = [frozenset(t.symbols) if (t := ctxs.get(p)) is not None else None for p in range(nsym)]
         return by_symbol[END], order0_t, members
 
