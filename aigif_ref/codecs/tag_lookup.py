@@ -13,6 +13,8 @@ Pure standard library, integers only.
 from __future__ import annotations
 
 import json
+import sys
+from array import array
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
@@ -31,6 +33,8 @@ STEP_BYTES = 4  # renormalization shifts 4 bytes at once: one shift per ~32 bits
 RANGE_TOP = 1 << (8 * WINDOW_BYTES)
 RANGE_BOTTOM = 1 << (8 * (WINDOW_BYTES - STEP_BYTES))
 # code // r may exceed 2**bits - 1 by at most (2**bits - 1) // 2**(32 - bits) (r >= 2**32 >> bits): sentinels
+
+_WORD = next(t for t in "IL" if array(t).itemsize == 4)  # the array typecode of a 32-bit unsigned word
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-lookup-v1.json"
 
@@ -252,11 +256,16 @@ class TagLookupModel(PhraseVocabulary):
         """
         if n_strings not in (1, 2):
             raise ValueError("tag-lookup codes one or two strings")
-        data = bytes(block) + bytes(WINDOW_BYTES)
-        code = int.from_bytes(data[:WINDOW_BYTES], "big")
+        # the block as big-endian 32-bit words, zero padded (renormalization reads whole words: pos stays 4-aligned)
+        data = bytes(block) + bytes(WINDOW_BYTES + (-len(block)) % STEP_BYTES)
+        words = array(_WORD, data)
+        if sys.byteorder == "little":
+            words.byteswap()
+        code = (words[0] << 32) | words[1]
         pos = WINDOW_BYTES
         rng = RANGE_TOP
         bottom, step_bits = RANGE_BOTTOM, 8 * STEP_BYTES
+        limit = len(data)  # bytes in words
         max_symbols = 2 * max_len  # every symbol but END adds >= 1 byte to a folded string of <= 2 * max_len
         symbol_lists: list[list[int]] = []
         pending_lists: list[list] = []
@@ -273,11 +282,12 @@ class TagLookupModel(PhraseVocabulary):
                 code -= r * c
                 rng = r * f
                 if rng < bottom:
-                    code = (code << step_bits) | int.from_bytes(data[pos:pos + STEP_BYTES], "big")
+                    if pos >= limit:  # reading past the block: zeros
+                        words.extend((0, 0))
+                        limit += 2 * STEP_BYTES
+                    code = (code << step_bits) | words[pos >> 2]
                     rng <<= step_bits
                     pos += STEP_BYTES
-                    if pos + STEP_BYTES > len(data):  # reading past the block: zeros
-                        data += bytes(WINDOW_BYTES)
                 if table is None:
                     if sym == END:
                         break
@@ -293,11 +303,12 @@ class TagLookupModel(PhraseVocabulary):
                     code -= r * c
                     rng = r * f
                     if rng < bottom:
-                        code = (code << step_bits) | int.from_bytes(data[pos:pos + STEP_BYTES], "big")
+                        if pos >= limit:
+                            words.extend((0, 0))
+                            limit += 2 * STEP_BYTES
+                        code = (code << step_bits) | words[pos >> 2]
                         rng <<= step_bits
                         pos += STEP_BYTES
-                        if pos + STEP_BYTES > len(data):
-                            data += bytes(WINDOW_BYTES)
                     if sym == END:
                         break
                 if check is not None:
