@@ -5,7 +5,8 @@ Sets:
   community  benchmarks/data/community-eval.jsonl: 1,000 synthetic community-style records
              (tools/build_tag_context_model.py writes it from seed 1013 over all sources, including
              the ~10% of tags, phrases and list lines and the odd PartiPrompts rows the model never
-             saw). Same generator family as the training data: IN-DOMAIN for tag-context-v1.
+             saw). Same generator family as the training data: IN-DOMAIN for tag-context-v1 and
+             tag-lookup-v1 (whose tables are counted on more records of the same training split).
   held-out   benchmarks/data/community-heldout.jsonl: 1,000 records (tools/build_text_eval.py, seed
              2013) made only of held-out tags, phrases, list items and PartiPrompts rows, negatives
              rebuilt from held-out items, LoRA names and weights the training lists lack: an
@@ -16,11 +17,12 @@ Sets:
 
 Each record gets bench_size's typical settings (SD 1.5, 512x512, DDIM 50, guidance 7.5, a seed).
 "auto" is the shipped encoder (smallest of all codes); "before" is the smallest of codes 0..2 (the
-project before tag-context, i.e. the 1.0 writer). Decode time: each record decoded once per round by
-each decoder in turn (tag-context text block, whole AIGIF file, Table I baseline file, each on a
-different record so that none finds the model tables warm from another), so that all three see the
-same machine load; the per-record time is the median over rounds, the figure the median
-over records. Run from the repository root:
+project before tag-context, i.e. the 1.0 writer); "one coder" sizes are whole files written with
+tag-lookup-v1 (or tag-context-v1) for every record. Decode time: each record decoded once per round by
+each decoder in turn (tag-lookup and tag-context text blocks, whole AIGIF file, Table I baseline
+file, each on a different record so that none finds the model tables warm from another), so that all
+see the same machine load; the per-record time is the median over rounds, the figure the median over
+records, also given as a multiple of the Table I decoder's. Run from the repository root:
 
     python -m benchmarks.bench_text [--limit N] [--rounds N] [--json]
 """
@@ -145,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     heldout = community_records(args.limit, HELDOUT)
     prompts = load_prompts(args.partiprompts)
     parti_held = [p for i, p in enumerate(prompts) if held_out(i)]
+    load_before = os.getloadavg()[0]
     report = {
-        "machine": machine_info(),
+        "machine": {**machine_info(), "load_average_1m_at_start": load_before},
         "community (in-domain for tag-context-v1 and tag-lookup-v1)": {
             **sizes(community), **text_sizes(community), **speeds(community, args.rounds)},
         "community held-out items (out of vocabulary)": {
@@ -154,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         **{f"partiprompts held-out, {name} negative": {**sizes(recs), **text_sizes(recs)}
            for name, negative in NEGATIVES.items() for recs in [typical_records(parti_held, negative)]},
     }
+    report["machine"]["load_average_1m_at_end"] = os.getloadavg()[0]
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
