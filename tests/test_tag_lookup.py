@@ -318,3 +318,29 @@ def test_encoder_picks_the_smallest_and_older_codes_keep_decoding():
     assert picked.count(text.TAG_LOOKUP_CODE) > len(picked) // 2  # community prompts: mostly the new coder
     for c in text.CODECS:  # every older code still decodes what it writes
         assert text.decode_text(c, text.encode_text(c, strings), 2) == strings
+
+
+# ----------------------------------------------------------------------------- the model builder
+def test_builder_tables_are_deterministic_and_valid():
+    """tools/build_tag_lookup_model.py's table step on a few records: same output twice, a valid model that codes them."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("build_tag_lookup_model", ROOT / "tools" / "build_tag_lookup_model.py")
+    builder = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = builder
+    spec.loader.exec_module(builder)
+    phrases, sha = builder.vocabulary()
+    assert sha == default_registry().enum("text_compressors")[text.TAG_CONTEXT_CODE]["sha256"]
+    records = [(r["prompt"], r["negative_prompt"]) for r in
+               (json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:300])]
+    vocab = tc.PhraseVocabulary(phrases)
+    first, second = builder.build_tables(vocab, records), builder.build_tables(vocab, records)
+    assert first == second and any(f["contexts"] for f in first)
+    model = TagLookupModel(phrases, [f["order0"] for f in first], [f["contexts"] for f in first])
+    for p, n in records[:20]:
+        strings = [p.encode(), n.encode()]
+        assert model.decode(model.encode(strings), 2, MAX_LEN) == strings
+    assert builder.quantize([5, 3, 1], [5, 3, 1]) == builder.quantize([5, 3, 1], [5, 3, 1])
+    bits, freqs = builder.quantize([1000, 10, 1], [1000, 10, 1])
+    assert sum(freqs) == 1 << bits and min(freqs) >= 1
