@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from array import array
+from bisect import bisect_right
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
@@ -64,6 +65,7 @@ class _Table:
 
 LOOKUP = "lookup"  # slot check markers (see _slot_tables)
 LONGER = "longer"
+LONG_RULE_MAX = 64  # a pair with more longer phrases than this is checked by searching the phrase list
 
 
 class _LazySlots:
@@ -125,6 +127,7 @@ class TagLookupModel(PhraseVocabulary):
                     raise _model_error("context frequencies must be >= 1 and sum to 2**bits")
                 table[prev] = _Table(bits, list(syms), list(fr))
             self.contexts.append(table)
+        self._lookup_rules: dict[int, object] = {}  # pair a * nsym + b decoded in order-0 -> its check
         self._start = [self._slot_tables(field) for field in range(FIELDS)]
 
     def _slot_tables(self, field: int) -> tuple[list, list, list]:
@@ -160,8 +163,7 @@ class TagLookupModel(PhraseVocabulary):
                 elif not extends[prev]:
                     check = None
                 else:
-                    rule = self._pair_rule(prev, sym)
-                    check = None if rule == () else LONGER if rule is None else rule
+                    check = self._check_of(prev, sym)
                 slots += [(sym, c, f, nxt, check)] * f
             slots += [sentinel] * (1 + ((1 << t.bits) - 1) // (RANGE_BOTTOM >> t.bits))
             dest[1] = slots
@@ -340,29 +342,47 @@ class TagLookupModel(PhraseVocabulary):
                 raise _noncanonical("tokens are not the greedy longest match")
         return out
 
+    def _check_of(self, prev: int, sym: int):
+        """What the greedy test does for the pair (prev, sym): None (nothing), False (never greedy), a tuple of
+        the longer phrases that start with the two tokens (compared with the text there) or LONGER (too many
+        such phrases: search the sorted phrase list)."""
+        rule = self._pair_rule(prev, sym)
+        if rule is None:  # tag-context lists up to 8 phrases; a tuple of up to 64 is still one C call
+            both, ordered = self.tokens[prev] + self.tokens[sym], self._sorted_phrases
+            lo = hi = bisect_right(ordered, both)
+            while hi < len(ordered) and ordered[hi].startswith(both) and hi - lo <= LONG_RULE_MAX:
+                hi += 1
+            rule = tuple(ordered[lo:hi]) if hi - lo <= LONG_RULE_MAX else None
+        return None if rule == () else LONGER if rule is None else rule
+
     def _checks_pass(self, folded: bytes, symbols: list[int], pending: list) -> bool:
         """The greedy test (tag-context step 4) for the pairs the decoding loop noted; the others pass."""
         if not pending:
             return True
-        extends, pairs, last = self._extends, self._pairs, len(symbols) - 1
-        starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
+        extends, rules, nsym, last = self._extends, self._lookup_rules, self.nsym, len(symbols) - 1
+        starts = None
         for i, check in pending:
-            if check is LOOKUP:  # decoded in order-0: the pair's rule, as tag-context's decoder finds it
+            if check is LOOKUP:  # decoded in order-0: the pair's rule, found once per pair and kept
                 if i < 0 or i >= last or not extends[symbols[i]]:
                     continue
-                key = (symbols[i], symbols[i + 1])
-                check = pairs[key] if key in pairs else pairs.setdefault(key, self._pair_rule(*key))
+                key = symbols[i] * nsym + symbols[i + 1]
+                check = rules.get(key, LOOKUP)
+                if check is LOOKUP:
+                    check = self._check_of(symbols[i], symbols[i + 1])
+                    if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
+                        rules.clear()
+                    rules[key] = check
                 if check is None:
-                    check = LONGER
+                    continue
             if check is False:
                 return False
+            if starts is None:
+                starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
             if check is LONGER:
                 if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
                     return False
-            elif check and folded.startswith(check, starts[i]):
+            elif folded.startswith(check, starts[i]):
                 return False
-        if len(pairs) > PAIR_CACHE_MAX:  # bounded memory whatever the input
-            pairs.clear()
         return True
 
 
