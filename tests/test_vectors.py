@@ -58,7 +58,7 @@ def test_manifest_and_levels_list_every_case_folder():
     folders = sorted(p.name for p in SYNTAX.iterdir() if p.is_dir())
     assert [c["id"] for c in MANIFEST["cases"]] == folders
     assert {k: MANIFEST[k] for k in ("suite", "version", "spec_version")} == {
-        "suite": "aigif-syntax-vectors", "version": "4.0.0", "spec_version": "1.1"}
+        "suite": "aigif-syntax-vectors", "version": "4.1.0", "spec_version": "1.1"}
     assert level("parse.txt") == folders
     build = level("build.txt")
     assert build == sorted(build) and set(build) <= set(VALID)
