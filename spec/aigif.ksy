@@ -901,7 +901,7 @@ types:
     doc: |
       A DiffC payload (spec/diffc.md section 5). This grammar checks the version
       and frames the rest; the profile (in the registry, bound to the record's
-      model), the coded step count and the arithmetic-coded index stream are
+      model, of the payload's version), the coded step count and the arithmetic-coded index stream are
       checked by the reference (aigif_ref/diffc/payload.py), which the Kaitai
       conformance adapter calls on the whole payload.
     doc-ref: spec/diffc.md#5-payload
@@ -909,13 +909,13 @@ types:
       - id: version
         type: u1
         valid:
-          eq: 1
+          any-of: [1, 2]
         -aigif-error: AIGIF_E_DIFFC
-        doc: Payload version 1.
+        doc: Payload version 1 or 2 (the profile's payload_version, checked by the reference).
         doc-ref: spec/diffc.md#5-payload
       - id: rest
         size-eos: true
-        doc: Profile code, coded step count (uvarints) and the index stream.
+        doc: Profile code (uvarint), then version 1 the coded step count (uvarint) and the index stream, version 2 the stream.
         doc-ref: spec/diffc.md#5-payload
 
   jxl_image:

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import kaitaistruct
 
+from aigif_ref.diffc.payload import PAYLOAD_VERSIONS
 from aigif_ref.api import decode, encode
 from aigif_ref.codecs.png import encode_png_rgb8
 from aigif_ref.errors import AigifError
@@ -502,7 +503,7 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("extension.length", hand_file(tail=uv(UNKNOWN_TYPE << 1) + uv(limits.MAX_EXTENSION_BYTES + 1))),
     ("pixels.check_must_understand", hand_file(tail=ext(1, b"\x00" + bytes(384), must_understand=1))),
     ("pixels.compressor", hand_file(tail=ext(1, encode_exp_code(1 + max(default_registry().enum("pixel_compressors"))) + PNG))),
-    ("diffc_payload.version", hand_file(tail=ext(1, b"\x03\x02\x00\x01\x00"))),
+    ("diffc_payload.version", hand_file(tail=ext(1, b"\x03" + bytes([max(PAYLOAD_VERSIONS) + 1]) + b"\x00\x01\x00"))),
     ("jxl_image.check_length", hand_file(tail=ext(1, b"\x02" + JXL[:11]))),
     ("jxl_image.jxl_signature", hand_file(tail=ext(1, b"\x02" + b"\xff\x0b" + JXL[2:]))),
     ("jxl_image.check_height", hand_file(tail=ext(1, b"\x02" + b"\xff\x0a\x03\x02" + bytes(8)))),  # 16 x 16

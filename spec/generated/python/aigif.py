@@ -543,7 +543,7 @@ class Aigif(KaitaiStruct):
     class DiffcPayload(KaitaiStruct):
         """A DiffC payload (spec/diffc.md section 5). This grammar checks the version
         and frames the rest; the profile (in the registry, bound to the record's
-        model), the coded step count and the arithmetic-coded index stream are
+        model, of the payload's version), the coded step count and the arithmetic-coded index stream are
         checked by the reference (aigif_ref/diffc/payload.py), which the Kaitai
         conformance adapter calls on the whole payload.
         
@@ -558,8 +558,8 @@ class Aigif(KaitaiStruct):
 
         def _read(self):
             self.version = self._io.read_u1()
-            if not self.version == 1:
-                raise kaitaistruct.ValidationNotEqualError(1, self.version, self._io, u"/types/diffc_payload/seq/0")
+            if not  ((self.version == 1) or (self.version == 2)) :
+                raise kaitaistruct.ValidationNotAnyOfError(self.version, self._io, u"/types/diffc_payload/seq/0")
             self.rest = self._io.read_bytes_full()
 
 
