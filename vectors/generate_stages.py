@@ -1,11 +1,14 @@
 """Generate the stage and prompt-dialect render goldens (vectors/stages/) with bare diffusers calls.
 
-Each case is an AIGIF record for aigif-shapes (the trained model, ID 492: the A1111 emphasis rescale
-needs a text encoder whose outputs do not average to 0, which the random-weight tiny models' do) and
-the computation the record means, written out by hand here from A1111's definitions, without
-aigif_ref.regen: the hires fix as txt2img -> torch interpolate (or decode, truncate to uint8, Pillow
-resize, VAE mean) -> StableDiffusionImg2ImgPipeline with A1111's schedule length; the weighted prompt
-as the token runs written out by hand, encoded and rescaled as A1111's "Original" emphasis does.
+Each case is an AIGIF record and the computation the record means, written out by hand here, without
+aigif_ref.regen. The hires fix and dialect cases use aigif-shapes (the trained model, ID 492: the A1111
+emphasis rescale needs a text encoder whose outputs do not average to 0, which the random-weight tiny
+models' do), from A1111's definitions: the hires fix as txt2img -> torch interpolate (or decode, truncate
+to uint8, Pillow resize, VAE mean) -> StableDiffusionImg2ImgPipeline with A1111's schedule length; the
+weighted prompt as the token runs written out by hand, encoded and rescaled as A1111's "Original"
+emphasis does. The refiner case uses the tiny SDXL base and refiner (IDs 491 and 493) as diffusers
+documents base + refiner: StableDiffusionXLPipeline with denoising_end and output_type="latent", then
+StableDiffusionXLImg2ImgPipeline of the refiner with denoising_start on those latents.
 The reference renderer must then reproduce every case exactly, or the script fails.
 
     python vectors/generate_stages.py [--check]
@@ -48,6 +51,8 @@ class Case:
     record: dict[str, Any]  # on top of the model, seed, dtype and platform
     bare: Callable[[Any], np.ndarray]  # pipe -> float32 H x W x 3 in [0, 1]
     features: list[str]
+    model: str = MODEL  # the first pass's model; the bare computation gets its pipeline
+    pipeline: str = "StableDiffusionPipeline"
 
 
 def _generator():
@@ -152,6 +157,24 @@ def weighted_prompt(pipe) -> np.ndarray:
     return pipe.image_processor.postprocess(image, output_type="np")[0]
 
 
+SDXL_BASE, SDXL_REFINER = "aigif-tiny-sdxl", "aigif-tiny-sdxl-refiner"
+FOX, FOX_NEGATIVE = "a red fox in the snow", "blurry"
+
+
+def sdxl_refiner(base) -> np.ndarray:
+    """Base Euler, 12 steps to denoising_end 0.75 -> latents; the refiner, Euler a, the last quarter of 12 steps
+    (denoising_start 0.75) on them, a CPU generator seeded again; guidance 5, 64x64."""
+    import diffusers
+
+    refiner = load_pipe(SDXL_REFINER, "StableDiffusionXLImg2ImgPipeline")
+    base.scheduler = diffusers.EulerDiscreteScheduler.from_config(base.scheduler.config)
+    latents = base(prompt=FOX, negative_prompt=FOX_NEGATIVE, height=64, width=64, num_inference_steps=12,
+                   guidance_scale=5.0, denoising_end=0.75, output_type="latent", generator=_generator()).images
+    refiner.scheduler = diffusers.EulerAncestralDiscreteScheduler.from_config(refiner.scheduler.config)
+    return refiner(prompt=FOX, negative_prompt=FOX_NEGATIVE, image=latents, num_inference_steps=12, guidance_scale=5.0,
+                   denoising_start=0.75, output_type="np", generator=_generator()).images[0]
+
+
 def cases() -> list[Case]:
     stage = {"kind": "hires_fix", "scheduler": "DDIM"}
     return [
@@ -169,21 +192,30 @@ def cases() -> list[Case]:
              {"prompt": WEIGHTED, "negative_prompt": NEGATIVE, "scheduler": "DDIM", "steps": 20, "height": 64, "width": 64,
               "extensions": [{"type": 7, "dialect": "A1111"}]},
              weighted_prompt, ["prompt-dialect", "a1111-weights", "break"]),
+        Case("stages-tiny-sdxl-refiner", "SDXL base + refiner: the tiny SDXL base (Euler, 12 steps, denoising_end "
+             "0.75) hands its latents to the tiny SDXL refiner (Euler a, denoising_start 0.75).",
+             {"prompt": FOX, "negative_prompt": FOX_NEGATIVE, "scheduler": "Euler", "steps": 12, "guidance_scale": 5.0,
+              "height": 64, "width": 64, "params": {"denoising_end": 0.75}, "extensions": [
+                  {"type": 6, "base_height": 64, "base_width": 64, "stages": [
+                      {"kind": "refiner", "steps": 12, "scheduler": "Euler a", "model_id": SDXL_REFINER,
+                       "denoising_start": 0.75}]}]},
+             sdxl_refiner, ["stages", "refiner", "sdxl"], model=SDXL_BASE, pipeline="StableDiffusionXLPipeline"),
     ]
 
 
 def record_of(case: Case) -> dict[str, Any]:
-    return {"model_id": MODEL, "dtype": "float32", "seed": SEED, "guidance_scale": 7.5, **case.record,
+    return {"model_id": case.model, "dtype": "float32", "seed": SEED, "guidance_scale": 7.5, **case.record,
             "platform": platform_group("cpu")}
 
 
-def load_pipe():
+def load_pipe(name: str = MODEL, pipeline: str = "StableDiffusionPipeline"):
     import diffusers
     import torch
 
-    model = resolve_model(default_registry().model_code(MODEL))
-    pipe = diffusers.StableDiffusionPipeline.from_pretrained(model.path, use_safetensors=True, local_files_only=True,
-                                                             dtype=torch.float32)
+    model = resolve_model(default_registry().model_code(name))
+    extra = {"add_watermarker": False} if "XL" in pipeline else {}  # the file's add_watermarker: absent = off
+    pipe = getattr(diffusers, pipeline).from_pretrained(model.path, use_safetensors=True, local_files_only=True,
+                                                        dtype=torch.float32, **extra)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
@@ -194,7 +226,7 @@ def write_case(case: Case, dest: Path) -> list[str]:
     from aigif_ref.regen.render import Renderer, to_rgb8
 
     torch.set_num_threads(1)
-    array = np.asarray(case.bare(load_pipe()), dtype=np.float32)
+    array = np.asarray(case.bare(load_pipe(case.model, case.pipeline)), dtype=np.float32)
     rgb = to_rgb8(array)
     record = record_of(case)
     record["extensions"] = sorted(record["extensions"] + [compute_digest(rgb)], key=lambda ext: ext["type"])
