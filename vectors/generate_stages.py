@@ -39,6 +39,8 @@ from aigif_ref.registry import REPO_ROOT, default_registry  # noqa: E402
 from vectors.generate_render import CPU_KERNELS, CPU_TOLERANCE, GOLDEN_CPU_ENV, platform_group, png_bytes  # noqa: E402
 
 STAGES = REPO_ROOT / "vectors" / "stages"
+LEVEL = REPO_ROOT / "vectors" / "levels" / "stages.txt"
+SUITE, SUITE_VERSION, SPEC_VERSION = "aigif-stages-vectors", "1.0.0", "1.1"
 MODEL = "aigif-shapes"
 SEED = 4242
 PROMPT = "a red circle on a white background"
@@ -53,6 +55,7 @@ class Case:
     features: list[str]
     model: str = MODEL  # the first pass's model; the bare computation gets its pipeline
     pipeline: str = "StableDiffusionPipeline"
+    level: str = "stages"  # the conformance level that judges it ("render": in the set, judged by no level yet)
 
 
 def _generator():
@@ -191,7 +194,7 @@ def cases() -> list[Case]:
         Case("dialect-shapes-a1111-weights", "A1111 prompt dialect: (word:1.4), [word], BREAK in the negative prompt.",
              {"prompt": WEIGHTED, "negative_prompt": NEGATIVE, "scheduler": "DDIM", "steps": 20, "height": 64, "width": 64,
               "extensions": [{"type": 7, "dialect": "A1111"}]},
-             weighted_prompt, ["prompt-dialect", "a1111-weights", "break"]),
+             weighted_prompt, ["prompt-dialect", "a1111-weights", "break"], level="render"),
         Case("stages-tiny-sdxl-refiner", "SDXL base + refiner: the tiny SDXL base (Euler, 12 steps, denoising_end "
              "0.75) hands its latents to the tiny SDXL refiner (Euler a, denoising_start 0.75).",
              {"prompt": FOX, "negative_prompt": FOX_NEGATIVE, "scheduler": "Euler", "steps": 12, "guidance_scale": 5.0,
@@ -245,7 +248,7 @@ def write_case(case: Case, dest: Path) -> list[str]:
         (folder / name).write_bytes(content)
     info = platform_group("cpu")
     test = {
-        "id": case.id, "level": "render", "description": case.description, "features": case.features, "requires": "cpu",
+        "id": case.id, "level": case.level, "description": case.description, "features": case.features, "requires": "cpu",
         "tolerance": CPU_TOLERANCE,
         "exact_when": {"cpu_kernels": CPU_KERNELS, "environment": GOLDEN_CPU_ENV, "num_threads": 1, "mkldnn": True},
         "platform": {"device": "cpu", "torch": torch.__version__, "diffusers": info["diffusers_version"],
@@ -256,6 +259,21 @@ def write_case(case: Case, dest: Path) -> list[str]:
     }
     (folder / "test.json").write_text(json.dumps(test, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return problems
+
+
+def manifest_and_level(dest: Path) -> tuple[str, str]:
+    """The set's manifest.json (every case in dest) and levels/stages.txt (the cases the stages level judges)."""
+    manifest = {"suite": SUITE, "version": SUITE_VERSION, "spec_version": SPEC_VERSION, "cases": []}
+    judged = []
+    for case in sorted(cases(), key=lambda c: c.id):
+        test = json.loads((dest / case.id / "test.json").read_text(encoding="utf-8"))
+        manifest["cases"].append({"id": case.id, "requires": test["requires"], "sha256": test["files"]["input.aigif"],
+                                  "files": test["files"]})
+        judged += [case.id] if case.level == "stages" else []
+    level = ("# Multi-stage render goldens (vectors/stages/), written by vectors/generate_stages.py.\n"
+             "# Not listed: the A1111 prompt-dialect golden of the same set (a dialect, not a stage).\n"
+             + "".join(f"{i}\n" for i in judged))
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n", level
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,6 +300,13 @@ def main(argv: list[str] | None = None) -> int:
                     old = STAGES / case.id / name
                     if not old.is_file() or old.read_bytes() != (dest / case.id / name).read_bytes():
                         problems.append(f"{case.id}/{name} differs from the committed file")
+        manifest, level = manifest_and_level(dest)
+        if not args.check:
+            (STAGES / "manifest.json").write_text(manifest, encoding="utf-8")
+            LEVEL.write_text(level, encoding="utf-8")
+        for path, text in ((STAGES / "manifest.json", manifest), (LEVEL, level)):
+            if args.check and (not path.is_file() or path.read_text(encoding="utf-8") != text):
+                problems.append(f"{path.relative_to(REPO_ROOT)} differs from what the cases make")
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0
