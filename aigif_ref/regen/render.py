@@ -113,9 +113,10 @@ class Renderer:
             total = stages.schedule_length(stage["steps"], stage["denoising_strength"]) if "upscaler" in stage \
                 else stage["steps"]
             if total > min(limits.MAX_STEPS, self.max_steps or limits.MAX_STEPS):
-                raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}]: {stage['steps']} steps at denoising strength "
-                                                          f"{stage['denoising_strength']} make a schedule of {total} steps, "
-                                                          f"above this renderer's limit of {self.max_steps or limits.MAX_STEPS}")
+                what = (f"{stage['steps']} steps at denoising strength {stage['denoising_strength']} make a schedule of "
+                        f"{total} steps" if "upscaler" in stage else f"the refiner's schedule of {total} steps")
+                raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}]: {what}, above this renderer's limit of "
+                                                          f"{self.max_steps or limits.MAX_STEPS}; raise it with --max-steps")
 
     def render(self, record: dict[str, Any], on_step: StepCallback | None = None, *, decoded: bool = False) -> RenderResult:
         """Regenerate ``record``, a JSON record (names or codes).

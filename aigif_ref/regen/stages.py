@@ -42,6 +42,7 @@ from aigif_ref.registry import Registry
 
 STAGES_TYPE = 6  # registry.json extension_types "stages"
 HIRES_FIX, REFINER = "hires_fix", "refiner"  # registry stage_kinds names
+FIRST_PASS_ONLY = ("denoising_end",)  # params that end the first pass: never the refiner's (an SDXL base may refine)
 A1111_MAX_STRENGTH = 0.999  # A1111's setup_img2img_steps caps the strength it divides by
 
 # How each registry upscaler (by name) resizes, as A1111 defines it: its latent_upscale_modes table
@@ -100,7 +101,7 @@ def stage_record(record: dict[str, Any], stage: dict[str, Any], registry: Regist
     record's ``params`` that the refiner's family accepts (``denoising_end`` is the first pass's own), and no
     extensions (a model file, adapters or a quantized payload belong to the first pass's model)."""
     family = registry.family_of(stage["model_id"])
-    params = {k: v for k, v in record["params"].items() if k in family["params"]}
+    params = {k: v for k, v in record["params"].items() if k in family["params"] and k not in FIRST_PASS_ONLY}
     return dict(record, model_id=stage["model_id"], scheduler=stage["scheduler"], params=params, extensions=[])
 
 
