@@ -250,3 +250,46 @@ def test_a_refiner_schedule_beyond_the_renderers_step_limit_is_refused_before_lo
     with pytest.raises(AigifError) as err:
         Renderer(device="cpu", max_steps=10).render(refined(record("sdxl"), steps=11))
     assert err.value.code == "AIGIF_E_DECODER_LIMIT"
+
+
+SDXL_INFOTEXT = ("a fox in the snow\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M, Schedule type: Karras, "
+                 "CFG scale: 7, Seed: 5, Size: 1024x1024, Model hash: 31e35c80fc, Model: sd_xl_base_1.0, {refiner}"
+                 "Version: v1.10.1")
+
+
+def test_a1111_refiner_maps_to_the_handover_and_a_refiner_stage():
+    from aigif_ref.api import decode, encode
+    from aigif_ref.importers.a1111 import to_record
+
+    registry = default_registry()
+    rec, unmapped = to_record(SDXL_INFOTEXT.format(refiner="Refiner: sd_xl_refiner_1.0 [7440042bbd], "
+                                                           "Refiner switch at: 0.8, "), registry)
+    back = decode(encode(rec, registry), registry)
+    stage = stages.stages_of(back)["stages"][0]
+    refiner = registry.models[stage["model_id"]]
+    assert refiner["family"] == "sdxl-refiner" and registry.family_of(back["model_id"])["name"] == "sdxl"
+    assert back["params"]["denoising_end"] == stage["denoising_start"] == pytest.approx(0.8)
+    assert (stage["steps"], stage["scheduler"]) == (back["steps"], back["scheduler"])
+    assert [u for u in unmapped if u.startswith("Refiner")] == [
+        f"Refiner hash: 7440042bbd (sd_xl_refiner_1.0): recorded as registry model {refiner['name']} "
+        "(a stage names registry models, not files by hash)"]
+
+
+@pytest.mark.parametrize("refiner", [
+    "Refiner: some_sdxl_finetune [0123456789], Refiner switch at: 0.8, ",  # a checkpoint that is no SDXL refiner
+    "Refiner: sd_xl_refiner_1.0 [7440042bbd], Refiner switch at: 1.0, ",  # no hand-over inside the schedule
+])
+def test_a1111_refiners_a_stage_cannot_hold_are_reported(refiner):
+    from aigif_ref.importers.a1111 import to_record
+
+    rec, unmapped = to_record(SDXL_INFOTEXT.format(refiner=refiner), default_registry())
+    assert stages.stages_of(rec) is None and "denoising_end" not in rec["params"]
+    assert any(u.startswith("Refiner: ") and "not represented" in u for u in unmapped)
+
+
+def test_infotext_of_a_refiner_record_names_the_refiner_and_the_switch():
+    from aigif_ref import a1111
+    from aigif_ref.api import decode, read_bytes
+
+    text = a1111.infotext(decode(read_bytes(ROOT / "vectors/stages/stages-tiny-sdxl-refiner/input.aigif")), default_registry())
+    assert "Refiner: aigif-tiny-sdxl-refiner, Refiner switch at: 0.75" in text and "Hires" not in text
