@@ -238,16 +238,15 @@ def read_slots(slots: tuple[Slot, ...], stream, where: str) -> dict[str, Any]:
 def write_slots(slots: tuple[Slot, ...], entry: Any, where: str) -> bytes:
     if not isinstance(entry, dict):
         raise AigifError("AIGIF_E_RECORD", f"{where} must be an object")
-    out = b""
+    wanted = [slot for slot in slots if slot.present(entry)]
+    missing = [slot for slot in wanted if entry.get(slot.name) is None]
+    if missing:
+        notes = {_layout_note(slot, entry) for slot in missing}
+        raise AigifError("AIGIF_E_RECORD", f"{where} needs {', '.join(s.name for s in missing)}" + "".join(sorted(notes)))
     for slot in slots:
-        wanted, value = slot.present(entry), entry.get(slot.name)
-        if wanted and value is None:
-            raise AigifError("AIGIF_E_RECORD", f"{where} needs {slot.name}" + _layout_note(slot, entry))
-        if not wanted and value is not None:
+        if slot not in wanted and entry.get(slot.name) is not None:
             raise AigifError("AIGIF_E_RECORD", f"{where}.{slot.name}" + _layout_note(slot, entry, absent=True))
-        if wanted:
-            out += slot.write(value, entry, where)
-    return out
+    return b"".join(slot.write(entry[slot.name], entry, where) for slot in wanted)
 
 
 def _layout_note(slot: Slot, entry: dict[str, Any], absent: bool = False) -> str:
@@ -256,7 +255,7 @@ def _layout_note(slot: Slot, entry: dict[str, Any], absent: bool = False) -> str
     other, code = slot.when
     if absent:
         return f" belongs to entries whose {other} is {code} only; this one's is {entry.get(other)}: leave it out"
-    return f" (an entry whose {other} is {code} has it)"
+    return f" (the fields of an entry whose {other} is {code})"
 
 
 def slots_schema(slots: tuple[Slot, ...]) -> dict[str, Any]:
