@@ -308,18 +308,20 @@ types:
         doc-ref: spec/bitstream.md#61-presence-bitmap
 
   text_block:
+    # BEGIN GENERATED: text-block (tools/gen_ksy.py; do not edit)
     doc: |
-      Text compressor, block length and the compressed block. Kaitai Struct does
-      not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-      2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
-      spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
-      presence bitmap's bit 0 is set.
+      Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: the
+      compressors other than 0 (1 zlib; 2 phrase-huffman-v1, model spec/text/phrase-huffman-v1.json; 3
+      tag-context-v1, model spec/text/tag-context-v1.json; 4 tag-lookup-v1, model
+      spec/text/tag-lookup-v1.json; spec/text/ describes each) and the UTF-8 check are beyond it. A reader
+      decodes `data` into one string, or two when the presence bitmap's bit 0 is set.
     doc-ref: spec/bitstream.md#7-text-block
     seq:
       - id: compressor
         type: exp_code
-        doc: Registry enumeration text_compressors (0 none, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1).
+        doc: Registry enumeration text_compressors (0 None, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1, 4 tag-lookup-v1).
         doc-ref: spec/bitstream.md#7-text-block
+    # END GENERATED: text-block
       - id: length
         type: uvarint
         valid:

@@ -6,6 +6,8 @@ grammar is built from, so a new declaration reaches the second grammar without a
 
   group-NAME                 the field groups (aigif_ref/grammar/fields.py): reserved bits, the version
                              check of fields added after 1.0, one attribute per field in bit order
+  text-block                 the text block's doc and compressor field: the codes of registry.json's
+                             text_compressors
   slot-types, slot-cases,    the body types of the slot-declared extension types (aigif_ref/extensions/slots.py:
   slot-enum                  types 4-9), their case in the extension switch and their extension_type entry
   extension-version-*,       the version byte (spec/bitstream.md section 3): each feature's minimum version
@@ -277,7 +279,26 @@ def body_version_instances() -> list[str]:
     ]
 
 
+def text_block() -> list[str]:
+    """The text block's doc and its compressor field, naming every code of the registry's text_compressors."""
+    import textwrap
+
+    from aigif_ref.registry import default_registry
+
+    entries = default_registry().data["enumerations"]["text_compressors"]
+    coded = "; ".join(f"{e['code']} {e['name']}" + (f", model {e['model_file']}" if "model_file" in e else "")
+                      for e in entries if e["code"] != 0)
+    doc = (f"Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: "
+           f"the compressors other than 0 ({coded}; spec/text/ describes each) and the UTF-8 check are beyond it. "
+           "A reader decodes `data` into one string, or two when the presence bitmap's bit 0 is set.")
+    names = ", ".join(f"{e['code']} {e['name']}" for e in entries)
+    return ["doc: |", *("  " + line for line in textwrap.wrap(doc, 100, break_on_hyphens=False)), "doc-ref: spec/bitstream.md#7-text-block",
+            "seq:", "  - id: compressor", "    type: exp_code",
+            f"    doc: Registry enumeration text_compressors ({names}).", "    doc-ref: spec/bitstream.md#7-text-block"]
+
+
 REGIONS: dict[str, Callable[[], list[str]]] = {
+    "text-block": text_block,
     "slot-types": slot_types, "slot-cases": slot_cases, "slot-enum": slot_enum,
     "extension-version-check": extension_version_check, "extension-version-instances": extension_version_instances,
     "body-version-check": body_version_check, "body-version-instances": body_version_instances,
