@@ -412,9 +412,13 @@ def slot_check_cases() -> list[tuple[str, bytes]]:
     def walk(owner: str, slots: tuple[Slot, ...], values: dict[str, Any], prefix: bytes) -> list[tuple[str, bytes]]:
         out = []
         for i, slot in enumerate(slots):
-            before = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:i])
+            if not slot.present(values):  # a slot of another layout than the sample's
+                continue
+            before = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:i] if s.present(values))
             attr = slot_attributes(slot)[0]
-            if slot.wire in ("size8", "list"):
+            if slot.wire == "enum" and slot.layouts:  # a code whose layout the grammar does not define
+                out.append((f"{owner}.{attr}", before + encode_exp_code(max(slot.layouts) + 1)))
+            elif slot.wire in ("size8", "list"):
                 out.append((f"{owner}.{attr}", before + uv(0)))
             elif slot.wire == "string" or (slot.wire == "uvarint" and slot.max < U64):
                 out.append((f"{owner}.{attr}", before + uv(slot.max + 1)))
@@ -422,7 +426,7 @@ def slot_check_cases() -> list[tuple[str, bytes]]:
                 out.append((f"{owner}.{attr}", before + uv(slot.min - 1)))
             elif slot.wire == "digest":
                 at = [s.name for s in slots].index("hash_algorithm")
-                head = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:at])
+                head = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:at] if s.present(values))
                 out.append((f"{owner}.{attr}", head + encode_exp_code(max(DIGEST_BYTES) + 1)))
             if slot.wire == "list":
                 out += walk(gen_ksy().item_type(owner_class, slot), slot.items, values[slot.name][0], before + uv(1))

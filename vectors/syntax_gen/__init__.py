@@ -22,4 +22,5 @@ CASE_MODULES: tuple[str, ...] = (
     "vectors.syntax_gen.cpu_capability_cases",  # spec 1.1's platform field cpu_capability
     "vectors.syntax_gen.version_cases",  # spec 1.1's version byte, extension types 2 and 4-9
     "vectors.syntax_gen.diffc_cases",  # pixel compressor diffc (spec/diffc.md)
+    "vectors.syntax_gen.stage_cases",  # refiner stages (extension type 6)
 )

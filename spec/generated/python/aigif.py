@@ -2164,7 +2164,7 @@ class Aigif(KaitaiStruct):
 
 
     class Stages(KaitaiStruct):
-        """Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        """Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler; refiner: steps, scheduler, model, denoising start). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
         
         .. seealso::
            spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
@@ -2253,36 +2253,79 @@ class Aigif(KaitaiStruct):
 
         def _read(self):
             self.kind = Aigif.ExpCode(self._io, self, self._root)
-            self.upscaler = Aigif.ExpCode(self._io, self, self._root)
-            self.height_units = Aigif.Uvarint(self._io, self, self._root)
-            _ = self.height_units
-            if not  ((_.value >= 1) and (_.value <= 2048)) :
-                raise kaitaistruct.ValidationExprError(self.height_units, self._io, u"/types/stages_stages_item/seq/2")
-            self.width_units = Aigif.Uvarint(self._io, self, self._root)
-            _ = self.width_units
-            if not  ((_.value >= 1) and (_.value <= 2048)) :
-                raise kaitaistruct.ValidationExprError(self.width_units, self._io, u"/types/stages_stages_item/seq/3")
+            _ = self.kind
+            if not  ((_.value == 0) or (_.value == 1)) :
+                raise kaitaistruct.ValidationExprError(self.kind, self._io, u"/types/stages_stages_item/seq/0")
+            if self.kind.value == 0:
+                pass
+                self.upscaler = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.kind.value == 0:
+                pass
+                self.height_units = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.height_units
+                if not  ((_.value >= 1) and (_.value <= 2048)) :
+                    raise kaitaistruct.ValidationExprError(self.height_units, self._io, u"/types/stages_stages_item/seq/2")
+
+            if self.kind.value == 0:
+                pass
+                self.width_units = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.width_units
+                if not  ((_.value >= 1) and (_.value <= 2048)) :
+                    raise kaitaistruct.ValidationExprError(self.width_units, self._io, u"/types/stages_stages_item/seq/3")
+
             self.steps = Aigif.Uvarint(self._io, self, self._root)
             _ = self.steps
             if not  ((_.value >= 1) and (_.value <= 1000)) :
                 raise kaitaistruct.ValidationExprError(self.steps, self._io, u"/types/stages_stages_item/seq/4")
-            self.denoising_strength = Aigif.Cfloat(self._io, self, self._root)
+            if self.kind.value == 0:
+                pass
+                self.denoising_strength = Aigif.Cfloat(self._io, self, self._root)
+
             self.scheduler = Aigif.ExpCode(self._io, self, self._root)
+            if self.kind.value == 1:
+                pass
+                self.model_id = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.kind.value == 1:
+                pass
+                self.denoising_start = Aigif.Cfloat(self._io, self, self._root)
+
 
 
         def _fetch_instances(self):
             pass
             self.kind._fetch_instances()
-            self.upscaler._fetch_instances()
-            self.height_units._fetch_instances()
-            self.width_units._fetch_instances()
+            if self.kind.value == 0:
+                pass
+                self.upscaler._fetch_instances()
+
+            if self.kind.value == 0:
+                pass
+                self.height_units._fetch_instances()
+
+            if self.kind.value == 0:
+                pass
+                self.width_units._fetch_instances()
+
             self.steps._fetch_instances()
-            self.denoising_strength._fetch_instances()
+            if self.kind.value == 0:
+                pass
+                self.denoising_strength._fetch_instances()
+
             self.scheduler._fetch_instances()
+            if self.kind.value == 1:
+                pass
+                self.model_id._fetch_instances()
+
+            if self.kind.value == 1:
+                pass
+                self.denoising_start._fetch_instances()
+
 
         @property
         def height(self):
-            """Height after this stage in pixels (pixels).
+            """Height after this stage in pixels (only when kind is 0) (pixels).
             
             .. seealso::
                spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
@@ -2290,12 +2333,15 @@ class Aigif(KaitaiStruct):
             if hasattr(self, '_m_height'):
                 return self._m_height
 
-            self._m_height = self.height_units.value * 8
+            if self.kind.value == 0:
+                pass
+                self._m_height = self.height_units.value * 8
+
             return getattr(self, '_m_height', None)
 
         @property
         def width(self):
-            """Width after this stage in pixels (pixels).
+            """Width after this stage in pixels (only when kind is 0) (pixels).
             
             .. seealso::
                spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
@@ -2303,7 +2349,10 @@ class Aigif(KaitaiStruct):
             if hasattr(self, '_m_width'):
                 return self._m_width
 
-            self._m_width = self.width_units.value * 8
+            if self.kind.value == 0:
+                pass
+                self._m_width = self.width_units.value * 8
+
             return getattr(self, '_m_width', None)
 
 
