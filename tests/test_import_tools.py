@@ -171,7 +171,9 @@ def test_novelai_including_its_hidden_alpha_metadata(tmp_path):
     assert result["tool"] == "NovelAI"
     assert (record["prompt"], record["negative_prompt"], record["seed"], record["steps"], record["guidance_scale"]) == \
         ("1girl, {best quality}", "lowres", 1634372510, 28, 5.0)
-    assert scheduler_name(record) == "Euler a" and record["scheduler_config"] == {"use_karras_sigmas": True}
+    # diffusers' Euler a takes no Karras sigmas (registry sigma_schedules): dropped from the record and reported
+    assert scheduler_name(record) == "Euler a" and record["scheduler_config"] == {}
+    assert any("karras sigmas on Euler a" in line for line in result["unmapped"])
     assert any(line.startswith("sm:") for line in result["unmapped"])
     assert any("emphasis" in line for line in result["unmapped"])
     assert any("not public" in line for line in result["unmapped"])

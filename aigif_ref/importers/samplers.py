@@ -25,6 +25,20 @@ KDIFFUSION_SCHEDULES: dict[str, dict[str, Any]] = {
     "beta": {"use_beta_sigmas": True}, "sgm_uniform": {"timestep_spacing": "trailing"},
 }
 
+# A1111 / Forge "Schedule type" labels (modules/sd_schedulers.py, web UI 1.9+) -> the ComfyUI schedule above that
+# computes the same sigmas (A1111 took these functions from ComfyUI); None: no diffusers scheduler config draws them,
+# so the importer refuses the label by name. "Automatic" is the sampler's own default (no change).
+A1111_SCHEDULES: dict[str, str | None] = {
+    "Automatic": "normal", "Uniform": "normal", "Normal": "normal", "Karras": "karras", "Exponential": "exponential",
+    "SGM Uniform": "sgm_uniform", "SGMUniform": "sgm_uniform", "Beta": "beta",
+    "Polyexponential": None, "KL Optimal": None, "Align Your Steps": None, "Align Your Steps GITS": None,
+    "Align Your Steps 11": None, "Align Your Steps 32": None, "Simple": None, "DDIM": None, "Turbo": None,
+    "Karras Exponential": None,
+}
+# diffusers' beta sigmas use the Beta(0.6, 0.6) distribution; A1111's defaults for "Beta schedule alpha/beta" agree.
+BETA_DEFAULTS = {"Beta schedule alpha": 0.6, "Beta schedule beta": 0.6}
+SIGMA_FLAGS = ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas")
+
 INVOKEAI: dict[str, Mapping] = {
     "ddim": ("DDIM", {}), "pndm": ("PNDM", {}), "euler_a": ("Euler a", {}), "lcm": ("LCM", {}),
     **{f"{name}{suffix}": (scheduler, {**config, **({"use_karras_sigmas": True} if suffix else {})})
@@ -57,10 +71,28 @@ DRAW_THINGS: dict[str, Mapping] = {
 }
 
 
-def scheduler_fields(mapping: Mapping, extra: dict[str, Any], registry: Registry) -> tuple[str, dict[str, Any]]:
+def scheduler_entry(name: str, registry: Registry) -> dict[str, Any]:
+    return next(e for e in registry.enum("schedulers").values() if e["name"] == name)
+
+
+def unsupported_schedule(scheduler: str, config: dict[str, Any], registry: Registry) -> list[str]:
+    """The noise-schedule flags of ``config`` that the registry scheduler's diffusers class does not accept
+    (registry `sigma_schedules`): diffusers would ignore them and draw other sigmas."""
+    accepted = scheduler_entry(scheduler, registry).get("sigma_schedules", [])
+    return [k for k in SIGMA_FLAGS if config.get(k) and k not in accepted]
+
+
+def scheduler_fields(mapping: Mapping, extra: dict[str, Any], registry: Registry,
+                     unmapped: list[str] | None = None, tool: str = "") -> tuple[str, dict[str, Any]]:
     """(registry scheduler name, scheduler_config) of a mapping plus schedule changes, folded into presets
-    ("DPM++ 2M" + Karras sigmas -> "DPM++ 2M Karras") and without what the preset already sets."""
+    ("DPM++ 2M" + Karras sigmas -> "DPM++ 2M Karras") and without what the preset already sets. A schedule the
+    scheduler cannot take is dropped and reported in ``unmapped``."""
     scheduler, config = mapping[0], {**mapping[1], **extra}
+    for flag in unsupported_schedule(scheduler, config, registry):
+        del config[flag]
+        if unmapped is not None:
+            unmapped.append(f"{tool} {flag.removeprefix('use_').replace('_', ' ')} on {scheduler}: its diffusers scheduler "
+                            "draws no such schedule; not represented")
     presets = {e["name"]: e["config"] for e in registry.enum("schedulers").values()}
     if config.get("use_karras_sigmas") and scheduler + " Karras" in presets:
         scheduler = scheduler + " Karras"
@@ -78,7 +110,7 @@ def kdiffusion(sampler: str, schedule: str, registry: Registry, unmapped: list[s
     if extra is None:
         unmapped.append(f"{tool} noise schedule {schedule}: no diffusers scheduler config equivalent; normal recorded")
         extra = {}
-    return scheduler_fields(mapping, extra, registry)
+    return scheduler_fields(mapping, extra, registry, unmapped, tool)
 
 
 def named(table: dict[str, Mapping], name: str, registry: Registry, unmapped: list[str], tool: str,
@@ -88,4 +120,4 @@ def named(table: dict[str, Mapping], name: str, registry: Registry, unmapped: li
         fallback = next(iter(table.values()))
         unmapped.append(f"{tool} sampler {name}: no registry scheduler; {fallback[0]} recorded")
         mapping = fallback
-    return scheduler_fields(mapping, extra or {}, registry)
+    return scheduler_fields(mapping, extra or {}, registry, unmapped, tool)
