@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aigif_ref.regen.prompt_weighting import dialect_options
 from aigif_ref.registry import Registry
 
 STAGES_TYPE = 6  # registry.json extension_types "stages"
@@ -70,7 +71,8 @@ def settings(record: dict[str, Any], registry: Registry) -> dict[str, str]:
     dialect = next((e for e in record.get("extensions") or [] if e["type"] == PROMPT_DIALECT_TYPE), None)
     code = dialect and (dialect["dialect"] if isinstance(dialect["dialect"], int)
                         else registry.enum_code("prompt_dialects", dialect["dialect"]))
-    options = (registry.enum("prompt_dialects").get(code, {}).get("a1111") or {}) if dialect else {}
+    entry = registry.enum("prompt_dialects").get(code) if dialect else None
+    options = (dialect_options(entry) or {}) if entry else {}
     if options.get("emphasis"):
         pairs["Emphasis"] = options["emphasis"]
     if options.get("pad_conds"):

@@ -1,8 +1,8 @@
 """A1111 infotext settings that change pixels: each becomes a record field or is reported by name (issue 12).
 
 Expectations come from the same tables the importer reads (aigif_ref/importers/samplers.py, registry.json
-`schedulers` sigma_schedules / step_eta, `upscalers`, `prompt_dialects` a1111), never copied lists; the
-registry's scheduler capabilities are checked against diffusers itself.
+`schedulers`, `upscalers`, `prompt_dialects`), never copied lists; the importer's table of what each diffusers
+scheduler class accepts is checked against diffusers itself.
 """
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ import pytest
 
 from aigif_ref import a1111 as export
 from aigif_ref.importers import a1111, samplers
+from aigif_ref.regen import prompt_weighting as pw
 from aigif_ref.registry import default_registry
 
 REGISTRY = default_registry()
 SCHEDULERS = {e["name"]: e for e in REGISTRY.enum("schedulers").values()}
+DIALECTS = [(e["name"], pw.dialect_options(e)) for e in REGISTRY.enum("prompt_dialects").values()
+            if pw.dialect_options(e) is not None]
 
 
 def infotext(**settings: str) -> str:
@@ -56,7 +59,8 @@ def test_beta_schedule_is_diffusers_beta_sigmas_unless_its_shape_differs():
     assert any(line.startswith("Beta schedule alpha: 0.5") for line in unmapped)
 
 
-@pytest.mark.parametrize("scheduler", [n for n, e in SCHEDULERS.items() if "use_karras_sigmas" not in e["sigma_schedules"]
+@pytest.mark.parametrize("scheduler", [n for n, e in SCHEDULERS.items()
+                                       if "use_karras_sigmas" not in samplers.DIFFUSERS_SIGMA_SCHEDULES[e["diffusers_class"]]
                                        and n in {m[0] for m in a1111.SAMPLERS.values()}])
 def test_a_schedule_the_diffusers_scheduler_cannot_draw_is_reported_not_recorded(scheduler):
     sampler = next(k for k, (name, _) in a1111.SAMPLERS.items() if name == scheduler)
@@ -66,7 +70,7 @@ def test_a_schedule_the_diffusers_scheduler_cannot_draw_is_reported_not_recorded
 
 
 def test_eta_ddim_goes_to_params_where_the_scheduler_takes_eta_and_is_reported_elsewhere():
-    takes_eta = [n for n, e in SCHEDULERS.items() if e["step_eta"] and n in {m[0] for m in a1111.SAMPLERS.values()}]
+    takes_eta = [n for n in SCHEDULERS if samplers.takes_eta(n, REGISTRY) and n in {m[0] for m in a1111.SAMPLERS.values()}]
     assert takes_eta  # DDIM
     sampler = next(k for k, (name, _) in a1111.SAMPLERS.items() if name == takes_eta[0])
     record, unmapped = imported(Sampler=sampler, **{"Eta DDIM": "0.67"})
@@ -79,17 +83,16 @@ def test_eta_ddim_goes_to_params_where_the_scheduler_takes_eta_and_is_reported_e
         assert "eta" not in record["params"] and unmapped == []
 
 
-@pytest.mark.parametrize("options", [e["a1111"] for e in REGISTRY.enum("prompt_dialects").values() if e.get("a1111")])
-def test_emphasis_and_pad_conds_select_the_registry_dialect_and_export_back(options):
+@pytest.mark.parametrize("name,options", DIALECTS)
+def test_emphasis_and_pad_conds_select_the_registry_dialect_and_export_back(name, options):
     settings = {}
     if "emphasis" in options:
         settings["Emphasis"] = options["emphasis"]
     if options.get("pad_conds"):
         settings["Pad conds"] = "True"
-    record, unmapped = imported(**settings)
+    record, unmapped = a1111.to_record(infotext(**settings).replace("a fox", "a (fox:1.2)"), REGISTRY)
     dialect = next(e for e in record["extensions"] if e["type"] == 7)["dialect"]
-    assert next(e for e in REGISTRY.enum("prompt_dialects").values() if e["name"] == dialect)["a1111"] == options
-    assert unmapped == []
+    assert dialect == name and unmapped == []
     again, _ = a1111.to_record(export.infotext(canonical(record), REGISTRY), REGISTRY)
     assert next(e for e in again["extensions"] if e["type"] == 7)["dialect"] == dialect
 
@@ -153,10 +156,9 @@ def _init_and_step_parameters(cls_name: str) -> tuple[set[str], set[str]]:
         raise
 
 
-@pytest.mark.parametrize("name", sorted(SCHEDULERS))
-def test_registry_scheduler_capabilities_are_diffusers_own(name):
+@pytest.mark.parametrize("cls_name", sorted({e["diffusers_class"] for e in SCHEDULERS.values()}))
+def test_the_diffusers_capability_table_is_diffusers_own(cls_name):
     pytest.importorskip("diffusers")
-    entry = SCHEDULERS[name]
-    init, step = _init_and_step_parameters(entry["diffusers_class"])
-    assert entry["sigma_schedules"] == [k for k in samplers.SIGMA_FLAGS if k in init]
-    assert entry["step_eta"] == ("eta" in step)
+    init, step = _init_and_step_parameters(cls_name)
+    assert samplers.DIFFUSERS_SIGMA_SCHEDULES[cls_name] == tuple(k for k in samplers.SIGMA_FLAGS if k in init)
+    assert (cls_name in samplers.DIFFUSERS_STEP_ETA) == ("eta" in step)

@@ -207,7 +207,7 @@ def test_sdxl_reads_a1111_prompts_with_both_encoders_and_zeroes_an_empty_negativ
 
 def dialect_named_for(options: dict) -> str:
     """The registry prompt dialect whose A1111 options are ``options`` (registry data, not a copied name)."""
-    return next(e["name"] for e in default_registry().enum("prompt_dialects").values() if e.get("a1111") == options)
+    return next(e["name"] for e in default_registry().enum("prompt_dialects").values() if pw.dialect_options(e) == options)
 
 
 def test_no_norm_emphasis_multiplies_without_restoring_the_mean(renderer):

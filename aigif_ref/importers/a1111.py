@@ -13,6 +13,7 @@ from typing import Any
 
 from aigif_ref.importers import samplers
 from aigif_ref.importers.common import dialect_extensions
+from aigif_ref.regen.prompt_weighting import dialect_options
 from aigif_ref.registry import Registry
 
 SETTING = re.compile(r'\s*([\w][\w \-/+]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
@@ -183,7 +184,7 @@ def _eta(s: dict[str, str], scheduler: str, record: dict[str, Any], registry: Re
     for key, default in ETA_DEFAULTS.items():
         if key not in s or float(s[key]) == default:
             continue
-        if samplers.scheduler_entry(scheduler, registry).get("step_eta"):
+        if samplers.takes_eta(scheduler, registry):
             record["params"]["eta"] = float(s[key])
         else:
             unmapped.append(f"{key}: {s[key]} (the {scheduler} scheduler of diffusers has no eta; not represented)")
@@ -206,7 +207,7 @@ def _upscaler(name: str, base: tuple[int, int], final: tuple[int, int], registry
 
 
 def _dialect(s: dict[str, str], prompts: list[str | None], registry: Registry, unmapped: list[str]) -> list[dict[str, Any]]:
-    """The prompt-dialect record: the A1111 dialect entry (registry `prompt_dialects`, key `a1111`) whose emphasis
+    """The prompt-dialect record: the A1111 dialect entry (registry `prompt_dialects`, dialect_options) whose emphasis
     mode and "pad conds" option are the infotext's; plain prompts need none unless an option changes them."""
     wanted: dict[str, Any] = {}
     emphasis = s.get("Emphasis", "Original")
@@ -217,10 +218,10 @@ def _dialect(s: dict[str, str], prompts: list[str | None], registry: Registry, u
     plain = dialect_extensions("A1111", prompts)
     if not wanted and not plain:
         return []
-    entry = next((e for e in registry.enum("prompt_dialects").values() if e.get("a1111") == wanted), None)
+    entry = next((e for e in registry.enum("prompt_dialects").values() if dialect_options(e) == wanted), None)
     if entry is None:
         options = ", ".join(f"{k}: {v}" for k, v in wanted.items())
         unmapped.append(f"prompt options {options} (no registry A1111 prompt dialect has them; emphasis Original, "
                         "no padding recorded)")
-        entry = next(e for e in registry.enum("prompt_dialects").values() if e.get("a1111") == {})
+        entry = next(e for e in registry.enum("prompt_dialects").values() if dialect_options(e) == {})
     return [{"type": 7, "dialect": entry["name"]}]

@@ -38,6 +38,18 @@ A1111_SCHEDULES: dict[str, str | None] = {
 # diffusers' beta sigmas use the Beta(0.6, 0.6) distribution; A1111's defaults for "Beta schedule alpha/beta" agree.
 BETA_DEFAULTS = {"Beta schedule alpha": 0.6, "Beta schedule beta": 0.6}
 SIGMA_FLAGS = ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas")
+# What each diffusers scheduler class (registry `schedulers` diffusers_class) accepts, as diffusers 0.42 declares it:
+# the noise-schedule flags of its __init__ (a flag it lacks is ignored by from_config: other sigmas, silently) and
+# whether its step() takes eta. tests/test_import_a1111_settings.py checks this table against diffusers itself.
+_ALL_SIGMAS = SIGMA_FLAGS
+DIFFUSERS_SIGMA_SCHEDULES: dict[str, tuple[str, ...]] = {
+    "DDIMScheduler": (), "PNDMScheduler": (), "EulerAncestralDiscreteScheduler": (), "LCMScheduler": (),
+    "EulerDiscreteScheduler": _ALL_SIGMAS, "DPMSolverMultistepScheduler": _ALL_SIGMAS, "DPMSolverSDEScheduler": _ALL_SIGMAS,
+    "UniPCMultistepScheduler": _ALL_SIGMAS, "FlowMatchEulerDiscreteScheduler": _ALL_SIGMAS,
+    "HeunDiscreteScheduler": _ALL_SIGMAS, "LMSDiscreteScheduler": _ALL_SIGMAS, "KDPM2DiscreteScheduler": _ALL_SIGMAS,
+    "KDPM2AncestralDiscreteScheduler": _ALL_SIGMAS, "DEISMultistepScheduler": _ALL_SIGMAS,
+}
+DIFFUSERS_STEP_ETA = frozenset({"DDIMScheduler"})
 
 INVOKEAI: dict[str, Mapping] = {
     "ddim": ("DDIM", {}), "pndm": ("PNDM", {}), "euler_a": ("Euler a", {}), "lcm": ("LCM", {}),
@@ -77,9 +89,14 @@ def scheduler_entry(name: str, registry: Registry) -> dict[str, Any]:
 
 def unsupported_schedule(scheduler: str, config: dict[str, Any], registry: Registry) -> list[str]:
     """The noise-schedule flags of ``config`` that the registry scheduler's diffusers class does not accept
-    (registry `sigma_schedules`): diffusers would ignore them and draw other sigmas."""
-    accepted = scheduler_entry(scheduler, registry).get("sigma_schedules", [])
+    (:data:`DIFFUSERS_SIGMA_SCHEDULES`): diffusers would ignore them and draw other sigmas."""
+    accepted = DIFFUSERS_SIGMA_SCHEDULES.get(scheduler_entry(scheduler, registry)["diffusers_class"], ())
     return [k for k in SIGMA_FLAGS if config.get(k) and k not in accepted]
+
+
+def takes_eta(scheduler: str, registry: Registry) -> bool:
+    """Whether the registry scheduler's diffusers step() takes eta (so params.eta changes its pixels)."""
+    return scheduler_entry(scheduler, registry)["diffusers_class"] in DIFFUSERS_STEP_ETA
 
 
 def scheduler_fields(mapping: Mapping, extra: dict[str, Any], registry: Registry,

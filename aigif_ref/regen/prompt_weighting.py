@@ -72,6 +72,15 @@ _WHOLE_PROMPT_WEIGHT = re.compile(r"^(\s*.*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)
 _SCHEDULE_NUMBER = re.compile(r":\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
+A1111_DIALECT = "A1111"  # registry prompt_dialects: the dialect with every web UI option at its default
+
+
+def dialect_options(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The web UI options of a registry ``prompt_dialects`` entry: {} for A1111 itself, the ``a1111`` object of
+    its variants (emphasis mode, pad conds), None for a dialect that is not A1111's."""
+    return {} if entry["name"] == A1111_DIALECT else entry.get("a1111")
+
+
 def parse_attention(text: str) -> list[list[Any]]:
     """A prompt as [[text, weight], ...] runs, BREAK as ["BREAK", -1.0] (A1111's parse_prompt_attention)."""
     runs: list[list[Any]] = []

@@ -181,7 +181,7 @@ def a1111_options(record: dict[str, Any], registry: Registry) -> dict[str, Any] 
     mode, pad conds), or None when its prompts are not in an A1111 dialect."""
     ext = find_extension(record, PROMPT_DIALECT_TYPE)
     entry = None if ext is None else registry.enum("prompt_dialects").get(ext["dialect"])
-    return None if entry is None else entry.get("a1111")
+    return None if entry is None else prompt_weighting.dialect_options(entry)
 
 
 def refuse_unimplemented(record: dict[str, Any], registry: Registry) -> None:
