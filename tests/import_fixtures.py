@@ -197,7 +197,9 @@ def swarmui_texts(*, prompt: str = "a photo of a corgi wearing sunglasses", nega
 def drawthings_texts(*, prompt: str = "a watercolor fox in a misty forest", negative: str = "", seed: int = 3049812637,
                      steps: int = 20, scale: float = 4.5, sampler: str = "DPM++ 2M Karras", model: str = "sd_v1.5_f16.ckpt",
                      width: int = 512, height: int = 512, seed_mode: str = "Torch CPU Compatible",
-                     loras: tuple[tuple[str, float], ...] = (), clip_skip: int = 1) -> dict[str, str]:
+                     loras: tuple[tuple[str, float], ...] = (), clip_skip: int = 1,
+                     v2_sampler: int | None = None) -> dict[str, str]:
+    """Draw Things' XMP; ``sampler=None`` leaves the top-level name out, ``v2_sampler`` is the v2 SamplerType number."""
     settings = {"c": prompt, "uc": negative, "seed": seed, "steps": steps, "scale": scale, "sampler": sampler, "model": model,
                 "size": f"{width}x{height}", "strength": 1, "seed_mode": seed_mode,
                 "lora": [{"file": f, "weight": w} for f, w in loras],
@@ -205,6 +207,10 @@ def drawthings_texts(*, prompt: str = "a watercolor fox in a misty forest", nega
                        "height": height, "hiresFix": False, "model": model, "negativeAestheticScore": 2.5, "seed": seed,
                        "seedMode": 2, "sharpness": 0, "shift": 1, "steps": steps, "strength": 1, "width": width,
                        "loras": [{"file": f, "weight": w} for f, w in loras]}}
+    if sampler is None:
+        del settings["sampler"]
+    if v2_sampler is not None:
+        settings["v2"]["sampler"] = v2_sampler
     from xml.sax.saxutils import escape
 
     text = escape(json.dumps(settings))

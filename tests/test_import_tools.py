@@ -227,6 +227,35 @@ def test_draw_things(tmp_path):
     assert any("seed_mode Scale Alike" in line for line in own_noise["unmapped"])
 
 
+@pytest.mark.parametrize("number", range(len(samplers.DRAW_THINGS_SAMPLER_TYPES)))
+def test_draw_things_v2_sampler_numbers_map_to_registry_schedulers_or_are_reported(number):
+    from aigif_ref.importers import drawthings
+
+    name = samplers.DRAW_THINGS_SAMPLER_TYPES[number]
+    texts = fx.drawthings_texts(sampler=None, v2_sampler=number, width=64, height=48)
+    imported_ = drawthings.to_record(texts, REGISTRY, [], (64, 48))
+    record, unmapped = imported_.record, imported_.unmapped
+    if name in samplers.DRAW_THINGS:
+        expected = samplers.scheduler_fields(samplers.DRAW_THINGS[name], {}, REGISTRY)
+        assert (record["scheduler"], record["scheduler_config"]) == expected
+        assert not any("sampler" in line for line in unmapped)
+    else:
+        assert any(line.startswith(f"Draw Things sampler {name}:") for line in unmapped)
+    # the same sampler by display name (the top-level key) reads alike
+    by_name = drawthings.to_record(fx.drawthings_texts(sampler=name, width=64, height=48), REGISTRY, [], (64, 48)).record
+    assert (by_name["scheduler"], by_name["scheduler_config"]) == (record["scheduler"], record["scheduler_config"])
+
+
+def test_draw_things_sampler_number_outside_the_enum_is_refused_with_a_code():
+    from aigif_ref.errors import AigifError
+    from aigif_ref.importers import drawthings
+
+    texts = fx.drawthings_texts(sampler=None, v2_sampler=len(samplers.DRAW_THINGS_SAMPLER_TYPES))
+    with pytest.raises(AigifError) as err:
+        drawthings.to_record(texts, REGISTRY, [], (64, 48))
+    assert err.value.code == "AIGIF_E_IMPORT" and "SamplerType" in err.value.message
+
+
 def test_the_a1111_jpeg_and_png_of_sd_parsers(tmp_path):
     real = fx.sd_parsers_texts()
     for name in ("AUTOMATIC1111/automatic1111_cropped.png", "AUTOMATIC1111/automatic1111_cropped.jpg"):

@@ -73,14 +73,33 @@ NOVELAI: dict[str, Mapping] = {
 NOVELAI_SCHEDULES: dict[str, dict[str, Any]] = {
     "native": {}, "karras": {"use_karras_sigmas": True}, "exponential": {"use_exponential_sigmas": True},
 }
-# Draw Things writes its SamplerType by display name.
+# Draw Things' SamplerType (its FlatBuffers config schema), in enum order: the v2 configuration stores the number,
+# the top-level "sampler" the display name.
+DRAW_THINGS_SAMPLER_TYPES: tuple[str, ...] = (
+    "DPM++ 2M Karras", "Euler A", "DDIM", "PLMS", "DPM++ SDE Karras", "UniPC", "LCM", "Euler A Substep",
+    "DPM++ SDE Substep", "TCD", "Euler A Trailing", "DPM++ SDE Trailing", "DPM++ 2M AYS", "Euler A AYS",
+    "DPM++ SDE AYS", "DPM++ 2M Trailing", "DDIM Trailing", "UniPC Trailing", "UniPC AYS", "TCD Trailing",
+)
+# Display name -> registry scheduler. Not mapped (reported by name): the Substep samplers (Draw Things' own
+# sub-stepping), TCD (no registry scheduler) and Align Your Steps (fixed sigma tables diffusers does not draw).
 DRAW_THINGS: dict[str, Mapping] = {
     "DPM++ 2M Karras": ("DPM++ 2M Karras", {}), "Euler A": ("Euler a", {}), "Euler Ancestral": ("Euler a", {}),
     "DDIM": ("DDIM", {}), "PLMS": ("PNDM", {}), "DPM++ SDE Karras": ("DPM++ SDE Karras", {}), "UniPC": ("UniPC", {}),
     "LCM": ("LCM", {}), "Euler A Trailing": ("Euler a", {"timestep_spacing": "trailing"}),
+    "DPM++ SDE Trailing": ("DPM++ SDE", {"timestep_spacing": "trailing"}),
     "DPM++ 2M Trailing": ("DPM++ 2M", {"timestep_spacing": "trailing"}), "DDIM Trailing": ("DDIM", {"timestep_spacing": "trailing"}),
     "UniPC Trailing": ("UniPC", {"timestep_spacing": "trailing"}),
 }
+
+
+def draw_things_sampler_name(value: Any) -> str | None:
+    """A Draw Things sampler (display name, or the v2 configuration's SamplerType number) as its display name;
+    None for a number outside the enum."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return DRAW_THINGS_SAMPLER_TYPES[value] if 0 <= value < len(DRAW_THINGS_SAMPLER_TYPES) else None
+    return value if isinstance(value, str) else None
 
 
 def scheduler_entry(name: str, registry: Registry) -> dict[str, Any]:
