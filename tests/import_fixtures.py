@@ -49,9 +49,11 @@ def comfyui_graph(*, ckpt: str = "v1-5-pruned-emaonly.safetensors", positive: st
                   negative: str = "text, watermark", seed: int = 156680208700286, steps: int = 20, cfg: float = 8.0,
                   sampler: str = "euler", scheduler: str = "normal", width: int = 512, height: int = 512,
                   loras: tuple[tuple[str, float, float], ...] = (), clip_layer: int | None = None,
-                  hires: tuple[float, int, float] | None = None) -> dict[str, Any]:
+                  hires: tuple[float, int, float] | None = None,
+                  pixel_hires: tuple[str, float, int, float] | None = None, upscale_model: str | None = None) -> dict[str, Any]:
     """ComfyUI's default graph (ids as its default workflow), with LoRA loaders, CLIPSetLastLayer and a second
-    KSampler on a LatentUpscaleBy (hires fix: scale, steps, denoise) when asked."""
+    KSampler on a LatentUpscaleBy (hires fix: scale, steps, denoise) when asked; ``pixel_hires`` (method, scale,
+    steps, denoise) does it in pixel space instead: VAEDecode -> [ImageUpscaleWithModel ->] ImageScaleBy -> VAEEncode."""
     graph: dict[str, Any] = {
         "3": {"inputs": {"seed": seed, "steps": steps, "cfg": cfg, "sampler_name": sampler, "scheduler": scheduler,
                          "denoise": 1.0, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
@@ -86,6 +88,22 @@ def comfyui_graph(*, ckpt: str = "v1-5-pruned-emaonly.safetensors", positive: st
         graph["22"] = {"inputs": {**graph["3"]["inputs"], "steps": hires_steps, "denoise": denoise, "latent_image": ["21", 0]},
                        "class_type": "KSampler", "_meta": {"title": "KSampler"}}
         graph["8"]["inputs"]["samples"] = ["22", 0]
+    if pixel_hires is not None:
+        method, scale, hires_steps, denoise = pixel_hires
+        graph["30"] = {"inputs": {"samples": ["3", 0], "vae": ["4", 2]}, "class_type": "VAEDecode", "_meta": {"title": "VAE Decode"}}
+        image = ["30", 0]
+        if upscale_model is not None:
+            graph["33"] = {"inputs": {"model_name": upscale_model}, "class_type": "UpscaleModelLoader",
+                           "_meta": {"title": "Load Upscale Model"}}
+            graph["34"] = {"inputs": {"upscale_model": ["33", 0], "image": image}, "class_type": "ImageUpscaleWithModel",
+                           "_meta": {"title": "Upscale Image (using Model)"}}
+            image = ["34", 0]
+        graph["31"] = {"inputs": {"upscale_method": method, "scale_by": scale, "image": image}, "class_type": "ImageScaleBy",
+                       "_meta": {"title": "Upscale Image By"}}
+        graph["32"] = {"inputs": {"pixels": ["31", 0], "vae": ["4", 2]}, "class_type": "VAEEncode", "_meta": {"title": "VAE Encode"}}
+        graph["35"] = {"inputs": {**graph["3"]["inputs"], "steps": hires_steps, "denoise": denoise, "latent_image": ["32", 0]},
+                       "class_type": "KSampler", "_meta": {"title": "KSampler"}}
+        graph["8"]["inputs"]["samples"] = ["35", 0]
     return graph
 
 

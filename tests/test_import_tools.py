@@ -73,7 +73,8 @@ def test_comfyui_default_graph_with_loras_clip_skip_and_hires_fix(tmp_path):
     stages = find_extension(record, 6)
     assert (stages["base_width"], stages["base_height"]) == (32, 24)
     stage = stages["stages"][0]
-    assert (stage["width"], stage["height"], stage["steps"], stage["denoising_strength"]) == (64, 48, 20, 0.5)  # 10 / 0.5
+    # ComfyUI runs 10 steps of a 10 / 0.5 = 20-step schedule: the stage's steps are the steps run (stages.py), 10
+    assert (stage["width"], stage["height"], stage["steps"], stage["denoising_strength"]) == (64, 48, 10, 0.5)
     assert REGISTRY.enum_name("upscalers", stage["upscaler"]) == "Latent (nearest-exact)"
     adapters = find_extension(record, 5)["adapters"]
     assert [(a["name"], a["unet_scale"], a["text_encoder_scale"]) for a in adapters] == [("detail", 0.8, 0.6)]
@@ -254,6 +255,47 @@ def test_draw_things_sampler_number_outside_the_enum_is_refused_with_a_code():
     with pytest.raises(AigifError) as err:
         drawthings.to_record(texts, REGISTRY, [], (64, 48))
     assert err.value.code == "AIGIF_E_IMPORT" and "SamplerType" in err.value.message
+
+
+def comfy_stage(**graph_args):
+    from aigif_ref.importers import comfyui
+
+    imported_ = comfyui.to_record(fx.comfyui_texts(fx.comfyui_graph(width=32, height=24, **graph_args)), REGISTRY, [], (64, 48))
+    stages = next(e for e in imported_.record["extensions"] if e["type"] == 6)
+    return imported_.record, stages, imported_.unmapped
+
+
+def test_comfyui_pixel_space_hires_with_lanczos_is_the_lanczos_stage():
+    record, stages, unmapped = comfy_stage(pixel_hires=("lanczos", 2.0, 12, 0.55))
+    assert (stages["base_width"], stages["base_height"], record["width"], record["height"]) == (32, 24, 64, 48)
+    stage = stages["stages"][0]
+    assert (stage["upscaler"], stage["steps"], stage["denoising_strength"], stage["width"], stage["height"]) == \
+        ("Lanczos", 12, 0.55, 64, 48)
+    assert [line for line in unmapped if not line.startswith("checkpoint ")] == []  # the fixture's checkpoint is no registry model
+    assert record["steps"] == 20  # the first pass: the fixture's default
+
+
+@pytest.mark.parametrize("graph_args,why", [
+    ({"pixel_hires": ("bicubic", 2.0, 12, 0.55)}, "bicubic resize of float pixels"),
+    ({"pixel_hires": ("lanczos", 1.3, 12, 0.55)}, "that the Lanczos stage would reach in several steps"),
+    ({"pixel_hires": ("lanczos", 0.5, 12, 0.55), "upscale_model": "4x-UltraSharp.pth"}, "upscaling network 4x-UltraSharp.pth"),
+])
+def test_comfyui_pixel_space_hires_without_stage_semantics_is_reported(graph_args, why):
+    record, stages, unmapped = comfy_stage(**graph_args)
+    assert stages["stages"][0]["upscaler"] == "Lanczos"
+    assert any(why in line and "not exact" in line for line in unmapped), unmapped
+
+
+def test_comfyui_image_to_image_from_a_loaded_image_is_not_a_stage():
+    from aigif_ref.importers import comfyui
+
+    graph = fx.comfyui_graph(width=32, height=24)
+    graph["40"] = {"inputs": {"image": "photo.png"}, "class_type": "LoadImage"}
+    graph["41"] = {"inputs": {"pixels": ["40", 0], "vae": ["4", 2]}, "class_type": "VAEEncode"}
+    graph["3"]["inputs"]["latent_image"] = ["41", 0]
+    imported_ = comfyui.to_record(fx.comfyui_texts(graph), REGISTRY, [], (64, 48))
+    assert not any(e["type"] == 6 for e in imported_.record["extensions"])
+    assert any("not an empty one" in line for line in imported_.unmapped)
 
 
 def test_the_a1111_jpeg_and_png_of_sd_parsers(tmp_path):
