@@ -262,10 +262,14 @@ def synthetic_set(per_tool: int = 10, seed: int = 12) -> list[tuple[str, dict[st
         s = rng.randrange(2**32)
         loras = (("add_detail.safetensors", 0.7, 0.7),) if rng.random() < 0.5 else ()
         hires = (2.0, 10, 0.5) if rng.random() < 0.3 else None
+        # Later variations draw from their own generator, so the draws of `rng` (every file of the first set) stay.
+        more = random.Random(seed * 1000 + i)
+        pixel_hires = ("lanczos", 2.0, 10, 0.5) if hires is None and more.random() < 0.3 else None
         graph = comfyui_graph(seed=s, width=w, height=h, sampler=rng.choice(["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "uni_pc_bh2"]),
                               scheduler=rng.choice(["normal", "karras", "simple"]), loras=loras,
-                              clip_layer=rng.choice([None, -2]), hires=hires)
-        out.append(("ComfyUI", comfyui_texts(graph), (int(w * (hires[0] if hires else 1)), int(h * (hires[0] if hires else 1)))))
+                              clip_layer=rng.choice([None, -2]), hires=hires, pixel_hires=pixel_hires)
+        scale = hires[0] if hires else pixel_hires[1] if pixel_hires else 1.0
+        out.append(("ComfyUI", comfyui_texts(graph), (int(w * scale), int(h * scale))))
         out.append(("InvokeAI", invokeai_texts(seed=s, width=w, height=h, scheduler=rng.choice(["euler", "dpmpp_2m_k", "euler_a", "dpmpp_3m_k", "tcd"]),
                                                clip_skip=rng.choice([0, 1]), loras=(("add_detail", 0.6),) if rng.random() < 0.5 else ()), (w, h)))
         out.append(("Fooocus", fooocus_texts(seed=s, styles=rng.choice([(), ("Fooocus V2", "Fooocus Sharp")])), (1024, 1024)))
@@ -275,8 +279,18 @@ def synthetic_set(per_tool: int = 10, seed: int = 12) -> list[tuple[str, dict[st
                                              clip_layer=rng.choice([None, -2])), (w, h)))
         out.append(("Draw Things", drawthings_texts(seed=s, width=w, height=h, sampler=rng.choice(["DPM++ 2M Karras", "Euler A", "DPM++ SDE Karras", "DPM++ 2M AYS"]),
                                                     seed_mode=rng.choice(["Torch CPU Compatible", "Scale Alike"])), (w, h)))
+        sampler = rng.choice(['DPM++ 2M', 'Euler a', 'DPM++ SDE'])
+        schedule = more.choice(["Karras", "Karras", "Exponential", "Beta", "Align Your Steps"])
+        extra = ""
+        if more.random() < 0.5:
+            extra += (f", Denoising strength: 0.5, Hires upscale: 2, Hires steps: 10, "
+                      f"Hires upscaler: {more.choice(['Latent', 'R-ESRGAN 4x+', 'SwinIR 4x', '4x-UltraSharp', 'None'])}")
+        if more.random() < 0.3:
+            extra += ", Emphasis: No norm"
+        if more.random() < 0.3:
+            extra += ", Pad conds: True"
         infotext = (f"a castle on a hill, (sunset:1.2)\nNegative prompt: lowres\nSteps: 20, Sampler: "
-                    f"{rng.choice(['DPM++ 2M', 'Euler a', 'DPM++ SDE'])}, Schedule type: Karras, CFG scale: 7, Seed: {s}, "
-                    f"Size: {w}x{h}, Model hash: 6ce0161689, Model: dreamshaper_8, Clip skip: 2, Version: v1.10.1")
-        out.append(("A1111", {"parameters": infotext}, (w, h)))
+                    f"{sampler}, Schedule type: {schedule}, CFG scale: 7, Seed: {s}, "
+                    f"Size: {w}x{h}, Model hash: 6ce0161689, Model: dreamshaper_8, Clip skip: 2{extra}, Version: v1.10.1")
+        out.append(("A1111", {"parameters": infotext}, (w * 2, h * 2) if "Hires" in extra else (w, h)))
     return out

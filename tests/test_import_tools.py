@@ -286,6 +286,13 @@ def test_comfyui_pixel_space_hires_without_stage_semantics_is_reported(graph_arg
     assert any(why in line and "not exact" in line for line in unmapped), unmapped
 
 
+def test_comfyui_second_pass_with_the_first_pass_schedule_needs_no_report():
+    # the stage runs with the record's scheduler_config group (stages.py): the same Karras schedule is represented
+    record, stages, unmapped = comfy_stage(sampler="euler", scheduler="karras", pixel_hires=("lanczos", 2.0, 12, 0.55))
+    assert record["scheduler_config"] == {"use_karras_sigmas": True}
+    assert not any("scheduler config" in line for line in unmapped), unmapped
+
+
 def test_comfyui_image_to_image_from_a_loaded_image_is_not_a_stage():
     from aigif_ref.importers import comfyui
 

@@ -362,9 +362,9 @@ def _stages(graph: Graph, stages: list[tuple[str, dict[str, Any]]], first: dict[
         for key in ("seed", "cfg", "positive", "negative", "checkpoint", "loras", "clip_skip"):
             if settings[key] != first[key]:
                 unmapped.append(f"ComfyUI node {sampler}: the second pass's {key} differs from the first's; the first's recorded")
-        if settings["scheduler"][1]:
-            unmapped.append(f"ComfyUI node {sampler}: the second pass's scheduler config {settings['scheduler'][1]}; "
-                            "its scheduler recorded without it")
+        if settings["scheduler"][1] != first["scheduler"][1]:  # a stage runs with the record's scheduler_config group
+            unmapped.append(f"ComfyUI node {sampler}: the second pass's scheduler config {settings['scheduler'][1]} differs "
+                            f"from the first pass's {first['scheduler'][1]}; the first's applies to both")
         # ComfyUI runs `steps` steps of an int(steps / denoise) schedule (comfy/samplers.py KSampler.set_steps): the
         # stage's steps and A1111's schedule (stages.py schedule_length) exactly
         out.append({"kind": "hires_fix", "upscaler": upscaler, "height": height, "width": width, "steps": settings["steps"],
