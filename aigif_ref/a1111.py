@@ -17,10 +17,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aigif_ref.regen.prompt_weighting import dialect_options
 from aigif_ref.registry import Registry
 
 STAGES_TYPE = 6  # registry.json extension_types "stages"
-SCHEDULE_TYPES = {"use_karras_sigmas": "Karras", "use_exponential_sigmas": "Exponential"}  # scheduler_config -> web UI
+SCHEDULE_TYPES = {"use_karras_sigmas": "Karras", "use_exponential_sigmas": "Exponential",
+                  "use_beta_sigmas": "Beta"}  # scheduler_config -> web UI
+PROMPT_DIALECT_TYPE = 7  # registry.json extension_types "prompt_dialect"
 
 
 def quote(value: Any) -> str:
@@ -68,7 +71,16 @@ def settings(record: dict[str, Any], registry: Registry) -> dict[str, str]:
         if stage["scheduler"] != record["scheduler"]:
             pairs["Hires sampler"] = registry.enum_name("schedulers", stage["scheduler"])
     if "eta" in params:
-        pairs["Eta"] = format_number(params["eta"])
+        pairs["Eta DDIM" if sampler == "DDIM" else "Eta"] = format_number(params["eta"])
+    dialect = next((e for e in record.get("extensions") or [] if e["type"] == PROMPT_DIALECT_TYPE), None)
+    code = dialect and (dialect["dialect"] if isinstance(dialect["dialect"], int)
+                        else registry.enum_code("prompt_dialects", dialect["dialect"]))
+    entry = registry.enum("prompt_dialects").get(code) if dialect else None
+    options = (dialect_options(entry) or {}) if entry else {}
+    if options.get("emphasis"):
+        pairs["Emphasis"] = options["emphasis"]
+    if options.get("pad_conds"):
+        pairs["Pad conds"] = "True"
     if "guidance_rescale" in params:
         pairs["CFG rescale"] = format_number(params["guidance_rescale"])
     pairs["AIGIF model ID"] = record["model_id"]

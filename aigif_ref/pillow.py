@@ -9,6 +9,7 @@ one renderer for the whole process (pipelines loaded once), as ``aigif render`` 
 from __future__ import annotations
 
 import io
+import mimetypes
 import threading
 from typing import IO, Any
 
@@ -18,9 +19,9 @@ from aigif_ref.errors import AigifError
 from aigif_ref.grammar import limits
 
 FORMAT = "AIGIF"
-EXTENSION = ".aigif"
-MEDIA_TYPE = "image/x-aigif"
-SIGNATURE = b"\x89AIG"  # the file's first four bytes (spec/bitstream.md, file header)
+EXTENSION = limits.FILE_EXTENSION
+MEDIA_TYPE = limits.MEDIA_TYPE
+SIGNATURE = limits.SIGNATURE  # the file's first four bytes (spec/bitstream.md, file header)
 
 _render_on_load = False
 _renderer: Any = None
@@ -91,6 +92,7 @@ def register(render: bool = False) -> None:
     Image.register_open(FORMAT, AigifImageFile, _accept)
     Image.register_extension(FORMAT, EXTENSION)
     Image.register_mime(FORMAT, MEDIA_TYPE)
+    mimetypes.add_type(MEDIA_TYPE, EXTENSION)  # Python's own table: mimetypes.guess_type("x.aigif")
 
 
 def thumbnail_png(path: str, size: int = 256, render: bool = True) -> bytes:

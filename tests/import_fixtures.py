@@ -49,9 +49,11 @@ def comfyui_graph(*, ckpt: str = "v1-5-pruned-emaonly.safetensors", positive: st
                   negative: str = "text, watermark", seed: int = 156680208700286, steps: int = 20, cfg: float = 8.0,
                   sampler: str = "euler", scheduler: str = "normal", width: int = 512, height: int = 512,
                   loras: tuple[tuple[str, float, float], ...] = (), clip_layer: int | None = None,
-                  hires: tuple[float, int, float] | None = None) -> dict[str, Any]:
+                  hires: tuple[float, int, float] | None = None,
+                  pixel_hires: tuple[str, float, int, float] | None = None, upscale_model: str | None = None) -> dict[str, Any]:
     """ComfyUI's default graph (ids as its default workflow), with LoRA loaders, CLIPSetLastLayer and a second
-    KSampler on a LatentUpscaleBy (hires fix: scale, steps, denoise) when asked."""
+    KSampler on a LatentUpscaleBy (hires fix: scale, steps, denoise) when asked; ``pixel_hires`` (method, scale,
+    steps, denoise) does it in pixel space instead: VAEDecode -> [ImageUpscaleWithModel ->] ImageScaleBy -> VAEEncode."""
     graph: dict[str, Any] = {
         "3": {"inputs": {"seed": seed, "steps": steps, "cfg": cfg, "sampler_name": sampler, "scheduler": scheduler,
                          "denoise": 1.0, "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0],
@@ -86,6 +88,22 @@ def comfyui_graph(*, ckpt: str = "v1-5-pruned-emaonly.safetensors", positive: st
         graph["22"] = {"inputs": {**graph["3"]["inputs"], "steps": hires_steps, "denoise": denoise, "latent_image": ["21", 0]},
                        "class_type": "KSampler", "_meta": {"title": "KSampler"}}
         graph["8"]["inputs"]["samples"] = ["22", 0]
+    if pixel_hires is not None:
+        method, scale, hires_steps, denoise = pixel_hires
+        graph["30"] = {"inputs": {"samples": ["3", 0], "vae": ["4", 2]}, "class_type": "VAEDecode", "_meta": {"title": "VAE Decode"}}
+        image = ["30", 0]
+        if upscale_model is not None:
+            graph["33"] = {"inputs": {"model_name": upscale_model}, "class_type": "UpscaleModelLoader",
+                           "_meta": {"title": "Load Upscale Model"}}
+            graph["34"] = {"inputs": {"upscale_model": ["33", 0], "image": image}, "class_type": "ImageUpscaleWithModel",
+                           "_meta": {"title": "Upscale Image (using Model)"}}
+            image = ["34", 0]
+        graph["31"] = {"inputs": {"upscale_method": method, "scale_by": scale, "image": image}, "class_type": "ImageScaleBy",
+                       "_meta": {"title": "Upscale Image By"}}
+        graph["32"] = {"inputs": {"pixels": ["31", 0], "vae": ["4", 2]}, "class_type": "VAEEncode", "_meta": {"title": "VAE Encode"}}
+        graph["35"] = {"inputs": {**graph["3"]["inputs"], "steps": hires_steps, "denoise": denoise, "latent_image": ["32", 0]},
+                       "class_type": "KSampler", "_meta": {"title": "KSampler"}}
+        graph["8"]["inputs"]["samples"] = ["35", 0]
     return graph
 
 
@@ -197,7 +215,9 @@ def swarmui_texts(*, prompt: str = "a photo of a corgi wearing sunglasses", nega
 def drawthings_texts(*, prompt: str = "a watercolor fox in a misty forest", negative: str = "", seed: int = 3049812637,
                      steps: int = 20, scale: float = 4.5, sampler: str = "DPM++ 2M Karras", model: str = "sd_v1.5_f16.ckpt",
                      width: int = 512, height: int = 512, seed_mode: str = "Torch CPU Compatible",
-                     loras: tuple[tuple[str, float], ...] = (), clip_skip: int = 1) -> dict[str, str]:
+                     loras: tuple[tuple[str, float], ...] = (), clip_skip: int = 1,
+                     v2_sampler: int | None = None) -> dict[str, str]:
+    """Draw Things' XMP; ``sampler=None`` leaves the top-level name out, ``v2_sampler`` is the v2 SamplerType number."""
     settings = {"c": prompt, "uc": negative, "seed": seed, "steps": steps, "scale": scale, "sampler": sampler, "model": model,
                 "size": f"{width}x{height}", "strength": 1, "seed_mode": seed_mode,
                 "lora": [{"file": f, "weight": w} for f, w in loras],
@@ -205,6 +225,10 @@ def drawthings_texts(*, prompt: str = "a watercolor fox in a misty forest", nega
                        "height": height, "hiresFix": False, "model": model, "negativeAestheticScore": 2.5, "seed": seed,
                        "seedMode": 2, "sharpness": 0, "shift": 1, "steps": steps, "strength": 1, "width": width,
                        "loras": [{"file": f, "weight": w} for f, w in loras]}}
+    if sampler is None:
+        del settings["sampler"]
+    if v2_sampler is not None:
+        settings["v2"]["sampler"] = v2_sampler
     from xml.sax.saxutils import escape
 
     text = escape(json.dumps(settings))
@@ -238,10 +262,14 @@ def synthetic_set(per_tool: int = 10, seed: int = 12) -> list[tuple[str, dict[st
         s = rng.randrange(2**32)
         loras = (("add_detail.safetensors", 0.7, 0.7),) if rng.random() < 0.5 else ()
         hires = (2.0, 10, 0.5) if rng.random() < 0.3 else None
+        # Later variations draw from their own generator, so the draws of `rng` (every file of the first set) stay.
+        more = random.Random(seed * 1000 + i)
+        pixel_hires = ("lanczos", 2.0, 10, 0.5) if hires is None and more.random() < 0.3 else None
         graph = comfyui_graph(seed=s, width=w, height=h, sampler=rng.choice(["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "uni_pc_bh2"]),
                               scheduler=rng.choice(["normal", "karras", "simple"]), loras=loras,
-                              clip_layer=rng.choice([None, -2]), hires=hires)
-        out.append(("ComfyUI", comfyui_texts(graph), (int(w * (hires[0] if hires else 1)), int(h * (hires[0] if hires else 1)))))
+                              clip_layer=rng.choice([None, -2]), hires=hires, pixel_hires=pixel_hires)
+        scale = hires[0] if hires else pixel_hires[1] if pixel_hires else 1.0
+        out.append(("ComfyUI", comfyui_texts(graph), (int(w * scale), int(h * scale))))
         out.append(("InvokeAI", invokeai_texts(seed=s, width=w, height=h, scheduler=rng.choice(["euler", "dpmpp_2m_k", "euler_a", "dpmpp_3m_k", "tcd"]),
                                                clip_skip=rng.choice([0, 1]), loras=(("add_detail", 0.6),) if rng.random() < 0.5 else ()), (w, h)))
         out.append(("Fooocus", fooocus_texts(seed=s, styles=rng.choice([(), ("Fooocus V2", "Fooocus Sharp")])), (1024, 1024)))
@@ -251,8 +279,18 @@ def synthetic_set(per_tool: int = 10, seed: int = 12) -> list[tuple[str, dict[st
                                              clip_layer=rng.choice([None, -2])), (w, h)))
         out.append(("Draw Things", drawthings_texts(seed=s, width=w, height=h, sampler=rng.choice(["DPM++ 2M Karras", "Euler A", "DPM++ SDE Karras", "DPM++ 2M AYS"]),
                                                     seed_mode=rng.choice(["Torch CPU Compatible", "Scale Alike"])), (w, h)))
+        sampler = rng.choice(['DPM++ 2M', 'Euler a', 'DPM++ SDE'])
+        schedule = more.choice(["Karras", "Karras", "Exponential", "Beta", "Align Your Steps"])
+        extra = ""
+        if more.random() < 0.5:
+            extra += (f", Denoising strength: 0.5, Hires upscale: 2, Hires steps: 10, "
+                      f"Hires upscaler: {more.choice(['Latent', 'R-ESRGAN 4x+', 'SwinIR 4x', '4x-UltraSharp', 'None'])}")
+        if more.random() < 0.3:
+            extra += ", Emphasis: No norm"
+        if more.random() < 0.3:
+            extra += ", Pad conds: True"
         infotext = (f"a castle on a hill, (sunset:1.2)\nNegative prompt: lowres\nSteps: 20, Sampler: "
-                    f"{rng.choice(['DPM++ 2M', 'Euler a', 'DPM++ SDE'])}, Schedule type: Karras, CFG scale: 7, Seed: {s}, "
-                    f"Size: {w}x{h}, Model hash: 6ce0161689, Model: dreamshaper_8, Clip skip: 2, Version: v1.10.1")
-        out.append(("A1111", {"parameters": infotext}, (w, h)))
+                    f"{sampler}, Schedule type: {schedule}, CFG scale: 7, Seed: {s}, "
+                    f"Size: {w}x{h}, Model hash: 6ce0161689, Model: dreamshaper_8, Clip skip: 2{extra}, Version: v1.10.1")
+        out.append(("A1111", {"parameters": infotext}, (w * 2, h * 2) if "Hires" in extra else (w, h)))
     return out

@@ -73,7 +73,8 @@ def test_comfyui_default_graph_with_loras_clip_skip_and_hires_fix(tmp_path):
     stages = find_extension(record, 6)
     assert (stages["base_width"], stages["base_height"]) == (32, 24)
     stage = stages["stages"][0]
-    assert (stage["width"], stage["height"], stage["steps"], stage["denoising_strength"]) == (64, 48, 20, 0.5)  # 10 / 0.5
+    # ComfyUI runs 10 steps of a 10 / 0.5 = 20-step schedule: the stage's steps are the steps run (stages.py), 10
+    assert (stage["width"], stage["height"], stage["steps"], stage["denoising_strength"]) == (64, 48, 10, 0.5)
     assert REGISTRY.enum_name("upscalers", stage["upscaler"]) == "Latent (nearest-exact)"
     adapters = find_extension(record, 5)["adapters"]
     assert [(a["name"], a["unet_scale"], a["text_encoder_scale"]) for a in adapters] == [("detail", 0.8, 0.6)]
@@ -171,7 +172,9 @@ def test_novelai_including_its_hidden_alpha_metadata(tmp_path):
     assert result["tool"] == "NovelAI"
     assert (record["prompt"], record["negative_prompt"], record["seed"], record["steps"], record["guidance_scale"]) == \
         ("1girl, {best quality}", "lowres", 1634372510, 28, 5.0)
-    assert scheduler_name(record) == "Euler a" and record["scheduler_config"] == {"use_karras_sigmas": True}
+    # diffusers' Euler a takes no Karras sigmas (registry sigma_schedules): dropped from the record and reported
+    assert scheduler_name(record) == "Euler a" and record["scheduler_config"] == {}
+    assert any("karras sigmas on Euler a" in line for line in result["unmapped"])
     assert any(line.startswith("sm:") for line in result["unmapped"])
     assert any("emphasis" in line for line in result["unmapped"])
     assert any("not public" in line for line in result["unmapped"])
@@ -223,6 +226,83 @@ def test_draw_things(tmp_path):
     assert any("watercolor_lora_f16" in line for line in result["unmapped"])
     _, own_noise = imported(tmp_path, fx.drawthings_texts(width=64, height=48, seed_mode="Scale Alike"))
     assert any("seed_mode Scale Alike" in line for line in own_noise["unmapped"])
+
+
+@pytest.mark.parametrize("number", range(len(samplers.DRAW_THINGS_SAMPLER_TYPES)))
+def test_draw_things_v2_sampler_numbers_map_to_registry_schedulers_or_are_reported(number):
+    from aigif_ref.importers import drawthings
+
+    name = samplers.DRAW_THINGS_SAMPLER_TYPES[number]
+    texts = fx.drawthings_texts(sampler=None, v2_sampler=number, width=64, height=48)
+    imported_ = drawthings.to_record(texts, REGISTRY, [], (64, 48))
+    record, unmapped = imported_.record, imported_.unmapped
+    if name in samplers.DRAW_THINGS:
+        expected = samplers.scheduler_fields(samplers.DRAW_THINGS[name], {}, REGISTRY)
+        assert (record["scheduler"], record["scheduler_config"]) == expected
+        assert not any("sampler" in line for line in unmapped)
+    else:
+        assert any(line.startswith(f"Draw Things sampler {name}:") for line in unmapped)
+    # the same sampler by display name (the top-level key) reads alike
+    by_name = drawthings.to_record(fx.drawthings_texts(sampler=name, width=64, height=48), REGISTRY, [], (64, 48)).record
+    assert (by_name["scheduler"], by_name["scheduler_config"]) == (record["scheduler"], record["scheduler_config"])
+
+
+def test_draw_things_sampler_number_outside_the_enum_is_refused_with_a_code():
+    from aigif_ref.errors import AigifError
+    from aigif_ref.importers import drawthings
+
+    texts = fx.drawthings_texts(sampler=None, v2_sampler=len(samplers.DRAW_THINGS_SAMPLER_TYPES))
+    with pytest.raises(AigifError) as err:
+        drawthings.to_record(texts, REGISTRY, [], (64, 48))
+    assert err.value.code == "AIGIF_E_IMPORT" and "SamplerType" in err.value.message
+
+
+def comfy_stage(**graph_args):
+    from aigif_ref.importers import comfyui
+
+    imported_ = comfyui.to_record(fx.comfyui_texts(fx.comfyui_graph(width=32, height=24, **graph_args)), REGISTRY, [], (64, 48))
+    stages = next(e for e in imported_.record["extensions"] if e["type"] == 6)
+    return imported_.record, stages, imported_.unmapped
+
+
+def test_comfyui_pixel_space_hires_with_lanczos_is_the_lanczos_stage():
+    record, stages, unmapped = comfy_stage(pixel_hires=("lanczos", 2.0, 12, 0.55))
+    assert (stages["base_width"], stages["base_height"], record["width"], record["height"]) == (32, 24, 64, 48)
+    stage = stages["stages"][0]
+    assert (stage["upscaler"], stage["steps"], stage["denoising_strength"], stage["width"], stage["height"]) == \
+        ("Lanczos", 12, 0.55, 64, 48)
+    assert [line for line in unmapped if not line.startswith("checkpoint ")] == []  # the fixture's checkpoint is no registry model
+    assert record["steps"] == 20  # the first pass: the fixture's default
+
+
+@pytest.mark.parametrize("graph_args,why", [
+    ({"pixel_hires": ("bicubic", 2.0, 12, 0.55)}, "bicubic resize of float pixels"),
+    ({"pixel_hires": ("lanczos", 1.3, 12, 0.55)}, "that the Lanczos stage would reach in several steps"),
+    ({"pixel_hires": ("lanczos", 0.5, 12, 0.55), "upscale_model": "4x-UltraSharp.pth"}, "upscaling network 4x-UltraSharp.pth"),
+])
+def test_comfyui_pixel_space_hires_without_stage_semantics_is_reported(graph_args, why):
+    record, stages, unmapped = comfy_stage(**graph_args)
+    assert stages["stages"][0]["upscaler"] == "Lanczos"
+    assert any(why in line and "not exact" in line for line in unmapped), unmapped
+
+
+def test_comfyui_second_pass_with_the_first_pass_schedule_needs_no_report():
+    # the stage runs with the record's scheduler_config group (stages.py): the same Karras schedule is represented
+    record, stages, unmapped = comfy_stage(sampler="euler", scheduler="karras", pixel_hires=("lanczos", 2.0, 12, 0.55))
+    assert record["scheduler_config"] == {"use_karras_sigmas": True}
+    assert not any("scheduler config" in line for line in unmapped), unmapped
+
+
+def test_comfyui_image_to_image_from_a_loaded_image_is_not_a_stage():
+    from aigif_ref.importers import comfyui
+
+    graph = fx.comfyui_graph(width=32, height=24)
+    graph["40"] = {"inputs": {"image": "photo.png"}, "class_type": "LoadImage"}
+    graph["41"] = {"inputs": {"pixels": ["40", 0], "vae": ["4", 2]}, "class_type": "VAEEncode"}
+    graph["3"]["inputs"]["latent_image"] = ["41", 0]
+    imported_ = comfyui.to_record(fx.comfyui_texts(graph), REGISTRY, [], (64, 48))
+    assert not any(e["type"] == 6 for e in imported_.record["extensions"])
+    assert any("not an empty one" in line for line in imported_.unmapped)
 
 
 def test_the_a1111_jpeg_and_png_of_sd_parsers(tmp_path):

@@ -203,3 +203,48 @@ def test_sdxl_reads_a1111_prompts_with_both_encoders_and_zeroes_an_empty_negativ
     assert not np.array_equal(absent, renderer.render(dict(rec, negative_prompt="")).rgb)
     long = a1111(dict(rec, prompt=", ".join(["a red cat"] * 30), negative_prompt="blurry"))  # 154 against 77 tokens
     assert renderer.render(long).rgb.shape == (64, 64, 3)
+
+
+def dialect_named_for(options: dict) -> str:
+    """The registry prompt dialect whose A1111 options are ``options`` (registry data, not a copied name)."""
+    return next(e["name"] for e in default_registry().enum("prompt_dialects").values() if pw.dialect_options(e) == options)
+
+
+def test_no_norm_emphasis_multiplies_without_restoring_the_mean(renderer):
+    from aigif_ref.api import decode, encode
+    from aigif_ref.regen.render import a1111_options
+
+    registry = default_registry()
+    rec = decode(encode(dict(record("sd1"), model_id=492, prompt="a (red:1.5) circle",
+                             extensions=[{"type": 7, "dialect": dialect_named_for({"emphasis": "No norm"})}])))
+    assert a1111_options(rec, registry) == {"emphasis": "No norm"}
+    pipe = renderer.cache.get(rec, "cpu")[0].pipe
+    got = pw.prompt_embeddings(pipe, rec, "sd1", a1111_options(rec, registry))["prompt_embeds"]
+    ids = pipe.tokenizer("a red circle", padding="max_length", max_length=77, return_tensors="pt").input_ids
+    with torch.no_grad():
+        plain = pipe.text_encoder(ids)[0]
+    weights = torch.ones(77)
+    weights[2] = 1.5  # BOS, "a", "red"
+    assert torch.equal(got, plain * weights[None, :, None])
+    normalized = pw.prompt_embeddings(pipe, rec, "sd1", {})["prompt_embeds"]
+    assert not torch.equal(got, normalized)
+    no_norm = renderer.render(rec, decoded=True).rgb
+    original = renderer.render(dict(rec, extensions=[{"type": 7, "dialect": 1}]), decoded=True).rgb
+    assert not np.array_equal(no_norm, original)
+
+
+def test_pad_conds_pads_the_shorter_side_with_the_empty_prompt_and_runs_one_batch(renderer):
+    from aigif_ref.api import decode, encode
+
+    rec = decode(encode(a1111(record("sd1", prompt=" ".join(["cat"] * 76), negative_prompt="dog"))))
+    pipe = renderer.cache.get(rec, "cpu")[0].pipe
+    padded = pw.prompt_embeddings(pipe, rec, "sd1", {"pad_conds": True})
+    unpadded = pw.prompt_embeddings(pipe, rec, "sd1", {})
+    empty = pw.encode_prompt(pipe, "", None, True)
+    assert padded["prompt_embeds"].shape[1] == padded["negative_prompt_embeds"].shape[1] == 154
+    assert torch.equal(padded["negative_prompt_embeds"][:, :77], unpadded["negative_prompt_embeds"])
+    assert torch.equal(padded["negative_prompt_embeds"][:, 77:], empty)
+    assert pw.pad_to_same_length(torch, padded)[1] == (154, 154)  # equal lengths: one UNet batch, as the web UI runs
+    pad_dialect = dialect_named_for({"pad_conds": True})
+    assert not np.array_equal(renderer.render(rec, decoded=True).rgb,
+                              renderer.render(dict(rec, extensions=[{"type": 7, "dialect": pad_dialect}])).rgb)

@@ -52,6 +52,8 @@ STEPS: tuple[Step, ...] = (
     Step("syntax-vectors", "vectors/generate_syntax.py", ("vectors/syntax/**/*", "vectors/levels/parse.txt",
                                                            "vectors/levels/build.txt"),
          "golden syntax vectors, encoded by the reference (validates against the record schema)"),
+    Step("magic", "tools/gen_magic.py", ("spec/magic/aigif.magic",),
+         "file(1)/libmagic entry, from the signature, media type and extension in aigif_ref/grammar/limits.py"),
     Step("spec-tables", "tools/gen_spec_tables.py", ("spec/*.md",),
          "generated regions of spec/*.md (reads the record schema and the registry)"),
 )

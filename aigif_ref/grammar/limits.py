@@ -5,6 +5,10 @@ allocated, so a hostile file costs at most a few hundred kilobytes of memory.
 """
 
 SIGNATURE = b"\x89AIG"
+# How systems name the format (spec/bitstream.md section 3.1); spec/magic/aigif.magic is generated from these.
+FILE_EXTENSION = ".aigif"
+MEDIA_TYPE = "application/vnd.aigif"  # vendor tree, to be registered with IANA; provisional until then
+FORMAT_DESCRIPTION = "AIGIF AI-generated image"
 MAJOR_VERSION = 1
 MINOR_VERSION = 1  # the newest minor version (this specification); a file carries the lowest one its features need
 HEADER_SIZE = 9  # signature (4) + version (1) + crc32 (4)

@@ -5,7 +5,8 @@ that is a link is ``["<node id>", output index]`` (comfy/nodes.py SaveImage, ser
 walks back from the output node: the image comes from a VAEDecode of a KSampler's latent; the
 sampler's model, positive and negative conditionings and latent lead to the checkpoint (through LoRA
 loaders), the CLIPTextEncode prompts (through CLIPSetLastLayer for clip skip) and the EmptyLatentImage
-size. A second KSampler on a LatentUpscale of the first is a hires-fix stage. Every other node on
+size. A second KSampler on a LatentUpscale of the first is a hires-fix stage, and so is one on the VAEEncode
+of a resized VAEDecode of the first (pixel space: an exact "Lanczos" stage where ComfyUI's resize is one). Every other node on
 the path changes the pixels in a way the format does not describe: it is reported, never skipped.
 """
 from __future__ import annotations
@@ -120,6 +121,12 @@ def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str,
             stages.append((sampler, {"upscale": latent}))
             path += (latent,)
             sampler = graph.link(latent, "samples", path)
+            continue
+        chain = _pixel_hires(graph, latent, path)
+        if chain is not None:  # KSampler -> VAEDecode -> image resize -> VAEEncode -> KSampler: hires fix in pixel space
+            stages.append((sampler, {"pixels": chain[1:-2], "encode": latent}))  # the resize nodes, encoder side first
+            path += tuple(chain[:-1])
+            sampler = chain[-1]
             continue
         break
     first = _sampler_settings(graph, sampler, path, registry, unmapped)
@@ -254,6 +261,83 @@ def _text(graph: Graph, sampler: str, name: str, path: tuple[str, ...], unmapped
     return text, clip_skip
 
 
+def _latent_resize(graph: Graph, upscale: str, width: int, height: int, unmapped: list[str]) -> tuple[str, int, int]:
+    """(registry upscaler, width, height) of a LatentUpscale(By) node."""
+    what = f"ComfyUI node {upscale} ({graph.cls(upscale)})"
+    inputs = graph.inputs(upscale)
+    if graph.cls(upscale) == "LatentUpscale":
+        width, height = get_int(inputs, "width", what), get_int(inputs, "height", what)
+    else:
+        scale = get_float(inputs, "scale_by", what)
+        width, height = round(width // 8 * scale) * 8, round(height // 8 * scale) * 8
+    method = get_str(inputs, "upscale_method", what, "nearest-exact")
+    if method not in LATENT_UPSCALERS:
+        unmapped.append(f"{what}: latent upscale method {method} has no registry upscaler; Latent (nearest-exact) recorded")
+    if get_str(inputs, "crop", what, "disabled") != "disabled":
+        unmapped.append(f"{what}: crop {inputs.get('crop')}; not represented")
+    return LATENT_UPSCALERS.get(method, "Latent (nearest-exact)"), width, height
+
+
+IMAGE_RESIZERS = ("ImageScale", "ImageScaleBy")  # comfy_extras / nodes.py: resize a decoded image
+MODEL_UPSCALERS = ("ImageUpscaleWithModel",)  # an upscaling network (UpscaleModelLoader: ESRGAN, ...)
+
+
+def _pixel_hires(graph: Graph, encode: str, path: tuple[str, ...]) -> list[str] | None:
+    """[VAEEncode, image nodes from the encoder back..., VAEDecode, the previous KSampler] when a sampler's latent is
+    the VAE encoding of a resized decode of another KSampler's output; None for any other latent (image-to-image)."""
+    if graph.cls(encode) != "VAEEncode" or not isinstance(graph.inputs(encode).get("pixels"), list):
+        return None
+    chain = [encode]
+    node = graph.link(encode, "pixels", path + (encode,))
+    while graph.cls(node) in IMAGE_RESIZERS + MODEL_UPSCALERS and len(chain) < 8:
+        chain.append(node)
+        node = graph.link(node, "image", path + tuple(chain))
+    if graph.cls(node) not in DECODERS or len(chain) == 1 or not isinstance(graph.inputs(node).get("samples"), list):
+        return None
+    chain.append(node)
+    previous = graph.link(node, "samples", path + tuple(chain))
+    return chain + [previous] if graph.cls(previous) in SAMPLERS else None
+
+
+def _pixel_resize(graph: Graph, nodes: list[str], width: int, height: int, unmapped: list[str]) -> tuple[str, int, int]:
+    """(registry upscaler, width, height) of image nodes between VAEDecode and VAEEncode (``nodes``: from the encoder
+    back). A single Lanczos ImageScale(By) without crop is the registry "Lanczos" stage exactly when it is one Pillow
+    LANCZOS resize of the 8-bit decode (comfy.utils.lanczos truncates to uint8 as A1111 does) to a size the stage's
+    resize reaches in one step: a multiple of 8 that int(side * scale) gives on both sides. (ComfyUI's VAEEncode,
+    like A1111's, samples the latent distribution with an unseeded generator; the stage takes its mean for both.) Anything else (torch
+    interpolation of float pixels, an upscaling network, several resizes) has no stage semantics: reported, and the
+    sizes still recorded."""
+    reason = None
+    for node in reversed(nodes):  # in pixel order: from the decoder on
+        what = f"ComfyUI node {node} ({graph.cls(node)})"
+        inputs = graph.inputs(node)
+        if graph.cls(node) in MODEL_UPSCALERS:
+            model = inputs.get("upscale_model")
+            name = graph.inputs(str(model[0])).get("model_name", "?") if isinstance(model, list) and str(model[0]) in graph.nodes else "?"
+            reason = reason or f"{what}: upscaling network {str(name)[:100]} (ComfyUI's tiling, no weights in the registry)"
+            width, height = width * 4, height * 4  # the common 4x models; ImageScale after it sets the final size
+            continue
+        method = get_str(inputs, "upscale_method", what, "nearest-exact")
+        if graph.cls(node) == "ImageScale":
+            new_w, new_h = get_int(inputs, "width", what), get_int(inputs, "height", what)
+            if get_str(inputs, "crop", what, "disabled") != "disabled":
+                reason = reason or f"{what}: crop {inputs.get('crop')}"
+        else:
+            scale = get_float(inputs, "scale_by", what)
+            new_w, new_h = round(width * scale), round(height * scale)
+        if method != "lanczos":
+            reason = reason or f"{what}: {method} resize of float pixels (torch interpolate; no stage upscaler does it)"
+        exact = max(new_w / width, new_h / height)
+        if (int(width * exact), int(height * exact)) != (new_w, new_h) or new_w % 8 or new_h % 8:
+            reason = reason or f"{what}: a lanczos resize to {new_w}x{new_h} that the Lanczos stage would reach in several steps"
+        width, height = new_w, new_h
+    if len(nodes) > 1:
+        reason = reason or f"ComfyUI: {len(nodes)} image nodes between VAEDecode and VAEEncode"
+    if reason:
+        unmapped.append(f"{reason}; hires fix in pixel space recorded with the Lanczos upscaler, not exact")
+    return "Lanczos", width // 8 * 8, height // 8 * 8
+
+
 def _latent(graph: Graph, node: str, path: tuple[str, ...], unmapped: list[str], size: tuple[int, int]) -> tuple[int, int, int]:
     """(width, height, batch size) of the first sampler's latent; the image's size when it is not an empty latent."""
     what = f"ComfyUI node {node} ({graph.cls(node)})"
@@ -271,32 +355,20 @@ def _stages(graph: Graph, stages: list[tuple[str, dict[str, Any]]], first: dict[
     out = []
     for sampler, link in stages:
         settings = _sampler_settings(graph, sampler, path, registry, unmapped)
-        upscale = link["upscale"]
-        what = f"ComfyUI node {upscale} ({graph.cls(upscale)})"
-        inputs = graph.inputs(upscale)
-        if graph.cls(upscale) == "LatentUpscale":
-            width, height = get_int(inputs, "width", what), get_int(inputs, "height", what)
+        if "pixels" in link:
+            upscaler, width, height = _pixel_resize(graph, link["pixels"], width, height, unmapped)
         else:
-            scale = get_float(inputs, "scale_by", what)
-            width, height = round(width // 8 * scale) * 8, round(height // 8 * scale) * 8
-        method = get_str(inputs, "upscale_method", what, "nearest-exact")
-        if method not in LATENT_UPSCALERS:
-            unmapped.append(f"{what}: latent upscale method {method} has no registry upscaler; Latent (nearest-exact) recorded")
-        if get_str(inputs, "crop", what, "disabled") != "disabled":
-            unmapped.append(f"{what}: crop {inputs.get('crop')}; not represented")
+            upscaler, width, height = _latent_resize(graph, link["upscale"], width, height, unmapped)
         for key in ("seed", "cfg", "positive", "negative", "checkpoint", "loras", "clip_skip"):
             if settings[key] != first[key]:
                 unmapped.append(f"ComfyUI node {sampler}: the second pass's {key} differs from the first's; the first's recorded")
-        if settings["scheduler"][1]:
-            unmapped.append(f"ComfyUI node {sampler}: the second pass's scheduler config {settings['scheduler'][1]}; "
-                            "its scheduler recorded without it")
-        strength = settings["denoise"]
-        steps = round(settings["steps"] / strength)  # ComfyUI runs `steps` steps of a steps/denoise schedule
-        if steps * strength != settings["steps"]:
-            unmapped.append(f"ComfyUI node {sampler}: {settings['steps']} steps at denoise {strength:g} is not a whole "
-                            f"diffusers schedule; {steps} recorded")
-        out.append({"kind": "hires_fix", "upscaler": LATENT_UPSCALERS.get(method, "Latent (nearest-exact)"), "height": height,
-                    "width": width, "steps": steps, "denoising_strength": strength, "scheduler": settings["scheduler"][0]})
+        if settings["scheduler"][1] != first["scheduler"][1]:  # a stage runs with the record's scheduler_config group
+            unmapped.append(f"ComfyUI node {sampler}: the second pass's scheduler config {settings['scheduler'][1]} differs "
+                            f"from the first pass's {first['scheduler'][1]}; the first's applies to both")
+        # ComfyUI runs `steps` steps of an int(steps / denoise) schedule (comfy/samplers.py KSampler.set_steps): the
+        # stage's steps and A1111's schedule (stages.py schedule_length) exactly
+        out.append({"kind": "hires_fix", "upscaler": upscaler, "height": height, "width": width, "steps": settings["steps"],
+                    "denoising_strength": settings["denoise"], "scheduler": settings["scheduler"][0]})
     base_width, base_height = record["width"], record["height"]
     record["width"], record["height"] = width, height
     return {"type": 6, "base_height": base_height, "base_width": base_width, "stages": out}

@@ -1,7 +1,8 @@
 """Draw Things: an XMP packet (PNG iTXt `XML:com.adobe.xmp`) whose exif:UserComment holds the settings as JSON.
 
 The JSON's keys as Draw Things writes them: c (prompt), uc (negative prompt), seed, steps, scale,
-sampler (its display name), model (the file name), size "WxH", strength (1 for text-to-image),
+sampler (its display name; the v2 configuration's "sampler" is its SamplerType number), model (the file
+name), size "WxH", strength (1 for text-to-image),
 seed_mode, lora [{file, weight}], and v2 (the full configuration: clipSkip, hiresFix, sharpness,
 shift, refinerModel, ...). seed_mode says how noise is drawn: only "Torch CPU Compatible" and
 "NVIDIA GPU Compatible" are torch generators; the others are Draw Things' own and are reported.
@@ -60,8 +61,14 @@ def to_record(texts: dict[str, str], registry: Registry, overlay: list[dict[str,
     record = base_record(prompt=get_str(meta, "c", what, ""), negative=get_str(meta, "uc", what, "") or None,
                          seed=get_int(meta, "seed", what), steps=get_int(meta, "steps", what),
                          guidance=get_float(meta, "scale", what, 7.0), width=width, height=height)
-    record["scheduler"], record["scheduler_config"] = samplers.named(
-        samplers.DRAW_THINGS, get_str(meta, "sampler", what, "DPM++ 2M Karras"), registry, unmapped, TOOL)
+    raw_sampler = meta.get("sampler", v2.get("sampler", 0))  # v2 alone: the SamplerType number (0: DPM++ 2M Karras)
+    sampler = samplers.draw_things_sampler_name(raw_sampler)
+    if sampler is None:
+        raise fail(f"{what}: sampler must be a Draw Things sampler name or a SamplerType number "
+                   f"0..{len(samplers.DRAW_THINGS_SAMPLER_TYPES) - 1}")
+    if "sampler" in meta and "sampler" in v2 and samplers.draw_things_sampler_name(v2["sampler"]) not in (None, sampler):
+        unmapped.append(f"v2 sampler {v2['sampler']} differs from sampler {sampler}; {sampler} recorded")
+    record["scheduler"], record["scheduler_config"] = samplers.named(samplers.DRAW_THINGS, sampler, registry, unmapped, TOOL)
     seed_mode = get_str(meta, "seed_mode", what, "Legacy")
     if seed_mode in SEED_MODES:
         record["platform"]["generator_device"] = SEED_MODES[seed_mode]

@@ -29,6 +29,12 @@ states it for other implementations:
    runs the UNet on each alone (its default, "pad prompt/negative prompt" off), which
    :func:`unequal_lengths` reproduces inside one diffusers call.
 
+Dialect variants (registry ``prompt_dialects``, key ``a1111``; the infotext's "Emphasis" and "Pad conds"):
+``emphasis: "No norm"`` skips the mean rescale of step 3 (A1111's EmphasisOriginalNoNorm); ``pad_conds``
+pads the shorter of prompt and negative prompt with copies of the empty prompt's encoding (one 77-token
+chunk each, encoded with the record's clip skip; SDXL's not zeroed) up to the longer one's length, as the
+web UI's ``pad_cond_uncond`` does, so both run in one UNet batch.
+
 Not implemented (refused with AIGIF_E_PLATFORM before anything is loaded): prompt editing
 ``[from:to:when]``, alternation ``[a|b]``, composable ``AND`` and a whole-prompt weight (``text :1.3``
 at the end), and families other than Stable Diffusion 1.x/2.x and SDXL.
@@ -64,6 +70,15 @@ _BREAK_WORD = re.compile(r"\s*\bBREAK\b\s*", re.S)
 _AND_WORD = re.compile(r"\bAND\b")
 _WHOLE_PROMPT_WEIGHT = re.compile(r"^(\s*.*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$")
 _SCHEDULE_NUMBER = re.compile(r":\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+A1111_DIALECT = "A1111"  # registry prompt_dialects: the dialect with every web UI option at its default
+
+
+def dialect_options(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The web UI options of a registry ``prompt_dialects`` entry: {} for A1111 itself, the ``a1111`` object of
+    its variants (emphasis mode, pad conds), None for a dialect that is not A1111's."""
+    return {} if entry["name"] == A1111_DIALECT else entry.get("a1111")
 
 
 def parse_attention(text: str) -> list[list[Any]]:
@@ -287,9 +302,10 @@ def sdxl_layer(clip_skip: int | None):
     return layer
 
 
-def encode_chunks(torch: Any, text_encoder: Any, chunks: list[Chunk], vocab: Vocabulary, layer: Any) -> tuple[Any, Any]:
+def encode_chunks(torch: Any, text_encoder: Any, chunks: list[Chunk], vocab: Vocabulary, layer: Any,
+                  normalize: bool = True) -> tuple[Any, Any]:
     """((1, 77 x chunks, hidden) embeddings, the first chunk's pooled output or None); emphasis applied per
-    chunk as A1111's "Original" does."""
+    chunk as A1111's "Original" does (``normalize=False``: "No norm", the weights without the mean rescale)."""
     device = text_encoder.device
     outputs, first_pooled = [], None
     for index, chunk in enumerate(chunks):
@@ -305,28 +321,31 @@ def encode_chunks(torch: Any, text_encoder: Any, chunks: list[Chunk], vocab: Voc
                 weights = torch.tensor([chunk.weights], dtype=torch.float32, device=device)
                 original_mean = z.mean()
                 z = z * weights.reshape(weights.shape + (1,)).expand(z.shape)
-                z = z * (original_mean / z.mean())
+                if normalize:
+                    z = z * (original_mean / z.mean())
         outputs.append(z)
     return torch.cat(outputs, dim=1), first_pooled
 
 
-def encode_with(pipe: Any, tokenizer: Any, text_encoder: Any, text: str, layer: Any) -> tuple[Any, Any]:
+def encode_with(pipe: Any, tokenizer: Any, text_encoder: Any, text: str, layer: Any,
+                normalize: bool = True) -> tuple[Any, Any]:
     import torch
 
     runs, tokenized = tokenize_prompt(pipe, tokenizer, text)
     vocab = vocabulary(pipe, tokenizer)
-    z, pooled = encode_chunks(torch, text_encoder, chunk_runs(runs, tokenized, vocab), vocab, layer)
+    z, pooled = encode_chunks(torch, text_encoder, chunk_runs(runs, tokenized, vocab), vocab, layer, normalize)
     return z.to(text_encoder.dtype), pooled
 
 
-def encode_prompt(pipe: Any, text: str, clip_skip: int | None, positive: bool) -> Any:
+def encode_prompt(pipe: Any, text: str, clip_skip: int | None, positive: bool, normalize: bool = True) -> Any:
     """SD 1.x/2.x prompt embeddings of ``text`` in the A1111 dialect."""
     if positive:
         text = _whole_prompt_weight(text)[0]
-    return encode_with(pipe, pipe.tokenizer, pipe.text_encoder, text, sd_layer(clip_skip))[0]
+    return encode_with(pipe, pipe.tokenizer, pipe.text_encoder, text, sd_layer(clip_skip), normalize)[0]
 
 
-def encode_prompt_sdxl(pipe: Any, text: str, clip_skip: int | None, positive: bool) -> tuple[Any, Any]:
+def encode_prompt_sdxl(pipe: Any, text: str, clip_skip: int | None, positive: bool,
+                       normalize: bool = True) -> tuple[Any, Any]:
     """SDXL (embeddings, pooled embeddings): each encoder reads the text alone, outputs joined on the feature axis."""
     import torch
 
@@ -336,26 +355,50 @@ def encode_prompt_sdxl(pipe: Any, text: str, clip_skip: int | None, positive: bo
         z, pooled = encode_prompt_sdxl(pipe, text, clip_skip, True)
         return torch.zeros_like(z), torch.zeros_like(pooled)
     layer = sdxl_layer(clip_skip)
-    parts = [encode_with(pipe, tok, enc, text, layer) for tok, enc in ((pipe.tokenizer, pipe.text_encoder),
-                                                                    (pipe.tokenizer_2, pipe.text_encoder_2)) if enc is not None]
+    parts = [encode_with(pipe, tok, enc, text, layer, normalize) for tok, enc in ((pipe.tokenizer, pipe.text_encoder),
+                                                                               (pipe.tokenizer_2, pipe.text_encoder_2))
+             if enc is not None]
     return torch.cat([z for z, _ in parts], dim=-1), parts[-1][1]
 
 
-def prompt_embeddings(pipe: Any, record: dict[str, Any], family: str = "sd1") -> dict[str, Any]:
-    """Pipeline call arguments that replace ``prompt``/``negative_prompt`` for an A1111-dialect record."""
+def prompt_embeddings(pipe: Any, record: dict[str, Any], family: str = "sd1",
+                      options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Pipeline call arguments that replace ``prompt``/``negative_prompt`` for an A1111-dialect record;
+    ``options`` is the dialect's registry ``a1111`` entry (emphasis mode, pad conds)."""
+    options = options or {}
+    normalize = options.get("emphasis", "Original") == "Original"
     clip_skip = record["params"].get("clip_skip")
     negative = record.get("negative_prompt") or ""  # the web UI has no absent negative prompt: none is ""
     cfg = record["guidance_scale"] > 1  # diffusers uses a negative prompt only with classifier-free guidance
     if family == "sdxl":
-        out = dict(zip(("prompt_embeds", "pooled_prompt_embeds"), encode_prompt_sdxl(pipe, record["prompt"], clip_skip, True)))
+        out = dict(zip(("prompt_embeds", "pooled_prompt_embeds"),
+                       encode_prompt_sdxl(pipe, record["prompt"], clip_skip, True, normalize)))
         if cfg:
             out.update(zip(("negative_prompt_embeds", "negative_pooled_prompt_embeds"),
-                           encode_prompt_sdxl(pipe, negative, clip_skip, False)))
-        return out
-    out = {"prompt_embeds": encode_prompt(pipe, record["prompt"], clip_skip, True)}
-    if cfg:
-        out["negative_prompt_embeds"] = encode_prompt(pipe, negative, clip_skip, False)
+                           encode_prompt_sdxl(pipe, negative, clip_skip, False, normalize)))
+    else:
+        out = {"prompt_embeds": encode_prompt(pipe, record["prompt"], clip_skip, True, normalize)}
+        if cfg:
+            out["negative_prompt_embeds"] = encode_prompt(pipe, negative, clip_skip, False, normalize)
+    if cfg and options.get("pad_conds"):
+        empty = (encode_prompt_sdxl(pipe, "", clip_skip, True)[0] if family == "sdxl"
+                 else encode_prompt(pipe, "", clip_skip, True))
+        out = pad_with_empty(out, empty)
     return out
+
+
+def pad_with_empty(embeds: dict[str, Any], empty: Any) -> dict[str, Any]:
+    """The web UI's pad_cond_uncond: the shorter of prompt and negative prompt embeddings gets whole copies of
+    the empty prompt's (1, 77, hidden) encoding appended until both are as long."""
+    import torch
+
+    positive, negative = embeds["prompt_embeds"], embeds["negative_prompt_embeds"]
+    repeats = (positive.shape[1] - negative.shape[1]) // empty.shape[1]
+    if repeats == 0:
+        return embeds
+    key, short = ("negative_prompt_embeds", negative) if repeats > 0 else ("prompt_embeds", positive)
+    padding = empty.to(short.dtype).repeat(short.shape[0], abs(repeats), 1)
+    return dict(embeds, **{key: torch.cat([short, padding], dim=1)})
 
 
 # ------------------------------------------------------------------ prompt and negative prompt of different lengths

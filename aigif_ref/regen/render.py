@@ -156,9 +156,10 @@ class Renderer:
                 (applied(self.torch, platform, attention, device, refiner) if refiner else contextlib.nullcontext()):
             try:
                 lengths = None
-                if dialect_name(record, self.registry) == "A1111":
+                options = a1111_options(record, self.registry)
+                if options is not None:
                     del kwargs["prompt"], kwargs["negative_prompt"]
-                    embeds = prompt_weighting.prompt_embeddings(pipe, record, loaded.family["name"])
+                    embeds = prompt_weighting.prompt_embeddings(pipe, record, loaded.family["name"], options)
                     embeds, lengths = prompt_weighting.pad_to_same_length(self.torch, embeds)
                     kwargs.update(embeds)
                 with prompt_weighting.unequal_lengths(pipe, lengths):
@@ -180,7 +181,7 @@ class Renderer:
 
 
 PROMPT_DIALECT_TYPE = 7  # registry.json extension_types "prompt_dialect"
-RENDERED_DIALECTS = ("plain", "A1111")
+RENDERED_DIALECTS = ("plain", "A1111")  # and every registry dialect with an `a1111` entry (its variants)
 
 
 def dialect_name(record: dict[str, Any], registry: Registry) -> str:
@@ -188,14 +189,22 @@ def dialect_name(record: dict[str, Any], registry: Registry) -> str:
     return "plain" if ext is None else registry.enum_name("prompt_dialects", ext["dialect"])
 
 
+def a1111_options(record: dict[str, Any], registry: Registry) -> dict[str, Any] | None:
+    """The options of the record's A1111-family prompt dialect (registry `prompt_dialects` key `a1111`: emphasis
+    mode, pad conds), or None when its prompts are not in an A1111 dialect."""
+    ext = find_extension(record, PROMPT_DIALECT_TYPE)
+    entry = None if ext is None else registry.enum("prompt_dialects").get(ext["dialect"])
+    return None if entry is None else prompt_weighting.dialect_options(entry)
+
+
 def refuse_unimplemented(record: dict[str, Any], registry: Registry) -> None:
     """Refuse, before loading anything, a record whose pixels depend on what this decoder does not implement."""
     dialect = dialect_name(record, registry)
     reason = None
-    if dialect not in RENDERED_DIALECTS:
+    if dialect not in RENDERED_DIALECTS and a1111_options(record, registry) is None:
         reason = (f"prompts in the {dialect} dialect (this decoder reads {' and '.join(RENDERED_DIALECTS)}; "
                   f"{dialect} weighting is not implemented)")
-    elif dialect == "A1111":
+    elif a1111_options(record, registry) is not None:
         why = prompt_weighting.refusal(record, registry.family_of(record["model_id"])["name"])
         if why is None and stages.refiner_of(record, registry) is not None:
             why = "with a refiner stage (the weighted embeddings are the first pass's text encoders')"
