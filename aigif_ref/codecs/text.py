@@ -83,19 +83,12 @@ def _model(code: int, registry=None):
 
 @lru_cache(maxsize=4)
 def _load_model(code: int, name: str, model_file: str, sha256: str):
-    import hashlib
-
+    from aigif_ref.codecs.model_file import read_model_file
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
     from aigif_ref.codecs.tag_context import TagContextModel
     from aigif_ref.registry import REPO_ROOT
 
-    path = REPO_ROOT / model_file
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {name} model {path}: {exc.strerror}") from None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
+    data = read_model_file(REPO_ROOT / model_file, name, sha256)
     return (TagContextModel if code == TAG_CONTEXT_CODE else PhraseHuffmanModel).from_json(data)
 
 

@@ -51,12 +51,13 @@ def _image(path: str):
     import numpy as np
     from PIL import Image
 
-    data = read_bytes(path, MAX_IMAGE_BYTES, "an image", regular_only=True)
+    data = read_bytes(path, MAX_IMAGE_BYTES, "an image")
     try:
         with Image.open(io.BytesIO(data)) as image:
             return np.asarray(image.convert("RGB"))
     except Exception as exc:  # noqa: BLE001  untrusted bytes: Pillow raises many kinds
-        raise AigifError("AIGIF_E_IO", f"{path}: not an image Pillow can read ({type(exc).__name__})") from None
+        raise AigifError("AIGIF_E_IO", f"{path}: not an image Pillow can read (PNG, JPEG, WebP, ...), or a damaged one; "
+                                       "give an RGB image file") from exc
 
 
 def pick_backend(backend: str, device: str) -> str:
