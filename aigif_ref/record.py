@@ -263,8 +263,11 @@ def parse_json(text: str | bytes, where: str) -> Any:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
         return json.loads(text.removeprefix("\ufeff"), parse_float=_json_number)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8 JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise AigifError("AIGIF_E_RECORD", f"{where} is not JSON (line {exc.lineno}, column {exc.colno}); a record "
+                                           "is one JSON object (see aigif inspect --json for one)") from exc
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8 text (byte {exc.start}); save the record as UTF-8") from exc
     except RecursionError:
         raise AigifError("AIGIF_E_RECORD", f"{where}: JSON nested too deeply") from None
 

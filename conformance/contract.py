@@ -133,9 +133,9 @@ def read_json(data: bytes, parse_float: Callable[[str], Any] | None = None) -> A
     try:
         return json.loads(data.decode("utf-8"), parse_int=_parse_int, parse_float=parse_float)
     except UnicodeDecodeError as exc:
-        raise OutputError(f"not UTF-8: {exc}") from None
+        raise OutputError(f"not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise OutputError(str(exc)) from None
+        raise OutputError(f"not JSON (line {exc.lineno}, column {exc.colno})") from exc
     except (ValueError, RecursionError) as exc:  # a backstop: the checks above should leave none
         raise OutputError(f"not readable JSON: {type(exc).__name__}") from None
 

@@ -56,7 +56,7 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
     try:
         payload = inflater.decompress(block, bound + 1)
     except zlib.error as exc:
-        raise AigifError("AIGIF_E_DECOMPRESS", f"zlib text block: {exc}") from None
+        raise AigifError("AIGIF_E_DECOMPRESS", "zlib text block is not a valid zlib stream (damaged file)") from exc
     if len(payload) > bound or inflater.unconsumed_tail:
         raise AigifError("AIGIF_E_LIMIT", f"zlib text block inflates beyond {bound} bytes")
     if not inflater.eof or inflater.unused_data:
