@@ -79,3 +79,23 @@ def test_a_non_regular_input_is_refused_at_once(name: str, tmp_path: Path, capsy
         assert "Traceback" not in err
         assert seconds < 5, f"{name} on {kind} took {seconds:.1f} s to refuse"
         assert sorted(p.name for p in out.iterdir()) == [], f"{name} on {kind} wrote output"
+
+
+def test_the_conformance_runner_reads_only_a_regular_output(tmp_path: Path):
+    """What an implementation leaves at its output path is read only if it is a regular file: a FIFO there
+    used to block the runner's open for ever, a link to /dev/zero fed it up to the vector limit."""
+    from conformance.levels import _output
+
+    inputs = _inputs(tmp_path)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(BOUND_SECONDS)
+    try:
+        assert {kind: _output(path) for kind, path in inputs.items()} == dict.fromkeys(inputs)
+    except _TooSlow:
+        pytest.fail(f"the runner still reads after {BOUND_SECONDS} s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    regular = tmp_path / "out.aigif"
+    regular.write_bytes(b"AIGIF")
+    assert _output(regular) == b"AIGIF" and _output(tmp_path / "absent") is None
