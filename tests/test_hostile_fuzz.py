@@ -2,7 +2,7 @@
 bounded time, and no output file left when a command fails.
 
 Hypothesis runs a fixed number of derandomized examples (the same inputs on every run, no example database),
-so CI is deterministic and fast; raise FUZZ_EXAMPLES in the environment for a longer local hunt. Half the
+so CI is deterministic and fast; raise FUZZ_EXAMPLES (and set FUZZ_RANDOM=1) for a longer local hunt. Half the
 .aigif mutants get their CRC-32 fixed up, so the mutation reaches the grammar and payload decoders instead of
 stopping at the CRC check.
 """
@@ -36,7 +36,9 @@ PAYLOAD_SEEDS = sorted(VECTORS.glob("quantized/*/payload.safetensors"))
 SEEDS = {"aigif": AIGIF_SEEDS, "pixels": PIXEL_SEEDS, "payload": PAYLOAD_SEEDS}
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
 CASE_SECONDS = 10  # per input; each takes milliseconds, the bound catches a decoder that loops or balloons
-FUZZ = settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+# FUZZ_RANDOM=1 draws new inputs on each run (a local hunt); CI always runs the same derandomized ones.
+FUZZ = settings(deadline=None, derandomize=not os.environ.get("FUZZ_RANDOM"), database=None,
+                suppress_health_check=list(HealthCheck))
 
 
 def test_the_seeds_are_there():  # the fuzzers below are only as good as their seeds

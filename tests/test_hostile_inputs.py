@@ -99,3 +99,26 @@ def test_the_conformance_runner_reads_only_a_regular_output(tmp_path: Path):
     regular = tmp_path / "out.aigif"
     regular.write_bytes(b"AIGIF")
     assert _output(regular) == b"AIGIF" and _output(tmp_path / "absent") is None
+
+
+def test_compress_refuses_a_huge_image_before_decoding_it(tmp_path: Path, capsys):
+    """A 30 kB PNG can declare 10000x10000 pixels (300 MB decoded): refused from its header."""
+    import zlib
+
+    from PIL import Image
+
+    from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS
+
+    side = 10_000
+    assert side * side > DEFAULT_MAX_PIXELS
+    bomb = tmp_path / "bomb.png"
+    Image.new("L", (1, 1)).save(bomb)  # then the same header with a large size and a tiny zlib stream of zeros
+    raw = bytearray(bomb.read_bytes())
+    raw[16:24] = side.to_bytes(4, "big") + side.to_bytes(4, "big")
+    raw[29:33] = zlib.crc32(bytes(raw[12:29])).to_bytes(4, "big")
+    bomb.write_bytes(bytes(raw))
+    start = time.monotonic()
+    status = main(["compress", "--diffc", "--model", "aigif-tiny-sd15", "-o", str(tmp_path / "x.aigif"), str(bomb)])
+    err = capsys.readouterr().err
+    assert status == 1 and "AIGIF_E_DECODER_LIMIT" in err and "10000x10000" in err, err
+    assert time.monotonic() - start < 5 and not (tmp_path / "x.aigif").exists()
