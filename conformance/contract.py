@@ -163,7 +163,8 @@ class CommandImplementation:
         try:
             self.prefix = shlex.split(prefix) if isinstance(prefix, str) else list(prefix)
         except ValueError as exc:
-            raise UsageError(f"--impl {prefix!r}: {exc}") from None
+            raise UsageError(f"--impl {prefix!r} does not split into words as a shell would (a quote left open?); "
+                             "quote the command prefix once, e.g. --impl 'my-decoder --flag'") from exc
         if not self.prefix:
             raise UsageError("--impl is empty: give the command prefix of the implementation, e.g. --impl 'my-decoder'")
         program = self.prefix[0]

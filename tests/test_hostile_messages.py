@@ -151,3 +151,12 @@ def test_aigif_debug_prints_the_cause(tmp_path: Path, capsys, monkeypatch):
     assert main(args) == 1
     loud = capsys.readouterr().err
     assert loud.startswith(quiet.strip()) and "JSONDecodeError: Expecting property name" in loud
+
+
+def test_an_impl_prefix_with_an_open_quote():
+    from conformance.contract import CommandImplementation, UsageError
+
+    with pytest.raises(UsageError) as failure:
+        CommandImplementation("my-decoder 'unclosed")
+    assert "a quote left open?" in str(failure.value) and "No closing quotation" not in str(failure.value)
+    assert isinstance(failure.value.__cause__, ValueError)
