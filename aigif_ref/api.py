@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aigif_ref.errors import FILE_ERROR_CODES, AigifError
-from aigif_ref.grammar import limits
 from aigif_ref.grammar.aigif import build_file, parse_file
+from aigif_ref.inputs import kind_of_file as _kind
+from aigif_ref.inputs import open_regular, read_bytes  # noqa: F401  (the API's readers, kept importable from here)
 from aigif_ref.record import json_to_syntax, syntax_to_json
 from aigif_ref.registry import Registry, default_registry
 from aigif_ref.record_rules import check_record_rules
@@ -42,51 +43,6 @@ def encode(record: dict[str, Any], registry: Registry | None = None) -> bytes:
 
 # Errors encode reports as a reader does: the record is well formed, the registry does not know it.
 RECORD_REGISTRY_CODES = frozenset({"AIGIF_E_UNKNOWN_CODE", "AIGIF_E_PARAM_FAMILY"})
-
-
-def read_bytes(path: str | os.PathLike, limit: int = limits.MAX_FILE_BYTES, what: str = "an AIGIF file",
-               regular_only: bool = False) -> bytes:
-    """A file's bytes, reading at most one byte past ``limit`` whatever size the file reports
-    (/dev/zero, a FIFO or /proc files report 0 and never end). ``regular_only`` refuses anything but a
-    regular file (for inputs whose size and hash a file records)."""
-    path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            info = os.fstat(stream.fileno())
-            if regular_only and not stat.S_ISREG(info.st_mode):
-                raise AigifError("AIGIF_E_IO", f"{path} is {_kind(info.st_mode)}, not a regular file")
-            if info.st_size > limit:
-                raise AigifError("AIGIF_E_LIMIT", f"{path}: {info.st_size} bytes exceeds {limit}")
-            data = _read_at_most(stream, limit + 1)
-    except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > limit:
-        raise AigifError("AIGIF_E_LIMIT", f"{path}: more than {limit} bytes ({what} is at most {limit})")
-    return data
-
-
-READ_CHUNK = 16 << 20
-
-
-def _read_at_most(stream, size: int) -> bytes:
-    """Up to `size` bytes, read in chunks: read(size) would allocate `size` bytes at once (MemoryError for a
-    64 GiB payload limit on a file of a few bytes)."""
-    chunks, total = [], 0
-    while total < size:
-        chunk = stream.read(min(READ_CHUNK, size - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = ()) -> os.stat_result | None:

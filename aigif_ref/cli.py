@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from aigif_ref import __version__, cli_real, cli_render
-from aigif_ref.console import run_entry_point, stdout_console
+from aigif_ref.console import report_error, run_entry_point, stdout_console
 from aigif_ref.api import decode, encode, read_bytes, write_atomic
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions import Model
@@ -103,7 +103,8 @@ def _encode_many(args: argparse.Namespace, registry: Registry) -> int:
     try:
         lines = text.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as exc:
-        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8: {exc}") from None
+        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8 text (byte {exc.start}); save the records as "
+                                           "UTF-8, one JSON object a line") from exc
     numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
     width = max(6, len(str(len(lines))))
     written: list[str] = []
@@ -301,7 +302,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except AigifError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        report_error("error", exc)
         return 1
     except BrokenPipeError:
         raise  # the reader closed the pipe: run_entry_point ends quietly

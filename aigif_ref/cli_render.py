@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aigif_ref.api import check_output, decode, read_bytes, write_atomic
+from aigif_ref.console import report_error
 from aigif_ref.errors import AigifError
 from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS, DEVICES, hold_cpu_kernels
 from aigif_ref.registry import default_registry, load_registry
@@ -309,7 +310,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 if not many:
                     raise
                 failures += 1
-                print(f"error: {name}: {exc}", file=sys.stderr)
+                report_error(f"error: {name}", exc)
             except Exception as exc:  # a bug on one file must not cost the others their renders
                 if not many:
                     raise

@@ -24,6 +24,20 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+DEBUG_VARIABLE = "AIGIF_DEBUG"
+DEBUG_HINT = f"run with {DEBUG_VARIABLE}=1 to see the library's own error"
+
+
+def report_error(prefix: str, exc: BaseException) -> None:
+    """Print an AIGIF_E_* error on stderr as ``prefix: CODE: message``; with AIGIF_DEBUG=1 in the environment,
+    also the traceback of what caused it (a library's own exception, kept as __cause__ and out of the message)."""
+    print(f"{prefix}: {exc}", file=sys.stderr)
+    if os.environ.get(DEBUG_VARIABLE) and exc.__cause__ is not None:
+        import traceback
+
+        traceback.print_exception(exc.__cause__, file=sys.stderr)
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Iterator
 
 from aigif_ref.errors import AigifError
+from aigif_ref.inputs import open_regular
 from aigif_ref.registry import COMMIT, REPO_ROOT, Registry, default_registry, model_location_problems
 
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth", ".pkl")
@@ -157,7 +158,7 @@ def sha256_file(path: Path) -> str:
     digest = _digest_cache.get(key)
     if digest is None:
         hasher = hashlib.sha256()
-        with path.open("rb") as stream:
+        with open_regular(path, "a model file") as stream:  # a FIFO or /dev/zero would never end
             while chunk := stream.read(_CHUNK):
                 hasher.update(chunk)
         digest = _digest_cache[key] = hasher.hexdigest()

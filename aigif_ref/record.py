@@ -19,6 +19,7 @@ from typing import Any, Iterator
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions import type_of
 from aigif_ref.extensions.slots import MODELS
+from aigif_ref.grammar import limits
 from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
 from aigif_ref.grammar.primitives import float32_repr, to_float32
 from aigif_ref.registry import REPO_ROOT, Registry
@@ -263,20 +264,30 @@ def parse_json(text: str | bytes, where: str) -> Any:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
         return json.loads(text.removeprefix("\ufeff"), parse_float=_json_number)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8 JSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise AigifError("AIGIF_E_RECORD", f"{where} is not JSON (line {exc.lineno}, column {exc.colno}); a record "
+                                           "is one JSON object (see aigif inspect --json for one)") from exc
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_RECORD", f"{where} is not UTF-8 text (byte {exc.start}); save the record as UTF-8") from exc
     except RecursionError:
         raise AigifError("AIGIF_E_RECORD", f"{where}: JSON nested too deeply") from None
 
 
+# A record's JSON holds its file's extensions in base64 (4/3 of their bytes): twice the file limit bounds one
+# record, or a JSON-lines file of many small ones.
+MAX_JSON_INPUT_BYTES = 2 * limits.MAX_FILE_BYTES
+
+
 def read_text_input(path: str | Path) -> bytes:
     """The bytes of a file, or of standard input for "-"."""
+    from aigif_ref.inputs import read_bytes
+
+    if str(path) != "-":
+        return read_bytes(path, MAX_JSON_INPUT_BYTES, "a JSON file")
     try:
-        if str(path) == "-":
-            return sys.stdin.buffer.read()
-        return Path(path).read_bytes()
+        return sys.stdin.buffer.read()
     except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
+        raise AigifError("AIGIF_E_IO", f"cannot read standard input: {exc.strerror}") from exc
 
 
 def load_json(path: str | Path) -> Any:

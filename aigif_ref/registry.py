@@ -71,7 +71,11 @@ def read_registry_file(path: Path) -> dict[str, Any]:
             hint = " (the package reads registry.json from its checkout: install with `pip install -e .`, or set AIGIF_REGISTRY)"
         raise AigifError("AIGIF_E_IO", f"cannot read registry {path}: {exc.strerror}{hint}") from None
     except json.JSONDecodeError as exc:
-        raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is not JSON: {exc}") from None
+        raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is not JSON (line {exc.lineno}, column {exc.colno}); "
+                                             "fix it (aigif registry check) or point AIGIF_REGISTRY at a valid one") from exc
+    except UnicodeDecodeError as exc:
+        raise AigifError("AIGIF_E_REGISTRY", f"registry {path} is not UTF-8 text (byte {exc.start}); fix it (aigif "
+                                             "registry check) or point AIGIF_REGISTRY at a valid one") from exc
 
 
 @lru_cache(maxsize=1)

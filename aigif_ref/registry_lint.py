@@ -230,7 +230,7 @@ def _read_json(raw: bytes, where: str) -> tuple[Any, list[str]]:
     try:
         value, repeats = loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise _Unreadable(f"{where} is not UTF-8: {exc}") from None
+        raise _Unreadable(f"{where} is not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise _Unreadable(f"{where} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aigif_ref.errors import AigifError
+from aigif_ref.inputs import open_regular
 from aigif_ref.model_store import sha256_file
 
 OVERLAY_NAME = "models.json"
@@ -33,7 +34,7 @@ def overlay_path() -> Path:
 
 def autov1(path: Path) -> str:
     """A1111's old short hash: sha256 of the 64 KiB at offset 1 MiB, first 8 hex digits."""
-    with path.open("rb") as stream:
+    with open_regular(path, "a .safetensors file") as stream:
         stream.seek(0x100000)
         return hashlib.sha256(stream.read(0x10000)).hexdigest()[:8]
 
@@ -43,7 +44,7 @@ def tensor_names(path: Path) -> list[str]:
     not_safetensors = (f"{path} is not a safetensors file (an 8-byte header length of 1..{MAX_HEADER}, then that many "
                        "bytes of JSON naming the tensors); only safetensors files are used")
     try:
-        with path.open("rb") as stream:
+        with open_regular(path, "a .safetensors file") as stream:
             size = int.from_bytes(stream.read(8), "little")
             if not 0 < size <= MAX_HEADER:
                 raise AigifError("AIGIF_E_MODEL_UNSAFE", not_safetensors)
@@ -108,10 +109,11 @@ def add(paths: Iterable[Path], family: str | None = None, overlay: Path | None =
     for path in map(Path, paths):
         if path.is_dir():
             files += sorted(p for p in path.rglob("*.safetensors") if p.is_file())
-        elif path.is_file() and path.suffix == ".safetensors":
-            files.append(path)
         else:
-            raise AigifError("AIGIF_E_IO", f"{path}: not a .safetensors file or a folder (only safetensors weights are used)")
+            open_regular(path, "a .safetensors file or a folder").close()  # /dev/zero, a FIFO: refused now
+            if path.suffix != ".safetensors":
+                raise AigifError("AIGIF_E_IO", f"{path}: not a .safetensors file or a folder (only safetensors weights are used)")
+            files.append(path)
     added = [describe(f, family) for f in files]
     entries = [e for e in load_overlay(overlay) if e["path"] not in {a["path"] for a in added}] + added
     overlay.parent.mkdir(parents=True, exist_ok=True)

@@ -97,8 +97,11 @@ def _read_json(path: Path, what: str) -> tuple[Any, bytes]:
         raise VectorsError(f"{path}: {what} is missing") from None
     except OSError as exc:
         raise VectorsError(f"{path}: cannot read {what}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VectorsError(f"{path}: {what} is not UTF-8 JSON: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise VectorsError(f"{path}: {what} is not UTF-8 (byte {exc.start}); regenerate the vectors") from exc
+    except json.JSONDecodeError as exc:
+        raise VectorsError(f"{path}: {what} is not JSON (line {exc.lineno}, column {exc.colno}); regenerate the "
+                           "vectors") from exc
 
 
 def _check_schema(data: Any, schema: str, path: Path) -> None:
@@ -140,8 +143,10 @@ def read_level(vectors: Path, level: str) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise VectorsError(f"{path}: cannot read the level list: {exc}") from None
+    except OSError as exc:
+        raise VectorsError(f"{path}: cannot read the level list: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise VectorsError(f"{path}: the level list is not UTF-8 (byte {exc.start})") from exc
     ids = [line.split("#", 1)[0].strip() for line in lines]
     ids = [i for i in ids if i]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})

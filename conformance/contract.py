@@ -133,9 +133,9 @@ def read_json(data: bytes, parse_float: Callable[[str], Any] | None = None) -> A
     try:
         return json.loads(data.decode("utf-8"), parse_int=_parse_int, parse_float=parse_float)
     except UnicodeDecodeError as exc:
-        raise OutputError(f"not UTF-8: {exc}") from None
+        raise OutputError(f"not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise OutputError(str(exc)) from None
+        raise OutputError(f"not JSON (line {exc.lineno}, column {exc.colno})") from exc
     except (ValueError, RecursionError) as exc:  # a backstop: the checks above should leave none
         raise OutputError(f"not readable JSON: {type(exc).__name__}") from None
 
@@ -163,7 +163,8 @@ class CommandImplementation:
         try:
             self.prefix = shlex.split(prefix) if isinstance(prefix, str) else list(prefix)
         except ValueError as exc:
-            raise UsageError(f"--impl {prefix!r}: {exc}") from None
+            raise UsageError(f"--impl {prefix!r} does not split into words as a shell would (a quote left open?); "
+                             "quote the command prefix once, e.g. --impl 'my-decoder --flag'") from exc
         if not self.prefix:
             raise UsageError("--impl is empty: give the command prefix of the implementation, e.g. --impl 'my-decoder'")
         program = self.prefix[0]

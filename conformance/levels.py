@@ -5,6 +5,8 @@ A new level is one more entry in LEVELS (plus its vectors and levels/<name>.txt)
 from __future__ import annotations
 
 import io
+import os
+import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,11 +61,28 @@ def _rejected(what: str, outcome: Outcome) -> str:
 
 
 def _output(path: Path) -> bytes | None:
+    """The regular file an implementation wrote, or None. Opened non-blocking and checked on the descriptor:
+    a FIFO left there must not stall the runner, nor /dev/zero behind a link feed it for ever."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_VECTOR_FILE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except (FileNotFoundError, IsADirectoryError):
         return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(MAX_VECTOR_FILE_BYTES + 1)
+
+
+def _written(what: str, outcome: Outcome, path: Path) -> bytes | Verdict:
+    """The output of a run that had to accept its valid input, or the failing verdict when it did not write one."""
+    if outcome.exit_code != 0:
+        return Verdict("fail", _rejected(what, outcome), _rejection(outcome))
+    got = _output(path)
+    if got is None:
+        return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
+    return got
 
 
 def _stage(scratch: Path, name: str, data: bytes) -> Path:
@@ -110,11 +129,9 @@ def build_invocation(case: Case, scratch: Path) -> list[str]:
 
 
 def judge_build(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
-    if outcome.exit_code != 0:
-        return Verdict("fail", _rejected("record", outcome), _rejection(outcome))
-    got = _output(scratch / "out.aigif")
-    if got is None:
-        return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
+    got = _written("record", outcome, scratch / "out.aigif")
+    if isinstance(got, Verdict):
+        return got
     expected = case.data("input.aigif")
     difference = byte_difference(expected, got)
     if difference is None:
@@ -143,11 +160,9 @@ def judge_diffc(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     """Valid: out.bin equals expected-noise.bin (x_T and every step's noise, binary32) bit for bit."""
     if not case.test["valid"]:
         return judge_parse(case, outcome, scratch)  # rejected with the expected code
-    if outcome.exit_code != 0:
-        return Verdict("fail", _rejected("file", outcome), _rejection(outcome))
-    got = _output(scratch / "out.bin")
-    if got is None:
-        return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
+    got = _written("file", outcome, scratch / "out.bin")
+    if isinstance(got, Verdict):
+        return got
     expected = case.data("expected-noise.bin")
     difference = byte_difference(expected, got)
     if difference is None:
@@ -240,11 +255,9 @@ def dequantize_invocation(case: Case, scratch: Path) -> list[str]:
 def judge_dequantize(case: Case, outcome: Outcome, scratch: Path) -> Verdict:
     if not case.test["valid"]:
         return _rejected_with(case.test["expected_error"], outcome)
-    if outcome.exit_code != 0:
-        return Verdict("fail", _rejected("payload", outcome), _rejection(outcome))
-    got = _output(scratch / "out.safetensors")
-    if got is None:
-        return Verdict("fail", "no output file", {"stderr": excerpt(outcome.stderr, 1000)})
+    got = _written("payload", outcome, scratch / "out.safetensors")
+    if isinstance(got, Verdict):
+        return got
     try:
         tensors = read_tensor_file(got)
     except ValueError as exc:

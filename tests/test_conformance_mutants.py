@@ -97,10 +97,19 @@ ACCEPTS_INVALID = {"ignore-crc", "zero-enum", "ignore-must-understand", "must-un
                    "no-registry-check", "trailing-garbage", "version-unchecked"}
 
 
+# The first call of a worker pays its start (Python, the package's imports): on a loaded machine that alone
+# can pass 30 s, so the `info` probe gets a longer bound than each case; a probe that still fails is an error
+# of its own (named below), not a mutant's or the reference's wrong name further on.
+PROBE_TIMEOUT = 300
+CASE_TIMEOUT = 30
+
+
 def run_one(entry: str, args: list[str]) -> dict:
     suite = load_suite(ROOT / "vectors", {level: "syntax" for level in LEVELS})
     with ModuleImplementation(entry, args, workers=1, cwd=str(ROOT)) as impl:
-        run = run_suite(impl, suite, LEVELS, read_info(impl, 30), jobs=1, timeout=30)
+        info = read_info(impl, PROBE_TIMEOUT)
+        assert info.reported, f"{entry} {args}: `info` gave no answer within {PROBE_TIMEOUT} s"
+        run = run_suite(impl, suite, LEVELS, info, jobs=1, timeout=CASE_TIMEOUT)
     return results_document(run)
 
 

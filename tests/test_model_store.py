@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from aigif_ref.errors import AigifError
+from aigif_ref import model_store
 from aigif_ref.model_store import ResolvedModel, resolve_model, staged
 from aigif_ref.registry import REPO_ROOT, Registry, load_registry, schema_errors
 
@@ -281,8 +282,8 @@ def test_verified_files_are_hashed_once(registry, tmp_path, monkeypatch):
     folder = copy_model("aigif-tiny-sdxl", tmp_path)
     resolve_model(SDXL, registry, models_dir=tmp_path)
     opened = []
-    real_open = Path.open
-    monkeypatch.setattr(Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k))
+    real_open = model_store.open_regular
+    monkeypatch.setattr(model_store, "open_regular", lambda path, *a, **k: opened.append(path) or real_open(path, *a, **k))
     resolve_model(SDXL, registry, models_dir=tmp_path)
     assert opened == []
     (folder / "vae" / "config.json").touch()

@@ -188,12 +188,13 @@ def test_pixel_fallback_without_numpy_is_a_dependency_error(tmp_path):
 
 # ------------------------------------------------------------------ bounds that apply
 def test_reading_a_device_that_never_ends_is_bounded():
-    """/dev/zero reports size 0: the reader must stop one byte past the limit, not read until memory runs out."""
+    """/dev/zero reports size 0 and never ends: it is refused before a byte is read (it used to be read up to the
+    256 MiB limit), within a 2 GiB address space."""
     code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30)); "
             "from aigif_ref.cli import main; sys.exit(main(['validate', '/dev/zero']))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert "INVALID AIGIF_E_LIMIT" in done.stdout
+    assert "INVALID AIGIF_E_IO" in done.stdout and "a character device, not a regular file" in done.stdout
 
 
 def test_max_steps_refuses_before_loading(tmp_path, capsys):

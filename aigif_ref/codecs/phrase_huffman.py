@@ -12,12 +12,12 @@ with a precompiled trie regex, which is the greedy longest-match rule done in C.
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+from aigif_ref.codecs.model_file import model_error, parse_model_json, read_model_file
 from aigif_ref.errors import AigifError
 
 MODEL_FORMAT = "aigif-phrase-huffman"
@@ -31,7 +31,7 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "ph
 
 
 def _model_error(message: str) -> AigifError:
-    return AigifError("AIGIF_E_REGISTRY", f"phrase-Huffman model: {message}")
+    return model_error("phrase-Huffman", message)
 
 
 def canonical_codes(lengths: Sequence[int]) -> list[int]:
@@ -137,12 +137,7 @@ class PhraseHuffmanModel:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_json(cls, text: str | bytes) -> "PhraseHuffmanModel":
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise _model_error(f"not JSON: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != MODEL_VERSION:
-            raise _model_error(f"not a {MODEL_FORMAT} version {MODEL_VERSION} file")
+        doc = parse_model_json(text, "phrase-Huffman", MODEL_FORMAT, MODEL_VERSION)
         if doc.get("max_code_length") != MAX_CODE_LENGTH:
             raise _model_error(f"max_code_length must be {MAX_CODE_LENGTH}")
         phrases, lengths = doc.get("phrases"), doc.get("code_lengths")
@@ -158,11 +153,7 @@ class PhraseHuffmanModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "PhraseHuffmanModel":
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise AigifError("AIGIF_E_IO", f"cannot read phrase-Huffman model {path}: {exc}") from None
-        return cls.from_json(data)
+        return cls.from_json(read_model_file(path, "phrase-Huffman"))
 
     # ----------------------------------------------------------------- encoding
     def tokenize(self, s: bytes) -> list[bytes]:

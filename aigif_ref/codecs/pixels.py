@@ -93,13 +93,16 @@ def decode_pixels(record: dict[str, Any], max_pixels: int | None = None) -> "np.
         with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[code]]) as image:
             array = np.asarray(image.convert("RGB"))
     except Image.DecompressionBombError as exc:
-        raise AigifError("AIGIF_E_DECODER_LIMIT", f"embedded {name} pixels: {exc}") from None
+        raise AigifError("AIGIF_E_DECODER_LIMIT", f"embedded {name} pixels declare more pixels than Pillow's "
+                                                  f"decompression-bomb bound ({Image.MAX_IMAGE_PIXELS}); the record says "
+                                                  f"{width}x{height}, so the image data is not what the record describes") from exc
     except MemoryError:
         raise AigifError("AIGIF_E_DECODER_LIMIT", f"embedded {name} pixels ({width}x{height}) do not fit in memory; "
                                                   "lower --max-pixels") from None
     except Exception as exc:  # noqa: BLE001  untrusted bytes: Pillow and its plugins raise anything (RuntimeError, ...)
-        raise AigifError("AIGIF_E_EXTENSION", f"embedded {name} pixels do not decode: {type(exc).__name__}: "
-                                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no detail'}") from None
+        raise AigifError("AIGIF_E_EXTENSION", f"embedded {name} pixels do not decode: the image data is damaged or is "
+                                              f"not {name}; the file's other fields are still readable (aigif inspect), "
+                                              "or render it to regenerate the pixels") from exc
     if array.shape[:2] != (height, width):
         raise AigifError("AIGIF_E_EXTENSION", f"embedded pixels are {array.shape[1]}x{array.shape[0]}, "
                                               f"record says {width}x{height}")

@@ -20,7 +20,6 @@ the tests check the shortcut against re-tokenizing).
 """
 from __future__ import annotations
 
-import json
 import re
 from array import array
 from bisect import bisect_right
@@ -29,6 +28,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 
+from aigif_ref.codecs.model_file import model_error, parse_model_json, read_model_file
 from aigif_ref.errors import AigifError
 
 MODEL_FORMAT = "aigif-tag-context"
@@ -56,7 +56,7 @@ _RAW_UPPER = re.compile(rb"[A-Z]")
 
 
 def _model_error(message: str) -> AigifError:
-    return AigifError("AIGIF_E_REGISTRY", f"tag-context model: {message}")
+    return model_error("tag-context", message)
 
 
 def _noncanonical(message: str) -> AigifError:
@@ -338,12 +338,7 @@ class TagContextModel(PhraseVocabulary):
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_json(cls, text: str | bytes) -> "TagContextModel":
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise _model_error(f"not JSON: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != MODEL_VERSION:
-            raise _model_error(f"not a {MODEL_FORMAT} version {MODEL_VERSION} file")
+        doc = parse_model_json(text, "tag-context", MODEL_FORMAT, MODEL_VERSION)
         if doc.get("total_bits") != TOTAL_BITS:
             raise _model_error(f"total_bits must be {TOTAL_BITS}")
         phrases, fields = doc.get("phrases"), doc.get("fields")
@@ -359,11 +354,7 @@ class TagContextModel(PhraseVocabulary):
 
     @classmethod
     def load(cls, path: str | Path) -> "TagContextModel":
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise AigifError("AIGIF_E_IO", f"cannot read tag-context model {path}: {exc}") from None
-        return cls.from_json(data)
+        return cls.from_json(read_model_file(path, "tag-context"))
 
     # ----------------------------------------------------------------- encoding
     def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:

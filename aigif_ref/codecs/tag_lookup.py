@@ -12,7 +12,6 @@ Pure standard library, integers only.
 """
 from __future__ import annotations
 
-import json
 import sys
 from array import array
 from bisect import bisect_right
@@ -21,6 +20,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 
+from aigif_ref.codecs.model_file import parse_model_json, read_model_file
 from aigif_ref.codecs.tag_context import (
     END, ESC, FIELDS, PAIR_CACHE_MAX, PhraseVocabulary, case_unfold, final_bytes,
 )
@@ -178,12 +178,7 @@ class TagLookupModel(PhraseVocabulary):
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_json(cls, text: str | bytes) -> "TagLookupModel":
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise _model_error(f"not JSON: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != MODEL_VERSION:
-            raise _model_error(f"not a {MODEL_FORMAT} version {MODEL_VERSION} file")
+        doc = parse_model_json(text, "tag-lookup", MODEL_FORMAT, MODEL_VERSION)
         phrases, fields = doc.get("phrases"), doc.get("fields")
         if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
             raise _model_error("phrases must be a list of strings")
@@ -199,11 +194,7 @@ class TagLookupModel(PhraseVocabulary):
 
     @classmethod
     def load(cls, path: str | Path) -> "TagLookupModel":
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise AigifError("AIGIF_E_IO", f"cannot read tag-lookup model {path}: {exc.strerror}") from None
-        return cls.from_json(data)
+        return cls.from_json(read_model_file(path, "tag-lookup"))
 
     # ----------------------------------------------------------------- encoding
     def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:

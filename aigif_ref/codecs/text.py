@@ -59,7 +59,7 @@ def _zlib_decode(block: bytes, n_strings: int) -> list[bytes]:
     try:
         payload = inflater.decompress(block, bound + 1)
     except zlib.error as exc:
-        raise AigifError("AIGIF_E_DECOMPRESS", f"zlib text block: {exc}") from None
+        raise AigifError("AIGIF_E_DECOMPRESS", "zlib text block is not a valid zlib stream (damaged file)") from exc
     if len(payload) > bound or inflater.unconsumed_tail:
         raise AigifError("AIGIF_E_LIMIT", f"zlib text block inflates beyond {bound} bytes")
     if not inflater.eof or inflater.unused_data:
@@ -96,20 +96,13 @@ def _model(code: int, registry=None):
 
 @lru_cache(maxsize=4)
 def _load_model(code: int, name: str, model_file: str, sha256: str):
-    import hashlib
-
+    from aigif_ref.codecs.model_file import read_model_file
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
     from aigif_ref.codecs.tag_context import TagContextModel
     from aigif_ref.codecs.tag_lookup import TagLookupModel
     from aigif_ref.registry import REPO_ROOT
 
-    path = REPO_ROOT / model_file
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {name} model {path}: {exc.strerror}") from None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
+    data = read_model_file(REPO_ROOT / model_file, name, sha256)
     model_class = {TAG_CONTEXT_CODE: TagContextModel, TAG_LOOKUP_CODE: TagLookupModel}.get(code, PhraseHuffmanModel)
     return model_class.from_json(data)
 

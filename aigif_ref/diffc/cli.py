@@ -55,12 +55,21 @@ def _image(path: str):
     import numpy as np
     from PIL import Image
 
-    data = read_bytes(path, MAX_IMAGE_BYTES, "an image", regular_only=True)
+    from aigif_ref.regen.platform import DEFAULT_MAX_PIXELS
+
+    data = read_bytes(path, MAX_IMAGE_BYTES, "an image")
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # the header's size, before decoding: a small file may declare a huge image (a decompression bomb)
+            if image.width * image.height > DEFAULT_MAX_PIXELS:
+                raise AigifError("AIGIF_E_DECODER_LIMIT", f"{path} is {image.width}x{image.height}, above the "
+                                                          f"{DEFAULT_MAX_PIXELS} pixels a decoder renders by default")
             return np.asarray(image.convert("RGB"))
+    except AigifError:
+        raise
     except Exception as exc:  # noqa: BLE001  untrusted bytes: Pillow raises many kinds
-        raise AigifError("AIGIF_E_IO", f"{path}: not an image Pillow can read ({type(exc).__name__})") from None
+        raise AigifError("AIGIF_E_IO", f"{path}: not an image Pillow can read (PNG, JPEG, WebP, ...), or a damaged one; "
+                                       "give an RGB image file") from exc
 
 
 def pick_backend(backend: str, device: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aigif_ref.errors import AigifError
+from aigif_ref.inputs import open_regular
 from aigif_ref.importers.common import MAX_METADATA_CHARS, Imported, load_json
 from aigif_ref.registry import Registry
 
@@ -95,7 +96,7 @@ def read_image(source: Path) -> tuple[dict[str, str], Any, list[str]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
+            with open_regular(source, "an image") as stream, Image.open(stream) as image:
                 if max(image.size) > MAX_SIDE:
                     raise AigifError("AIGIF_E_LIMIT", f"{source}: {image.size[0]}x{image.size[1]} is larger than AIGIF's "
                                                       f"{MAX_SIDE} pixels a side")

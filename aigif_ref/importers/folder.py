@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from aigif_ref.errors import AigifError
+from aigif_ref.inputs import open_regular
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".avif")
 
@@ -48,10 +49,9 @@ def plan(paths: list[Path], outdir: Path) -> list[tuple[Path, Path]]:
     for path in paths:
         if path.is_dir():
             pairs += [(p, Path(path.name) / p.relative_to(path)) for p in _walk(path)]
-        elif path.is_file():
-            pairs.append((path, Path(path.name)))
         else:
-            raise AigifError("AIGIF_E_IO", f"{path}: no such file or folder")
+            open_regular(path, "an image or a folder of images").close()  # /dev/zero, a FIFO: refused now
+            pairs.append((path, Path(path.name)))
     stems: dict[Path, int] = {}
     for _, rel in pairs:
         stems[rel.with_suffix("")] = stems.get(rel.with_suffix(""), 0) + 1

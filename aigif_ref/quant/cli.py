@@ -39,7 +39,7 @@ def cmd_export_gguf(args: argparse.Namespace) -> int:
     from aigif_ref.api import write_atomic
     from aigif_ref.quant.gguf_io import export_gguf
     from aigif_ref.quant.payload import check_scales, parse
-    payload = parse(read_bytes(args.payload, MAX_PAYLOAD_BYTES, "a model payload", regular_only=True))
+    payload = parse(read_bytes(args.payload, MAX_PAYLOAD_BYTES, "a model payload"))
     check_scales(payload)
     data = export_gguf(payload)
     write_atomic(args.output, data, inputs=[args.payload])
@@ -85,7 +85,7 @@ def cmd_quantize(args: argparse.Namespace) -> int:
 def model_extension(path: str | Path, embed: bool) -> dict[str, Any]:
     """The JSON form of a model record (type 2) naming the payload file at ``path``, embedded or referenced."""
     from aigif_ref.quant.payload import parse, sha256_hex
-    data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload", regular_only=True)  # never /dev/zero or a FIFO
+    data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload")  # never /dev/zero or a FIFO
     return extension_of(data, embed)
 
 

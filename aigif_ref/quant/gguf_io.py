@@ -10,7 +10,6 @@ carries its logical shape in the metadata key `aigif.logical_shape.NAME` (ComfyU
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from math import prod
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from aigif_ref.errors import AigifError
+from aigif_ref.inputs import open_regular
 from aigif_ref.quant.compressors import COMPRESSORS, MAX_PAYLOAD_BYTES
 from aigif_ref.quant.formats import BLOCK, FORMATS
 from aigif_ref.quant.payload import Payload, TensorEntry
@@ -50,13 +50,8 @@ def import_gguf(path: str | os.PathLike, base_model: int, component: str = "unet
     """A payload holding every tensor of the GGUF file at `path`, its bytes unchanged."""
     gguf = _gguf()
     path = Path(path)
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise AigifError("AIGIF_E_IO", f"cannot read {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):  # the reader maps the file: a device or FIFO has no size to bound it by
-        raise AigifError("AIGIF_E_IO", f"{path} is not a regular file; give a .gguf file")
-    size = info.st_size
+    with open_regular(path, "a .gguf file") as stream:  # the reader maps the file: a device or FIFO has no size
+        size = os.fstat(stream.fileno()).st_size
     if size > MAX_PAYLOAD_BYTES:
         raise AigifError("AIGIF_E_LIMIT", f"{path}: {size} bytes exceeds the payload limit {MAX_PAYLOAD_BYTES}")
     try:

@@ -196,7 +196,7 @@ def load_into(pipe: Any, path: str | os.PathLike) -> Payload:
     applied (spec/quantized.md §8). `aigif_ref.capture.capture` then records the quantized model."""
     from aigif_ref.api import read_bytes
     from aigif_ref.quant.payload import check_scales
-    data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload", regular_only=True)
+    data = read_bytes(path, MAX_PAYLOAD_BYTES, "a model payload")
     payload = parse(data)
     check_scales(payload)
     payload.sha256, payload.size = sha256_hex(data), len(data)

@@ -88,7 +88,9 @@ def applied(torch: Any, platform: dict[str, Any], attention: str | None, device:
                 try:
                     pipe.enable_xformers_memory_efficient_attention()
                 except Exception as exc:  # ImportError or diffusers' ValueError when xformers is missing
-                    raise AigifError("AIGIF_E_DEPENDENCY", f"the file was made with xformers attention, unavailable here: {exc}") from None
+                    raise AigifError("AIGIF_E_DEPENDENCY", "the file was made with xformers attention, which this "
+                                                           "installation cannot enable: install xformers (pip install "
+                                                           "xformers) on a CUDA machine") from exc
                 xformers = True
             elif attention in SDPA_BACKENDS and (device != "cpu" or SDPA_BACKENDS[attention][2]):
                 from torch.nn.attention import SDPBackend, sdpa_kernel

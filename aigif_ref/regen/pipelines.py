@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from aigif_ref.console import DEBUG_HINT
 from aigif_ref.errors import AigifError
 from aigif_ref.adapters import adapter_key, apply_adapters
 from aigif_ref.model_store import ResolvedModel, resolve_model, staged
@@ -127,7 +128,8 @@ class PipelineCache:
             raise
         except Exception as exc:  # whatever the loaders raise on bad files (SafetensorError, JSON, tokenizer errors)
             raise AigifError("AIGIF_E_MODEL", f"model {model.model_id} ({model.name}) at {model.path} does not load as "
-                                              f"{cls.__name__}: {type(exc).__name__}: {exc}") from None
+                                              f"{cls.__name__}: a file in it is damaged, missing or of another model "
+                                              f"family; compare the folder with the model's release ({DEBUG_HINT})") from exc
         for name, setting in PARAM_SETTINGS.items():
             if setting.where == "load" and settings.get(setting.target) and getattr(pipe, setting.target, None) is None \
                     and setting.target in getattr(cls, "_optional_components", ()):

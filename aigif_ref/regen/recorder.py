@@ -145,7 +145,7 @@ def _model_payload_extension(pipe: Any, model_id: int, embed: bool) -> list[dict
     if applied.path is None:
         raise _refuse("embed_payload=True needs the payload loaded from a file (aigif_ref.quant.loader.load_into)")
     try:
-        data = read_bytes(applied.path, applied.size, "a model payload", regular_only=True)
+        data = read_bytes(applied.path, applied.size, "a model payload")
     except AigifError as exc:
         raise _refuse(f"cannot embed the model payload: {exc.message}") from None
     if sha256_hex(data) != applied.sha256:

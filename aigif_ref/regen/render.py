@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from aigif_ref.api import decode, encode, read_bytes
+from aigif_ref.console import DEBUG_HINT
 from aigif_ref.errors import AigifError
 from aigif_ref.model_store import ResolvedModel
 from aigif_ref.grammar import limits
@@ -32,6 +33,12 @@ from aigif_ref.registry import Registry, default_registry
 
 StepCallback = Callable[[int, int], None]  # (steps done, steps in total)
 
+
+def render_failure(exc: BaseException) -> str:
+    """What a failure inside the pipeline call means, in words (its own text stays in __cause__)."""
+    if isinstance(exc, MemoryError) or "OutOfMemory" in type(exc).__name__ or "out of memory" in str(exc).lower():
+        return "it ran out of memory; close other programs, or render on another device (--device)"
+    return f"diffusers or torch stopped with an error ({DEBUG_HINT}); please report it with the file"
 
 @dataclass
 class RenderResult:
@@ -171,7 +178,7 @@ class Renderer:
             except AigifError:
                 raise
             except Exception as exc:  # diffusers' own checks, out of memory, an op missing for this dtype/device
-                raise AigifError("AIGIF_E_RENDER", f"{type(pipe).__name__} on {device}: {type(exc).__name__}: {exc}") from None
+                raise AigifError("AIGIF_E_RENDER", f"{type(pipe).__name__} on {device} failed: {render_failure(exc)}") from exc
         seconds = time.perf_counter() - start
         array = np.asarray(output.images[row], dtype=np.float32)
         return RenderResult(to_rgb8(array), array, loaded.model, fidelity, device, seconds, load_seconds)

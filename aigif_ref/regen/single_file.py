@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aigif_ref.console import DEBUG_HINT
 from aigif_ref.errors import AigifError
 from aigif_ref.record import find_extension
 
@@ -33,5 +34,5 @@ def load_single_file(cls: type, record: dict[str, Any], config_folder: Path, dty
                                     **kwargs)
     except Exception as exc:  # not a checkpoint of this family, a layout diffusers does not know
         raise AigifError("AIGIF_E_MODEL", f"checkpoint {found.path} (sha256 {found.sha256}) does not load as "
-                                          f"{cls.__name__} with the configuration of model {record['model_id']}: "
-                                          f"{type(exc).__name__}: {exc}") from None
+                                          f"{cls.__name__} with the configuration of model {record['model_id']}: it is "
+                                          f"damaged or a checkpoint of another model family ({DEBUG_HINT})") from exc

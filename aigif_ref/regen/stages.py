@@ -160,7 +160,7 @@ def image_to_image(pipe: Any) -> Any:
         return diffusers.AutoPipelineForImage2Image.from_pipe(pipe)
     except Exception as exc:  # a pipeline class without an image-to-image sibling
         raise AigifError("AIGIF_E_PLATFORM", f"a stage needs an image-to-image pipeline for {type(pipe).__name__}, "
-                                             f"which diffusers does not provide: {exc}") from None
+                                             "which this diffusers version does not provide") from exc
 
 
 def run(pipe: Any, record: dict[str, Any], kwargs: dict[str, Any], registry: Registry, model_scheduler_config: dict[str, Any],
