@@ -110,16 +110,19 @@ def encode_latent(model: NoiseModel, target: np.ndarray, seed: int, profile: Pro
 
 
 def decode_noisy_latent(model: NoiseModel, indices: list[list[int]] | tuple, seed: int, profile: Profile,
-                        shape: tuple[int, int, int], on_step: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """x at the last coded timestep, from the chunk indices."""
+                        shape: tuple[int, int, int], on_step: Callable[[int, int], None] | None = None,
+                        noise: object | None = None) -> np.ndarray:
+    """x at the last coded timestep, from the chunk indices. ``noise``: another generator of the same bits
+    (initial_latent and step_noise methods, e.g. aigif_ref.diffc.gpu.noise on CUDA); default this module's."""
     dims = int(np.prod(shape))
-    x = initial_latent(seed, shape)
+    draw_initial, draw_step = (noise.initial_latent, noise.step_noise) if noise is not None else (initial_latent, step_noise)
+    x = draw_initial(seed, shape)
     t = profile.initial_timestep
     for step, (t_next, step_indices) in enumerate(zip(profile.timesteps, indices)):
         x0_pred, _ = predict_x0(model, x, t)
         c0, c1, var = posterior(model.alpha_bar, t, t_next)
         mu_p = (c0 * x0_pred + c1 * x).astype(np.float32)
-        x = (mu_p + math.sqrt(var) * step_noise(seed, step, dims, step_indices).reshape(shape)).astype(np.float32)
+        x = (mu_p + math.sqrt(var) * draw_step(seed, step, dims, step_indices).reshape(shape)).astype(np.float32)
         t = t_next
         if on_step:
             on_step(step + 1, len(indices))
