@@ -2,6 +2,8 @@
 time of one chunk's candidate search (fused Triton kernel against plain torch ops).
 
     PYTHONPATH=. python3 benchmarks/bench_diffc_gpu.py --out benchmarks/results/diffc_gpu.json
+    PYTHONPATH=. python3 benchmarks/bench_diffc_gpu.py --sections sd15 --kl-from RD_RAW.json --out OUT.json
+      (RD_RAW.json: `python -m benchmarks.bench_diffc_rd encode`'s output, for the shapes' KL split per step)
 
 Needs a CUDA device and Triton (run on the GPU machine); each section records its own failure and the
 run goes on, so one call of the device tool gives every figure. The encode/decode section times

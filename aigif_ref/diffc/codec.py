@@ -26,6 +26,15 @@ class NoiseModel(Protocol):
     def eps(self, latent: np.ndarray, timestep: int) -> np.ndarray: ...
 
 
+class NoiseSource(Protocol):
+    """Where a decoder draws x_T and each coded step's noise; any source gives this module's bits
+    (aigif_ref.diffc.model.noise_source picks the GPU one on CUDA)."""
+
+    def initial_latent(self, seed: int, shape: tuple[int, int, int]) -> np.ndarray: ...
+
+    def step_noise(self, seed: int, step: int, dims: int, indices: list[int] | tuple[int, ...]) -> np.ndarray: ...
+
+
 def initial_latent(seed: int, shape: tuple[int, int, int]) -> np.ndarray:
     """x_T: stream (2, 0, 0, 0) normals in C-order."""
     count = int(np.prod(shape))
@@ -111,11 +120,12 @@ def encode_latent(model: NoiseModel, target: np.ndarray, seed: int, profile: Pro
 
 def decode_noisy_latent(model: NoiseModel, indices: list[list[int]] | tuple, seed: int, profile: Profile,
                         shape: tuple[int, int, int], on_step: Callable[[int, int], None] | None = None,
-                        noise: object | None = None) -> np.ndarray:
-    """x at the last coded timestep, from the chunk indices. ``noise``: another generator of the same bits
-    (initial_latent and step_noise methods, e.g. aigif_ref.diffc.gpu.noise on CUDA); default this module's."""
+                        noise: NoiseSource | None = None) -> np.ndarray:
+    """x at the last coded timestep, from the chunk indices; ``noise`` draws x_T and the steps' noise
+    (default: this module's initial_latent and step_noise)."""
     dims = int(np.prod(shape))
-    draw_initial, draw_step = (noise.initial_latent, noise.step_noise) if noise is not None else (initial_latent, step_noise)
+    draw_initial = noise.initial_latent if noise is not None else initial_latent
+    draw_step = noise.step_noise if noise is not None else step_noise
     x = draw_initial(seed, shape)
     t = profile.initial_timestep
     for step, (t_next, step_indices) in enumerate(zip(profile.timesteps, indices)):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from aigif_ref.diffc import codec
+from aigif_ref.diffc.codec import NoiseSource
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import Registry, default_registry
 
@@ -29,14 +30,6 @@ def alphas_cumprod(scheduler_config: dict[str, Any]) -> np.ndarray:
     else:
         raise AigifError("AIGIF_E_UNSUPPORTED", f"DiffC supports linear and scaled_linear beta schedules, not {kind}")
     return np.cumprod(1.0 - betas)
-
-
-class NoiseSource(Protocol):
-    """Where a decoder draws x_T and each coded step's winning-candidate noise (bit-identical everywhere)."""
-
-    def initial_latent(self, seed: int, shape: tuple[int, int, int]) -> np.ndarray: ...
-
-    def step_noise(self, seed: int, step: int, dims: int, indices: Sequence[int]) -> np.ndarray: ...
 
 
 class NumpyNoise:
