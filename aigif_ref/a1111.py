@@ -55,7 +55,11 @@ def settings(record: dict[str, Any], registry: Registry) -> dict[str, str]:
             pairs["Schedule type"] = schedule
     if "clip_skip" in params:
         pairs["Clip skip"] = params["clip_skip"] + 1  # diffusers skips N layers; the web UI counts the last layer as 1
-    if stages and len(stages["stages"]) == 1:
+    refiner = stages["stages"][-1] if stages and "denoising_start" in stages["stages"][-1] else None
+    if refiner is not None:  # (h-sdxl) the web UI's refiner: the model and the switch (the importer's inverse)
+        pairs["Refiner"] = registry.models.get(refiner["model_id"], {}).get("name", f"AIGIF model {refiner['model_id']}")
+        pairs["Refiner switch at"] = format_number(refiner["denoising_start"])
+    elif stages and len(stages["stages"]) == 1:
         stage = stages["stages"][0]
         pairs["Denoising strength"] = format_number(stage["denoising_strength"])
         pairs["Hires resize"] = f"{stage['width']}x{stage['height']}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -117,6 +118,11 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
     return existing
 
 
+# write_atomic's temporary file beside PATH: .NAME.<12 hex digits>.tmp (a process killed mid-write leaves it).
+TEMPORARY_HEX_BYTES = 6
+TEMPORARY_NAME = re.compile(r"\.(.+)\.[0-9a-f]{%d}\.tmp" % (2 * TEMPORARY_HEX_BYTES))
+
+
 def write_atomic(path: str | os.PathLike, data: bytes, *, inputs: Iterable[str | os.PathLike] = ()) -> None:
     """Write via a temporary file in the same folder and rename: never a half file.
 
@@ -125,7 +131,7 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, inputs: Iterable[str |
     KeyboardInterrupt included (the CLIs turn SIGTERM and SIGHUP into one).
     """
     path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(TEMPORARY_HEX_BYTES)}.tmp"
     try:
         existing = check_output(path, inputs)
         path.parent.mkdir(parents=True, exist_ok=True)

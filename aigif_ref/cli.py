@@ -171,12 +171,14 @@ def _table_rows(record: dict[str, Any], registry: Registry) -> list[tuple[str, s
         rows += [(f"{group}.{k}", json.dumps(v)) for k, v in record[group].items()]
     known_types = registry.enum("extension_types")
     for ext in record["extensions"]:
-        size = len(base64.b64decode(ext["data"]))
         name = known_types[ext["type"]]["name"] if ext["type"] in known_types else "unknown"
-        detail = f"algorithm {ext['digest_algorithm']}={e('digest_algorithms', ext['digest_algorithm'])}, " \
-            if "digest_algorithm" in ext else ""
-        rows.append((f"extension {ext['type']} ({name})",
-                     f"{'must-understand, ' if ext['must_understand'] else ''}{detail}{size} bytes"))
+        if "data" in ext:
+            detail = f"algorithm {ext['digest_algorithm']}={e('digest_algorithms', ext['digest_algorithm'])}, " \
+                if "digest_algorithm" in ext else ""
+            detail += f"{len(base64.b64decode(ext['data']))} bytes"
+        else:  # a body declared as slots (types 4-9): its fields, as the JSON record has them
+            detail = json.dumps({k: v for k, v in ext.items() if k not in ("type", "must_understand")}, ensure_ascii=False)
+        rows.append((f"extension {ext['type']} ({name})", f"{'must-understand, ' if ext['must_understand'] else ''}{detail}"))
     return rows
 
 

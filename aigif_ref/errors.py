@@ -24,6 +24,7 @@ FILE_ERROR_CODES: dict[str, str] = {
     "AIGIF_E_EXTENSION": "a known extension record is malformed",
     "AIGIF_E_DIFFC": "a DiffC pixel payload is malformed (version, step count, chunk counts, index stream) or does not fit the record's image size",
     "AIGIF_E_DIFFC_PROFILE": "a DiffC pixel payload names a profile the registry does not have, or one bound to another model",
+    "AIGIF_E_STAGE_MODEL": "a stage names a model of a family that cannot run it (a refiner stage needs an SDXL first pass and an SDXL or SDXL-refiner model)",
 }
 
 # Codes of the tools around the format: records, registry, files, models, rendering.

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from aigif_ref.errors import AigifError
 from aigif_ref.extensions import type_of
+from aigif_ref.extensions.slots import MODELS
 from aigif_ref.grammar.fields import GROUPS, ZERO_DEFAULT_ENUMS
 from aigif_ref.grammar.primitives import float32_repr, to_float32
 from aigif_ref.registry import REPO_ROOT, Registry
@@ -62,7 +63,7 @@ def syntax_to_json(syntax: dict[str, Any]) -> dict[str, Any]:
 
 def _resolve(value: Any, enum: str, registry: Registry, where: str) -> int:
     if isinstance(value, str):
-        return registry.enum_code(enum, value)
+        return _model_code(value, registry, where) if enum == MODELS else registry.enum_code(enum, value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise AigifError("AIGIF_E_RECORD", f"{where} must be a registry code or name, not {value!r}")
     return value
@@ -103,7 +104,7 @@ def json_to_syntax(record: dict[str, Any], registry: Registry) -> dict[str, Any]
     return syntax
 
 
-def _model_code(name: str, registry: Registry) -> int:
+def _model_code(name: str, registry: Registry, where: str = "model_id") -> int:
     try:
         return registry.model_code(name)
     except AigifError as exc:
@@ -111,7 +112,7 @@ def _model_code(name: str, registry: Registry) -> int:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6) or \
             difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else f"; known models: {', '.join(names)}"
-        raise AigifError(exc.code, f"/model_id: {exc.message}{hint}") from None
+        raise AigifError(exc.code, f"/{where}: {exc.message}{hint}") from None
 
 
 def _extension_from_json(ext: dict[str, Any], registry: Registry) -> dict[str, Any]:

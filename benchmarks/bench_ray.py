@@ -9,8 +9,18 @@ the model store as for a real model). Each mode is one `aigif render DIR -o OUT/
 byte for byte with the plain renderer's. Targets (issue 14): every GPU >= 1.9x one GPU (two GPUs), and Ray on
 one GPU within 5% of the plain renderer.
 
-    python -m benchmarks.bench_ray [--files 200] [--modes plain,ray1,ray2] [--json OUT]
-    python -m benchmarks.bench_ray --quick   # the script's own check: 6 tiny-model files on CPU, 2 CPU workers
+Where the time goes, per mode, from the renderer's own per-file line (both modes print it): the pipeline
+call, the whole file (reading, forecast, call, PNG, writing), and what the steady period per file leaves
+outside the file (scheduling, Ray's hand-over between batches). That tells a slower pipeline call (the
+process or GPU) from per-file work or idle time between files.
+
+`--together plain,ray1` runs those modes at the same time, each on its own GPU (the i-th mode sees only GPU i),
+so that one machine lease measures all three modes inside one 10-minute call; their pipeline-call medians show
+whether the two GPUs ran alike. `--budget S` ends every mode by S seconds after the start (a slow mode cannot
+take the others' time); `--limit` caps each mode.
+
+    python -m benchmarks.bench_ray [--files 200] [--modes plain,ray1,ray2] [--together plain,ray1] [--json OUT]
+    python -m benchmarks.bench_ray --quick   # the script's own check: 6 tiny-model files on CPU
 """
 from __future__ import annotations
 
@@ -21,6 +31,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,25 +56,78 @@ def write_files(folder: Path, count: int, base: dict[str, Any]) -> list[Path]:
     return paths
 
 
-def run_mode(mode: str, inputs: Path, out: Path, env: dict[str, str], device: str, limit: float) -> dict[str, Any]:
-    command = [sys.executable, "-m", "aigif_ref", "render", str(inputs), "-o", f"{out}/", "--device", device, *MODES[mode]]
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=limit)
-        rc, stdout, stderr = done.returncode, done.stdout, done.stderr
-    except subprocess.TimeoutExpired as exc:
-        rc, stdout, stderr = "timeout", str(exc.stdout or ""), str(exc.stderr or "")
-    wall = time.perf_counter() - start
-    pngs = sorted(out.glob("*.png"))
-    times = sorted(p.stat().st_mtime_ns / 1e9 for p in pngs)
-    steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
-    # The renderer's own per-file line: "rendered with model ... on cuda in 0.48 s": the pipeline call alone.
-    calls = sorted(float(s) for s in re.findall(r"rendered with model .* on \S+ in ([0-9.]+) s", stdout))
-    return {"mode": mode, "command": " ".join(command[2:]), "rc": rc, "files_written": len(pngs), "wall_s": wall,
-            "images_per_s": len(pngs) / wall, "steady_images_per_s": steady,
-            "pipeline_call_median_s": calls[len(calls) // 2] if calls else None,
-            "digests": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in pngs},
-            "stdout_tail": stdout[-1500:], "stderr_tail": stderr[-3000:]}
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def per_file_times(stdout: str) -> dict[str, Any]:
+    """The renderer's per-file lines ("... on cuda in 0.480 s (+2.1 s loading); wrote X.png; 0.512 s for the file"):
+    the pipeline call and the whole file, files that loaded a pipeline left out (their load is start-up)."""
+    calls, files = [], []
+    for line in stdout.splitlines():
+        match = re.search(r" rendered with model .* on \S+ in ([0-9.]+) s(.*); ([0-9.]+) s for the file$", line)
+        if match and "s loading)" not in match.group(2):
+            calls.append(float(match.group(1)))
+            files.append(float(match.group(3)))
+    outside = [total - call for call, total in zip(calls, files)]
+    return {"files_timed": len(files), "pipeline_call_median_s": median(calls),
+            "pipeline_call_mean_s": statistics.fmean(calls) if calls else None,
+            "file_median_s": median(files), "file_mean_s": statistics.fmean(files) if files else None,
+            "file_outside_call_median_s": median(outside)}
+
+
+class Mode:
+    """One `aigif render` process of a mode, started now, judged when it ends."""
+
+    def __init__(self, mode: str, inputs: Path, out: Path, env: dict[str, str], device: str, limit: float) -> None:
+        self.mode, self.out, self.limit = mode, out, limit
+        self.command = [sys.executable, "-m", "aigif_ref", "render", str(inputs), "-o", f"{out}/", "--device", device,
+                        *MODES[mode]]
+        self.gpus = env.get("CUDA_VISIBLE_DEVICES")
+        self.log = out.parent / f"{mode}.log"
+        self.log_file = self.log.open("w+", encoding="utf-8")
+        self.start = time.perf_counter()
+        self.process = subprocess.Popen(self.command, env=env, stdout=self.log_file, stderr=subprocess.STDOUT, text=True)
+
+    def finish(self) -> dict[str, Any]:
+        left = max(1.0, self.limit - (time.perf_counter() - self.start))
+        try:
+            rc: int | str = self.process.wait(timeout=left)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()  # SIGTERM: aigif (and Ray with it) stops, writing no half file
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            rc = "timeout"
+        wall = time.perf_counter() - self.start
+        self.log_file.seek(0)
+        output = self.log_file.read()
+        self.log_file.close()
+        pngs = sorted(self.out.glob("*.png"))
+        times = sorted(p.stat().st_mtime_ns / 1e9 for p in pngs)
+        steady = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 2 and times[-1] > times[0] else None
+        result = {"mode": self.mode, "command": " ".join(self.command[2:]), "cuda_visible_devices": self.gpus,
+                  "limit_s": self.limit, "rc": rc, "files_written": len(pngs), "wall_s": wall,
+                  "images_per_s": len(pngs) / wall, "steady_images_per_s": steady, **per_file_times(output),
+                  "digests": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in pngs},
+                  "output_tail": output[-3000:]}
+        if steady and result["file_mean_s"]:
+            # Per file, the steady period less the file's own mean time: what happens between files (per worker).
+            workers = 2 if self.mode == "ray2" else 1
+            result["between_files_s"] = workers / steady - result["file_mean_s"]
+        return result
+
+
+def report(result: dict[str, Any], files: int) -> None:
+    print(f"{result['mode']:6} rc={result['rc']} {result['files_written']}/{files} files in {result['wall_s']:.1f} s: "
+          f"{result['images_per_s']:.3f} images/s end to end, steady {result['steady_images_per_s'] or 0:.3f} images/s",
+          flush=True)
+    print(f"       per file (median): pipeline call {result['pipeline_call_median_s']} s, whole file "
+          f"{result['file_median_s']} s; between files {result.get('between_files_s')} s", flush=True)
+    if result["rc"] != 0:
+        print(result["output_tail"][-1500:], flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--modes", default="plain,ray1,ray2")
+    parser.add_argument("--together", default="",
+                        help="modes run at the same time first, the i-th on GPU i only (e.g. plain,ray1); the rest after")
     parser.add_argument("--limit", type=float, default=400, help="seconds one mode may take")
+    parser.add_argument("--budget", type=float, help="seconds the whole benchmark may take (each mode ends by then)")
     parser.add_argument("--quick", action="store_true", help="check the script on CPU with a tiny model")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--json", type=Path)
@@ -112,16 +179,27 @@ def main(argv: list[str] | None = None) -> int:
     results.update(files=files, size=base["height"], steps=base["steps"], dtype=base["dtype"], device=device, modes=[])
     inputs = work / "in"
     write_files(inputs, files, base)
-    for mode in args.modes.split(","):
-        result = run_mode(mode, inputs, work / f"out-{mode}", env, device, args.limit)
-        results["modes"].append(result)
-        print(f"{mode:6} rc={result['rc']} {result['files_written']}/{files} files in {result['wall_s']:.1f} s: "
-              f"{result['images_per_s']:.3f} images/s end to end, steady {result['steady_images_per_s'] or 0:.3f} images/s",
-              flush=True)
-        print(f"       pipeline call median {result['pipeline_call_median_s']} s per file", flush=True)
-        if result["rc"] != 0:
-            print(result["stderr_tail"][-1500:], flush=True)
-        if args.json:  # after each mode: a run cut short keeps what it measured
+    deadline = time.perf_counter() + args.budget if args.budget else None
+    together = [m for m in args.together.split(",") if m]
+    phases = [together] + [[m] for m in args.modes.split(",") if m not in together]
+    results["together"] = together
+    for phase in filter(None, phases):
+        limit = args.limit if deadline is None else min(args.limit, deadline - time.perf_counter())
+        if limit < 30:
+            print(f"skipped {','.join(phase)}: {limit:.0f} s of the budget left", flush=True)
+            continue
+        running = []
+        for i, mode in enumerate(phase):
+            mode_env = dict(env)
+            if len(phase) > 1 and device == "cuda":
+                mode_env["CUDA_VISIBLE_DEVICES"] = str(i)
+            running.append(Mode(mode, inputs, work / f"out-{mode}", mode_env, device, limit))
+        for mode in running:
+            result = mode.finish()
+            result["ran_with"] = [m for m in phase if m != result["mode"]]
+            results["modes"].append(result)
+            report(result, files)
+        if args.json:  # after each phase: a run cut short keeps what it measured
             args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     by_mode = {m["mode"]: m for m in results["modes"]}
     plain = by_mode.get("plain")
@@ -141,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         mode["digests"] = len(mode["digests"])  # counted, not listed, in the saved figures
     summary = {k: v for k, v in results.items() if k != "modes"}
     summary["modes"] = [{k: v for k, v in m.items() if not k.endswith("_tail")} for m in results["modes"]]
+    if by_mode.get("plain") and by_mode.get("ray1") and by_mode["plain"]["pipeline_call_median_s"]:
+        summary["ray1_vs_plain_pipeline_call"] = (by_mode["ray1"]["pipeline_call_median_s"] or 0) / \
+            by_mode["plain"]["pipeline_call_median_s"]
+        results["ray1_vs_plain_pipeline_call"] = summary["ray1_vs_plain_pipeline_call"]
     print(json.dumps(summary, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

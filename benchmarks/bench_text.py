@@ -5,7 +5,8 @@ Sets:
   community  benchmarks/data/community-eval.jsonl: 1,000 synthetic community-style records
              (tools/build_tag_context_model.py writes it from seed 1013 over all sources, including
              the ~10% of tags, phrases and list lines and the odd PartiPrompts rows the model never
-             saw). Same generator family as the training data: IN-DOMAIN for tag-context-v1.
+             saw). Same generator family as the training data: IN-DOMAIN for tag-context-v1 and
+             tag-lookup-v1 (whose tables are counted on more records of the same training split).
   held-out   benchmarks/data/community-heldout.jsonl: 1,000 records (tools/build_text_eval.py, seed
              2013) made only of held-out tags, phrases, list items and PartiPrompts rows, negatives
              rebuilt from held-out items, LoRA names and weights the training lists lack: an
@@ -16,11 +17,12 @@ Sets:
 
 Each record gets bench_size's typical settings (SD 1.5, 512x512, DDIM 50, guidance 7.5, a seed).
 "auto" is the shipped encoder (smallest of all codes); "before" is the smallest of codes 0..2 (the
-project before tag-context, i.e. the 1.0 writer). Decode time: each record decoded once per round by
-each decoder in turn (tag-context text block, whole AIGIF file, Table I baseline file, each on a
-different record so that none finds the model tables warm from another), so that all three see the
-same machine load; the per-record time is the median over rounds, the figure the median
-over records. Run from the repository root:
+project before tag-context, i.e. the 1.0 writer); "one coder" sizes are whole files written with
+tag-lookup-v1 (or tag-context-v1) for every record. Decode time: each record decoded once per round by
+each decoder in turn (tag-lookup and tag-context text blocks, whole AIGIF file, Table I baseline
+file, each on a different record so that none finds the model tables warm from another), so that all
+see the same machine load; the per-record time is the median over rounds, the figure the median over
+records, also given as a multiple of the Table I decoder's. Run from the repository root:
 
     python -m benchmarks.bench_text [--limit N] [--rounds N] [--json]
 """
@@ -39,7 +41,7 @@ from typing import Any, Callable
 
 from aigif_ref.api import decode as aigif_decode
 from aigif_ref.api import encode as aigif_encode
-from aigif_ref.codecs.text import TAG_CONTEXT_CODE, decode_text, encode_text
+from aigif_ref.codecs.text import TAG_CONTEXT_CODE, TAG_LOOKUP_CODE, decode_text, encode_text
 from aigif_ref.grammar.aigif import parse_file
 from aigif_ref.registry import REPO_ROOT
 from benchmarks import paper_baseline
@@ -105,15 +107,33 @@ def per_record_median_us(functions: dict[str, Callable[[Any], Any]], inputs: dic
 
 
 def speeds(records: list[dict[str, Any]], rounds: int) -> dict[str, float]:
-    files = [aigif_encode({**r, "text_compressor": TAG_CONTEXT_CODE}) for r in records]
+    """Decode times (median per record, us) of the two context coders' text blocks, the whole AIGIF file and the
+    Table I baseline file, taking turns; and each coder's time as a multiple of the baseline decoder's."""
+    files = [aigif_encode(r) for r in records]
     strings = [[r["prompt"].encode()] + ([] if r["negative_prompt"] is None else [r["negative_prompt"].encode()])
                for r in records]
-    blocks = [(encode_text(TAG_CONTEXT_CODE, s), len(s)) for s in strings]
     baseline = [paper_baseline.encode(paper_baseline.from_aigif_record(r)) for r in records]
-    return per_record_median_us(
-        {"tag_context_text_decode_us": lambda b: decode_text(TAG_CONTEXT_CODE, *b),
-         "aigif_decode_us": aigif_decode, "baseline_decode_us": paper_baseline.decode},
-        {"tag_context_text_decode_us": blocks, "aigif_decode_us": files, "baseline_decode_us": baseline}, rounds)
+    coders = {"tag_context_text_decode_us": TAG_CONTEXT_CODE, "tag_lookup_text_decode_us": TAG_LOOKUP_CODE}
+    functions: dict[str, Callable[[Any], Any]] = {
+        name: (lambda code: lambda b: decode_text(code, *b))(code) for name, code in coders.items()}
+    inputs: dict[str, list[Any]] = {name: [(encode_text(code, s), len(s)) for s in strings]
+                                    for name, code in coders.items()}
+    functions.update({"aigif_decode_us": aigif_decode, "baseline_decode_us": paper_baseline.decode})
+    inputs.update({"aigif_decode_us": files, "baseline_decode_us": baseline})
+    times = per_record_median_us(functions, inputs, rounds)
+    for name in coders:
+        times[name.replace("_us", "_x_baseline")] = times[name] / times["baseline_decode_us"]
+    return times
+
+
+def text_sizes(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean bytes and ratio to the paper layout of whole files written with one coder (tag-lookup-v1)."""
+    lookup = [len(aigif_encode({**r, "text_compressor": TAG_LOOKUP_CODE})) for r in records]
+    context = [len(aigif_encode({**r, "text_compressor": TAG_CONTEXT_CODE})) for r in records]
+    baseline = statistics.fmean(len(paper_baseline.encode(paper_baseline.from_aigif_record(r))) for r in records)
+    return {"tag_lookup_only_mean": statistics.fmean(lookup), "tag_lookup_only_ratio": statistics.fmean(lookup) / baseline,
+            "tag_context_only_mean": statistics.fmean(context),
+            "tag_context_only_ratio": statistics.fmean(context) / baseline}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,13 +147,17 @@ def main(argv: list[str] | None = None) -> int:
     heldout = community_records(args.limit, HELDOUT)
     prompts = load_prompts(args.partiprompts)
     parti_held = [p for i, p in enumerate(prompts) if held_out(i)]
+    load_before = os.getloadavg()[0]
     report = {
-        "machine": machine_info(),
-        "community (in-domain for tag-context-v1)": {**sizes(community), **speeds(community, args.rounds)},
-        "community held-out items (out of vocabulary)": {**sizes(heldout), **speeds(heldout, args.rounds)},
-        **{f"partiprompts held-out, {name} negative": sizes(typical_records(parti_held, negative))
-           for name, negative in NEGATIVES.items()},
+        "machine": {**machine_info(), "load_average_1m_at_start": load_before},
+        "community (in-domain for tag-context-v1 and tag-lookup-v1)": {
+            **sizes(community), **text_sizes(community), **speeds(community, args.rounds)},
+        "community held-out items (out of vocabulary)": {
+            **sizes(heldout), **text_sizes(heldout), **speeds(heldout, args.rounds)},
+        **{f"partiprompts held-out, {name} negative": {**sizes(recs), **text_sizes(recs)}
+           for name, negative in NEGATIVES.items() for recs in [typical_records(parti_held, negative)]},
     }
+    report["machine"]["load_average_1m_at_end"] = os.getloadavg()[0]
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -147,8 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  AIGIF {r['aigif_mean']:.1f} B (before tag-context {r['aigif_before_mean']:.1f} B), "
               f"Table I baseline {r['baseline_mean']:.1f} B, ratio {r['ratio']:.3f} (before {r['ratio_before']:.3f})")
         print(f"  text compressor picked: {r['text_compressor_picked']}")
+        print(f"  one coder for every file: tag-lookup {r['tag_lookup_only_mean']:.1f} B (ratio "
+              f"{r['tag_lookup_only_ratio']:.3f}), tag-context {r['tag_context_only_mean']:.1f} B (ratio "
+              f"{r['tag_context_only_ratio']:.3f})")
         if "aigif_decode_us" in r:
-            print(f"  decode, median per record: tag-context text block {r['tag_context_text_decode_us']:.1f} us, "
+            print(f"  decode, median per record: tag-lookup text block {r['tag_lookup_text_decode_us']:.1f} us "
+                  f"({r['tag_lookup_text_decode_x_baseline']:.1f}x the baseline decoder), tag-context text block "
+                  f"{r['tag_context_text_decode_us']:.1f} us ({r['tag_context_text_decode_x_baseline']:.1f}x), "
                   f"whole AIGIF file {r['aigif_decode_us']:.1f} us, Table I baseline {r['baseline_decode_us']:.1f} us "
                   f"(load average {os.getloadavg()[0]:.1f})")
     return 0

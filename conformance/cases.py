@@ -28,7 +28,8 @@ DEFAULT_VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 # The schema each set's test.json files follow.
 CASE_SCHEMAS = {"syntax": "syntax-case.schema.json", "render": "render-case.schema.json",
                 "diffc": "diffc-case.schema.json",
-                "quantized": "quantized-case.schema.json", "quantized-render": "render-case.schema.json"}
+                "quantized": "quantized-case.schema.json", "quantized-render": "render-case.schema.json",
+                "stages": "render-case.schema.json"}
 # The file of each case whose sha256 the manifest holds (input.aigif unless the set says otherwise).
 INPUT_FILES = {"quantized": "payload.safetensors"}
 MAX_JSON_BYTES = 1 << 20  # manifests and test.json files are small; refuse anything absurd

@@ -275,6 +275,10 @@ LEVELS: dict[str, Level] = {
         Level("quantized-render", "quantized-render", "render goldens of quantized models (the payload embedded in the "
               "file): regenerate each image with the payload's weights and compare it with expected.png within the "
               "case's tolerances", render_invocation, judge_render, device=lambda case: case.test["requires"]),
+        Level("stages", "stages", "render goldens of multi-stage generations (extension type 6): hires fix on "
+              "aigif-shapes (latent and pixel upscalers) and SDXL base + refiner on the tiny SDXL models; regenerate "
+              "each image and compare it with expected.png within the case's tolerances", render_invocation, judge_render,
+              device=lambda case: case.test["requires"]),
         Level("quantized", "quantized", "dequantize each model payload (spec/quantized.md) into the case's dtype and "
               "compare every tensor bit for bit with expected.safetensors; an invalid payload refused with the "
               "expected error code", dequantize_invocation, judge_dequantize),

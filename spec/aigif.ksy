@@ -308,18 +308,20 @@ types:
         doc-ref: spec/bitstream.md#61-presence-bitmap
 
   text_block:
+    # BEGIN GENERATED: text-block (tools/gen_ksy.py; do not edit)
     doc: |
-      Text compressor, block length and the compressed block. Kaitai Struct does
-      not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-      2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
-      spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
-      presence bitmap's bit 0 is set.
+      Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: the
+      compressors other than 0 (1 zlib; 2 phrase-huffman-v1, model spec/text/phrase-huffman-v1.json; 3
+      tag-context-v1, model spec/text/tag-context-v1.json; 4 tag-lookup-v1, model
+      spec/text/tag-lookup-v1.json; spec/text/ describes each) and the UTF-8 check are beyond it. A reader
+      decodes `data` into one string, or two when the presence bitmap's bit 0 is set.
     doc-ref: spec/bitstream.md#7-text-block
     seq:
       - id: compressor
         type: exp_code
-        doc: Registry enumeration text_compressors (0 none, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1).
+        doc: Registry enumeration text_compressors (0 None, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1, 4 tag-lookup-v1).
         doc-ref: spec/bitstream.md#7-text-block
+    # END GENERATED: text-block
       - id: length
         type: uvarint
         valid:
@@ -899,7 +901,7 @@ types:
     doc: |
       A DiffC payload (spec/diffc.md section 5). This grammar checks the version
       and frames the rest; the profile (in the registry, bound to the record's
-      model), the coded step count and the arithmetic-coded index stream are
+      model, of the payload's version), the coded step count and the arithmetic-coded index stream are
       checked by the reference (aigif_ref/diffc/payload.py), which the Kaitai
       conformance adapter calls on the whole payload.
     doc-ref: spec/diffc.md#5-payload
@@ -907,13 +909,13 @@ types:
       - id: version
         type: u1
         valid:
-          eq: 1
+          any-of: [1, 2]
         -aigif-error: AIGIF_E_DIFFC
-        doc: Payload version 1.
+        doc: Payload version 1 or 2 (the profile's payload_version, checked by the reference).
         doc-ref: spec/diffc.md#5-payload
       - id: rest
         size-eos: true
-        doc: Profile code, coded step count (uvarints) and the index stream.
+        doc: Profile code (uvarint), then version 1 the coded step count (uvarint) and the index stream, version 2 the stream.
         doc-ref: spec/diffc.md#5-payload
 
   jxl_image:
@@ -1269,7 +1271,7 @@ types:
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
 
   stages:
-    doc: "Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler). The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
+    doc: "Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler; refiner: steps, scheduler, model, denoising start). The codes' registry check and the rules across fields (spec section 9.4) are the reader's."
     doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     seq:
       - id: check_must_understand
@@ -1329,49 +1331,68 @@ types:
     seq:
       - id: kind
         type: exp_code
-        doc: "What the stage does; registry enumeration stage_kinds (the reader checks the code)."
+        valid:
+          expr: "_.value == 0 or _.value == 1"
+        -aigif-error: AIGIF_E_UNKNOWN_CODE
+        doc: "What the stage does (selects the layout of the rest of the entry); registry enumeration stage_kinds, of the codes whose layout this grammar defines (the reader checks the code)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: upscaler
         type: exp_code
-        doc: "How the previous result is resized; registry enumeration upscalers (the reader checks the code)."
+        if: "kind.value == 0"
+        doc: "How the previous result is resized (only when kind is 0); registry enumeration upscalers (the reader checks the code)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: height_units
         type: uvarint
+        if: "kind.value == 0"
         valid:
           expr: "_.value >= 1 and _.value <= 2048"
         -aigif-error: AIGIF_E_RANGE
-        doc: "Height after this stage in pixels, in units of 8 pixels."
+        doc: "Height after this stage in pixels (only when kind is 0), in units of 8 pixels."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: width_units
         type: uvarint
+        if: "kind.value == 0"
         valid:
           expr: "_.value >= 1 and _.value <= 2048"
         -aigif-error: AIGIF_E_RANGE
-        doc: "Width after this stage in pixels, in units of 8 pixels."
+        doc: "Width after this stage in pixels (only when kind is 0), in units of 8 pixels."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: steps
         type: uvarint
         valid:
           expr: "_.value >= 1 and _.value <= 1000"
         -aigif-error: AIGIF_E_RANGE
-        doc: "Denoising steps the image-to-image pass runs (A1111's Hires steps), 1..1000."
+        doc: "Hires fix: denoising steps the image-to-image pass runs (A1111's Hires steps); refiner: the length of the schedule whose part after denoising_start the refiner runs (num_inference_steps), 1..1000."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: denoising_strength
         type: cfloat
-        doc: "Image-to-image strength, in (0, 1] (float32)."
+        if: "kind.value == 0"
+        doc: "Image-to-image strength, in (0, 1] (only when kind is 0) (float32)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       - id: scheduler
         type: exp_code
         doc: "The pass's scheduler; registry enumeration schedulers (the reader checks the code)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: model_id
+        type: exp_code
+        if: "kind.value == 1"
+        doc: "The model the refiner runs (only when kind is 1); a registry model ID (the reader checks it)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
+      - id: denoising_start
+        type: cfloat
+        if: "kind.value == 1"
+        doc: "Fraction of the schedule already run when the refiner takes over (diffusers' denoising_start), in (0, 1) (only when kind is 1) (float32)."
+        doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     instances:
       height:
         value: height_units.value * 8
-        doc: "Height after this stage in pixels (pixels)."
+        if: "kind.value == 0"
+        doc: "Height after this stage in pixels (only when kind is 0) (pixels)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
       width:
         value: width_units.value * 8
-        doc: "Width after this stage in pixels (pixels)."
+        if: "kind.value == 0"
+        doc: "Width after this stage in pixels (only when kind is 0) (pixels)."
         doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
 
   prompt_dialect:
@@ -1784,7 +1805,7 @@ enums:
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     6:
       id: stages
-      doc: "First-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler) (type 6, must_understand 1)."
+      doc: "First-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler; refiner: steps, scheduler, model, denoising start) (type 6, must_understand 1)."
       doc-ref: spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
     7:
       id: prompt_dialect

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import kaitaistruct
 
+from aigif_ref.diffc.payload import PAYLOAD_VERSIONS
 from aigif_ref.api import decode, encode
 from aigif_ref.codecs.png import encode_png_rgb8
 from aigif_ref.errors import AigifError
@@ -411,9 +412,13 @@ def slot_check_cases() -> list[tuple[str, bytes]]:
     def walk(owner: str, slots: tuple[Slot, ...], values: dict[str, Any], prefix: bytes) -> list[tuple[str, bytes]]:
         out = []
         for i, slot in enumerate(slots):
-            before = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:i])
+            if not slot.present(values):  # a slot of another layout than the sample's
+                continue
+            before = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:i] if s.present(values))
             attr = slot_attributes(slot)[0]
-            if slot.wire in ("size8", "list"):
+            if slot.wire == "enum" and slot.layouts:  # a code whose layout the grammar does not define
+                out.append((f"{owner}.{attr}", before + encode_exp_code(max(slot.layouts) + 1)))
+            elif slot.wire in ("size8", "list"):
                 out.append((f"{owner}.{attr}", before + uv(0)))
             elif slot.wire == "string" or (slot.wire == "uvarint" and slot.max < U64):
                 out.append((f"{owner}.{attr}", before + uv(slot.max + 1)))
@@ -421,7 +426,7 @@ def slot_check_cases() -> list[tuple[str, bytes]]:
                 out.append((f"{owner}.{attr}", before + uv(slot.min - 1)))
             elif slot.wire == "digest":
                 at = [s.name for s in slots].index("hash_algorithm")
-                head = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:at])
+                head = prefix + b"".join(s.write(values[s.name], values, owner) for s in slots[:at] if s.present(values))
                 out.append((f"{owner}.{attr}", head + encode_exp_code(max(DIGEST_BYTES) + 1)))
             if slot.wire == "list":
                 out += walk(gen_ksy().item_type(owner_class, slot), slot.items, values[slot.name][0], before + uv(1))
@@ -502,7 +507,7 @@ CHECK_CASES: list[tuple[str, Any]] = [  # (check, file bytes or a function makin
     ("extension.length", hand_file(tail=uv(UNKNOWN_TYPE << 1) + uv(limits.MAX_EXTENSION_BYTES + 1))),
     ("pixels.check_must_understand", hand_file(tail=ext(1, b"\x00" + bytes(384), must_understand=1))),
     ("pixels.compressor", hand_file(tail=ext(1, encode_exp_code(1 + max(default_registry().enum("pixel_compressors"))) + PNG))),
-    ("diffc_payload.version", hand_file(tail=ext(1, b"\x03\x02\x00\x01\x00"))),
+    ("diffc_payload.version", hand_file(tail=ext(1, b"\x03" + bytes([max(PAYLOAD_VERSIONS) + 1]) + b"\x00\x01\x00"))),
     ("jxl_image.check_length", hand_file(tail=ext(1, b"\x02" + JXL[:11]))),
     ("jxl_image.jxl_signature", hand_file(tail=ext(1, b"\x02" + b"\xff\x0b" + JXL[2:]))),
     ("jxl_image.check_height", hand_file(tail=ext(1, b"\x02" + b"\xff\x0a\x03\x02" + bytes(8)))),  # 16 x 16

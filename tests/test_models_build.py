@@ -7,13 +7,15 @@ import json
 import numpy as np
 import pytest
 import torch
-from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
+from diffusers import StableDiffusionPipeline, StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline
 from transformers import CLIPTokenizer
 
 from aigif_ref.registry import REPO_ROOT
 
 MODELS_DIR = REPO_ROOT / "vectors" / "models"
-PIPELINES = {"aigif-tiny-sd15": StableDiffusionPipeline, "aigif-tiny-sdxl": StableDiffusionXLPipeline}
+PIPELINES = {"aigif-tiny-sd15": StableDiffusionPipeline, "aigif-tiny-sdxl": StableDiffusionXLPipeline,
+             "aigif-tiny-sdxl-refiner": StableDiffusionXLImg2ImgPipeline}
+SDXL = (StableDiffusionXLPipeline, StableDiffusionXLImg2ImgPipeline)
 SIZE_BUDGET = 4_000_000  # bytes per model folder (issue 4)
 
 
@@ -50,6 +52,18 @@ def test_check_reports_a_stale_registry(build_models, tmp_path, monkeypatch, cap
     assert "installed" in report and "aigif-tiny-sd15" not in report
 
 
+def test_the_refiner_shares_the_tiny_sdxl_latent_space_and_second_text_encoder(build_models):
+    # As the real refiner shares the real base's VAE and OpenCLIP encoder: the base's latents are the refiner's.
+    refiner, base = (MODELS_DIR / n for n in ("aigif-tiny-sdxl-refiner", "aigif-tiny-sdxl"))
+    shared = build_models.SHARED_WEIGHTS["aigif-tiny-sdxl-refiner"]
+    assert shared == {"text_encoder_2": "aigif-tiny-sdxl", "vae": "aigif-tiny-sdxl"}
+    for component in shared:
+        assert [p.read_bytes() for p in sorted((refiner / component).iterdir())] == \
+            [p.read_bytes() for p in sorted((base / component).iterdir())]
+    assert (refiner / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() != \
+        (base / "unet" / "diffusion_pytorch_model.safetensors").read_bytes()
+
+
 @pytest.mark.parametrize("name", PIPELINES)
 def test_folder_fits_the_size_budget_and_holds_only_safetensors_weights(name):
     files = [p for p in (MODELS_DIR / name).rglob("*") if p.is_file()]
@@ -71,13 +85,19 @@ def test_tokenizer_is_the_real_clip_bpe_truncated(build_models):
 @pytest.mark.parametrize("name", PIPELINES)
 def test_pipeline_loads_in_both_dtypes_and_renders_on_cpu(name):
     path = MODELS_DIR / name
-    extra = {"add_watermarker": False} if PIPELINES[name] is StableDiffusionXLPipeline else {}
+    extra = {"add_watermarker": False} if PIPELINES[name] in SDXL else {}
     half = PIPELINES[name].from_pretrained(path, use_safetensors=True, local_files_only=True, dtype=torch.float16, **extra)
-    assert {half.unet.dtype, half.vae.dtype, half.text_encoder.dtype} == {torch.float16}
+    encoder = half.text_encoder if half.text_encoder is not None else half.text_encoder_2  # the refiner has the second only
+    assert {half.unet.dtype, half.vae.dtype, encoder.dtype} == {torch.float16}
     pipe = PIPELINES[name].from_pretrained(path, use_safetensors=True, local_files_only=True, dtype=torch.float32, **extra)
     pipe.set_progress_bar_config(disable=True)
+    refiner = PIPELINES[name] is StableDiffusionXLImg2ImgPipeline
 
     def render(prompt: str, seed: int) -> np.ndarray:
+        if refiner:  # a refiner continues latents (the seed's): the second half of a schedule (Euler adds no noise)
+            latents = torch.randn((1, 4, 32, 32), generator=torch.Generator("cpu").manual_seed(seed))
+            return pipe(prompt, image=latents, num_inference_steps=4, denoising_start=0.5, output_type="np",
+                        generator=torch.Generator("cpu").manual_seed(seed)).images[0]
         return pipe(prompt, num_inference_steps=2, height=64, width=64, output_type="np",
                     generator=torch.Generator("cpu").manual_seed(seed)).images[0]
 

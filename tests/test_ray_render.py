@@ -151,3 +151,58 @@ def test_rerun_skips_what_is_done_and_renders_the_rest(local_ray, folder, plain,
     # Everything done: a second rerun starts no worker at all.
     summary = render_many([folder / f"{name}.aigif" for name in GOOD], out, device="cpu")
     assert summary.ok and summary.counts == {"skipped": len(GOOD)} and summary.workers == 0
+
+
+def test_both_modes_print_the_pipeline_call_and_the_whole_files_time(local_ray, folder, plain, tmp_path, capsys):
+    """The per-file line says the pipeline call's time and the whole file's (what bench_ray compares)."""
+    line = re.compile(r"tiny-11\.aigif: rendered with model .* in ([0-9.]+) s.*; wrote .*; ([0-9.]+) s for the file$", re.M)
+    main(["render", str(folder / "tiny-11.aigif"), "-o", f"{tmp_path / 'plain'}/", "--device", "cpu"])
+    main(["render", str(folder / "tiny-11.aigif"), "-o", f"{tmp_path / 'ray'}/", "--device", "cpu", "--ray"])
+    shown = capsys.readouterr().out
+    times = [(float(call), float(total)) for call, total in line.findall(shown)]
+    assert len(times) == 2 and all(0 < call <= total for call, total in times), shown
+
+
+def test_sigterm_stops_the_run_with_a_message_and_no_temporary_or_half_file(local_ray, tmp_path):
+    """ray.init() would make SIGTERM a bare SystemExit; the command keeps its own handling: it stops, says so,
+    exits 128 + 15, and leaves only whole PNGs (no write_atomic temporaries)."""
+    import signal
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    from aigif_ref.api import TEMPORARY_NAME
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for seed in range(12):
+        (source / f"f{seed:02d}.aigif").write_bytes(encode(dict(GOOD["tiny-11"], seed=seed, steps=20)))
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    process = subprocess.Popen([sys.executable, "-m", "aigif_ref", "render", str(source), "-o", f"{out}/", "--device", "cpu",
+                                "--ray", "--workers", "1", "--batch-files", "1"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.png")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, (process.returncode, stderr[-2000:])
+    assert "terminated (SIGTERM)" in stderr, stderr[-2000:]
+    assert not [p.name for p in out.iterdir() if TEMPORARY_NAME.fullmatch(p.name)]
+    written = list(out.glob("*.png"))
+    assert 1 <= len(written) < 12, stdout  # stopped part-way
+    for png in written:
+        with Image.open(png) as image:
+            image.load()  # whole files only
+
+
+def test_remove_temporaries_touches_only_write_atomics_files_of_the_outputs(tmp_path):
+    from aigif_ref.scale.ray_render import remove_temporaries
+
+    for name in (".a.png.0123456789ab.tmp", ".b.png.0123456789ab.tmp", ".a.png.tmp", "a.png", ".a.png.0123456789AB.tmp"):
+        (tmp_path / name).write_bytes(b"x")
+    assert remove_temporaries([tmp_path / "a.png"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.png.0123456789AB.tmp", ".a.png.tmp",
+                                                           ".b.png.0123456789ab.tmp", "a.png"]

@@ -164,3 +164,132 @@ def test_infotext_of_a_hires_record_reads_back_through_the_importer():
     assert (stage["base_width"], stage["base_height"]) == (64, 64)
     assert {k: stage["stages"][0][k] for k in ("upscaler", "height", "width", "steps", "denoising_strength")} == \
         {"upscaler": "Latent (bicubic)", "height": 128, "width": 128, "steps": 5, "denoising_strength": 0.45}
+
+
+# -- SDXL base + refiner --------------------------------------------------------------------------
+
+def refined(rec, model="aigif-tiny-sdxl-refiner", start=0.5, steps=4, scheduler="Euler", **extra):
+    stage = {"kind": "refiner", "steps": steps, "scheduler": scheduler, "model_id": model, "denoising_start": start}
+    return dict(rec, extensions=[{"type": 6, "base_height": rec["height"], "base_width": rec["width"],
+                                  "stages": [stage]}], **extra)
+
+
+def test_an_sdxl_base_as_its_own_refiner_equals_diffusers_from_pipe(renderer):
+    # One model for both passes: the pipeline cache holds one pipeline, which the refiner must not reconfigure
+    # (its scheduler is DDIM here, the first pass's Euler).
+    import diffusers
+
+    from aigif_ref.model_store import resolve_model
+    from tests.regen_support import load_bare
+
+    rec = record("sdxl", scheduler="Euler", steps=4, params={"denoising_end": 0.5})
+    got = renderer.render(refined(rec, model="aigif-tiny-sdxl", scheduler="DDIM")).rgb
+    base = load_bare(resolve_model(rec["model_id"]), add_watermarker=False)
+    base.scheduler = diffusers.EulerDiscreteScheduler.from_config(base.scheduler.config)
+    latents = base(prompt="a red cat", height=64, width=64, num_inference_steps=4, guidance_scale=7.5, denoising_end=0.5,
+                   output_type="latent", generator=torch.Generator("cpu").manual_seed(rec["seed"])).images
+    refiner = diffusers.StableDiffusionXLImg2ImgPipeline.from_pipe(base)
+    refiner.scheduler = diffusers.DDIMScheduler.from_config(base.scheduler.config)
+    want = refiner(prompt="a red cat", image=latents, num_inference_steps=4, guidance_scale=7.5, denoising_start=0.5,
+                   output_type="np", generator=torch.Generator("cpu").manual_seed(rec["seed"])).images[0]
+    from aigif_ref.regen.render import to_rgb8
+
+    assert np.array_equal(got, to_rgb8(want))
+    # and the first pass alone is set up again afterwards: the plain record still renders as before
+    plain = record("sdxl", scheduler="Euler", steps=4)
+    assert np.array_equal(renderer.render(plain).rgb, renderer.render(dict(plain)).rgb)
+
+
+def test_the_handover_point_and_the_refiner_model_matter(renderer):
+    rec = record("sdxl", scheduler="Euler", steps=4, params={"denoising_end": 0.5})
+    images = {key: renderer.render(refined(rec, **kw)).rgb for key, kw in {
+        "tiny refiner": {}, "later": {"start": 0.75}, "base as refiner": {"model": "aigif-tiny-sdxl"}}.items()}
+    assert not np.array_equal(images["tiny refiner"], images["later"])
+    assert not np.array_equal(images["tiny refiner"], images["base as refiner"])
+
+
+def test_a_refiner_whose_model_files_are_missing_is_refused_naming_it(renderer):
+    # stable-diffusion-xl-refiner-1.0 is in the registry but nowhere on this machine (nor pinned)
+    rec = refined(record("sdxl", params={"denoising_end": 0.5}), model="stable-diffusion-xl-refiner-1.0")
+    with pytest.raises(AigifError) as err:
+        renderer.render(rec)
+    assert err.value.code.startswith("AIGIF_E_MODEL") and "stable-diffusion-xl-refiner-1.0" in err.value.message
+
+
+@pytest.mark.parametrize("change,code,words", [
+    ({"model": "aigif-tiny-sd15"}, "AIGIF_E_RECORD", "family 'sd1'"),  # written: refused as a record
+    ({"start": 1.0}, "AIGIF_E_RECORD", "(0, 1)"),
+    ({"model": 515}, "AIGIF_E_UNKNOWN_CODE", "515"),
+])
+def test_bad_refiner_stages_are_refused_with_their_codes(renderer, change, code, words):
+    with pytest.raises(AigifError) as err:
+        renderer.render(refined(record("sdxl"), **change))
+    assert err.value.code == code and words in err.value.message
+
+
+def test_a_refiner_after_an_sd1_first_pass_is_a_stage_model_error_in_a_file():
+    from aigif_ref.api import decode, read_bytes
+
+    case = ROOT / "vectors" / "syntax" / "invalid-stages-refiner-model-family"
+    with pytest.raises(AigifError) as err:
+        decode(read_bytes(case / "input.aigif"))
+    assert err.value.code == "AIGIF_E_STAGE_MODEL" and "sdxl-refiner" in err.value.message
+
+
+def test_a1111_prompts_with_a_refiner_are_refused(renderer):
+    rec = refined(record("sdxl", prompt="a (red:1.2) cat"))
+    rec["extensions"].append({"type": 7, "dialect": "A1111"})
+    with pytest.raises(AigifError) as err:
+        renderer.render(rec)
+    assert err.value.code == "AIGIF_E_PLATFORM" and "refiner" in err.value.message
+
+
+def test_a_refiner_schedule_beyond_the_renderers_step_limit_is_refused_before_loading():
+    from aigif_ref.regen.render import Renderer
+
+    with pytest.raises(AigifError) as err:
+        Renderer(device="cpu", max_steps=10).render(refined(record("sdxl"), steps=11))
+    assert err.value.code == "AIGIF_E_DECODER_LIMIT"
+
+
+SDXL_INFOTEXT = ("a fox in the snow\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M, Schedule type: Karras, "
+                 "CFG scale: 7, Seed: 5, Size: 1024x1024, Model hash: 31e35c80fc, Model: sd_xl_base_1.0, {refiner}"
+                 "Version: v1.10.1")
+
+
+def test_a1111_refiner_maps_to_the_handover_and_a_refiner_stage():
+    from aigif_ref.api import decode, encode
+    from aigif_ref.importers.a1111 import to_record
+
+    registry = default_registry()
+    rec, unmapped = to_record(SDXL_INFOTEXT.format(refiner="Refiner: sd_xl_refiner_1.0 [7440042bbd], "
+                                                           "Refiner switch at: 0.8, "), registry)
+    back = decode(encode(rec, registry), registry)
+    stage = stages.stages_of(back)["stages"][0]
+    refiner = registry.models[stage["model_id"]]
+    assert refiner["family"] == "sdxl-refiner" and registry.family_of(back["model_id"])["name"] == "sdxl"
+    assert back["params"]["denoising_end"] == stage["denoising_start"] == pytest.approx(0.8)
+    assert (stage["steps"], stage["scheduler"]) == (back["steps"], back["scheduler"])
+    assert [u for u in unmapped if u.startswith("Refiner")] == [
+        f"Refiner hash: 7440042bbd (sd_xl_refiner_1.0): recorded as registry model {refiner['name']} "
+        "(a stage names registry models, not files by hash)"]
+
+
+@pytest.mark.parametrize("refiner", [
+    "Refiner: some_sdxl_finetune [0123456789], Refiner switch at: 0.8, ",  # a checkpoint that is no SDXL refiner
+    "Refiner: sd_xl_refiner_1.0 [7440042bbd], Refiner switch at: 1.0, ",  # no hand-over inside the schedule
+])
+def test_a1111_refiners_a_stage_cannot_hold_are_reported(refiner):
+    from aigif_ref.importers.a1111 import to_record
+
+    rec, unmapped = to_record(SDXL_INFOTEXT.format(refiner=refiner), default_registry())
+    assert stages.stages_of(rec) is None and "denoising_end" not in rec["params"]
+    assert any(u.startswith("Refiner: ") and "not represented" in u for u in unmapped)
+
+
+def test_infotext_of_a_refiner_record_names_the_refiner_and_the_switch():
+    from aigif_ref import a1111
+    from aigif_ref.api import decode, read_bytes
+
+    text = a1111.infotext(decode(read_bytes(ROOT / "vectors/stages/stages-tiny-sdxl-refiner/input.aigif")), default_registry())
+    assert "Refiner: aigif-tiny-sdxl-refiner, Refiner switch at: 0.75" in text and "Hires" not in text

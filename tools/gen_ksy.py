@@ -6,6 +6,8 @@ grammar is built from, so a new declaration reaches the second grammar without a
 
   group-NAME                 the field groups (aigif_ref/grammar/fields.py): reserved bits, the version
                              check of fields added after 1.0, one attribute per field in bit order
+  text-block                 the text block's doc and compressor field: the codes of registry.json's
+                             text_compressors
   slot-types, slot-cases,    the body types of the slot-declared extension types (aigif_ref/extensions/slots.py:
   slot-enum                  types 4-9), their case in the extension switch and their extension_type entry
   extension-version-*,       the version byte (spec/bitstream.md section 3): each feature's minimum version
@@ -136,23 +138,37 @@ def slot_seq(cls: type[SlotExtension], slots: tuple[Slot, ...]) -> tuple[list[st
     seq: list[str] = []
     instances: list[str] = []
 
+    condition: str | None = None  # the `if` of the slot being written (a slot of one layout)
+
     def attr(name: str, body: list[str], doc: str, valid: str | None = None, code: str | None = None) -> None:
         seq.append(f"- id: {name}")
         seq.extend(f"  {line}" for line in body)
+        if condition:
+            seq.append(f"  if: {_q(condition)}")
         if valid:
             seq.extend(["  valid:", f"    expr: {_q(valid)}", f"  -aigif-error: {code}"])
         seq.extend([f"  doc: {_q(doc)}", f"  doc-ref: {SLOT_REF}"])
 
     for slot in slots:
         doc = slot.doc[:1].upper() + slot.doc[1:]
-        if slot.wire == "enum":
+        condition = None if slot.when is None else f"{slot.when[0]}.value == {slot.when[1]}"
+        if condition:
+            doc += f" (only when {slot.when[0]} is {slot.when[1]})"
+        if slot.wire == "enum" and slot.layouts:
+            attr(slot.name, ["type: exp_code"], f"{doc}; registry enumeration {slot.enum}, of the codes whose layout this "
+                 "grammar defines (the reader checks the code).",
+                 " or ".join(f"_.value == {code}" for code in slot.layouts), "AIGIF_E_UNKNOWN_CODE")
+        elif slot.wire == "enum":
             attr(slot.name, ["type: exp_code"], f"{doc}; registry enumeration {slot.enum} (the reader checks the code).")
+        elif slot.wire == "model":
+            attr(slot.name, ["type: exp_code"], f"{doc}; a registry model ID (the reader checks it).")
         elif slot.wire == "uvarint":
             attr(slot.name, ["type: uvarint"], f"{doc}, {slot.min}..{slot.max}.", _range(slot.min, slot.max), "AIGIF_E_RANGE")
         elif slot.wire == "size8":
             attr(f"{slot.name}_units", ["type: uvarint"], f"{doc}, in units of 8 pixels.",
                  _range(limits.MIN_SIZE_UNITS, limits.MAX_SIZE_UNITS), "AIGIF_E_RANGE")
             instances += [f"{slot.name}:", f"  value: {slot.name}_units.value * {limits.SIZE_UNIT}",
+                          *([f"  if: {_q(condition)}"] if condition else []),
                           f"  doc: {_q(doc + ' (pixels).')}", f"  doc-ref: {SLOT_REF}"]
         elif slot.wire == "cfloat":
             attr(slot.name, ["type: cfloat"], f"{doc} (float32).")
@@ -162,6 +178,8 @@ def slot_seq(cls: type[SlotExtension], slots: tuple[Slot, ...]) -> tuple[list[st
             attr(slot.name, [f"size: {slot.name}_len.value", "type: str", "encoding: UTF-8"],
                  f"{doc} (UTF-8; a reader rejects invalid UTF-8 with AIGIF_E_UTF8).")
         elif slot.wire == "digest":
+            if condition:
+                raise SystemExit(f"gen_ksy: {cls.name}.{slot.name}: a digest slot of one layout has no Kaitai form yet")
             known = " or ".join(f"hash_algorithm.value == {code}" for code in sorted(DIGEST_BYTES))
             seq.extend(_check(f"check_{slot.name}_algorithm", known, "AIGIF_E_UNKNOWN_CODE",
                               "The digest's length is known only for these hash algorithms.", SLOT_REF))
@@ -261,7 +279,26 @@ def body_version_instances() -> list[str]:
     ]
 
 
+def text_block() -> list[str]:
+    """The text block's doc and its compressor field, naming every code of the registry's text_compressors."""
+    import textwrap
+
+    from aigif_ref.registry import default_registry
+
+    entries = default_registry().data["enumerations"]["text_compressors"]
+    coded = "; ".join(f"{e['code']} {e['name']}" + (f", model {e['model_file']}" if "model_file" in e else "")
+                      for e in entries if e["code"] != 0)
+    doc = (f"Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: "
+           f"the compressors other than 0 ({coded}; spec/text/ describes each) and the UTF-8 check are beyond it. "
+           "A reader decodes `data` into one string, or two when the presence bitmap's bit 0 is set.")
+    names = ", ".join(f"{e['code']} {e['name']}" for e in entries)
+    return ["doc: |", *("  " + line for line in textwrap.wrap(doc, 100, break_on_hyphens=False)), "doc-ref: spec/bitstream.md#7-text-block",
+            "seq:", "  - id: compressor", "    type: exp_code",
+            f"    doc: Registry enumeration text_compressors ({names}).", "    doc-ref: spec/bitstream.md#7-text-block"]
+
+
 REGIONS: dict[str, Callable[[], list[str]]] = {
+    "text-block": text_block,
     "slot-types": slot_types, "slot-cases": slot_cases, "slot-enum": slot_enum,
     "extension-version-check": extension_version_check, "extension-version-instances": extension_version_instances,
     "body-version-check": body_version_check, "body-version-instances": body_version_instances,

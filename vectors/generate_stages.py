@@ -1,11 +1,14 @@
 """Generate the stage and prompt-dialect render goldens (vectors/stages/) with bare diffusers calls.
 
-Each case is an AIGIF record for aigif-shapes (the trained model, ID 492: the A1111 emphasis rescale
-needs a text encoder whose outputs do not average to 0, which the random-weight tiny models' do) and
-the computation the record means, written out by hand here from A1111's definitions, without
-aigif_ref.regen: the hires fix as txt2img -> torch interpolate (or decode, truncate to uint8, Pillow
-resize, VAE mean) -> StableDiffusionImg2ImgPipeline with A1111's schedule length; the weighted prompt
-as the token runs written out by hand, encoded and rescaled as A1111's "Original" emphasis does.
+Each case is an AIGIF record and the computation the record means, written out by hand here, without
+aigif_ref.regen. The hires fix and dialect cases use aigif-shapes (the trained model, ID 492: the A1111
+emphasis rescale needs a text encoder whose outputs do not average to 0, which the random-weight tiny
+models' do), from A1111's definitions: the hires fix as txt2img -> torch interpolate (or decode, truncate
+to uint8, Pillow resize, VAE mean) -> StableDiffusionImg2ImgPipeline with A1111's schedule length; the
+weighted prompt as the token runs written out by hand, encoded and rescaled as A1111's "Original"
+emphasis does. The refiner case uses the tiny SDXL base and refiner (IDs 491 and 493) as diffusers
+documents base + refiner: StableDiffusionXLPipeline with denoising_end and output_type="latent", then
+StableDiffusionXLImg2ImgPipeline of the refiner with denoising_start on those latents.
 The reference renderer must then reproduce every case exactly, or the script fails.
 
     python vectors/generate_stages.py [--check]
@@ -36,6 +39,8 @@ from aigif_ref.registry import REPO_ROOT, default_registry  # noqa: E402
 from vectors.generate_render import CPU_KERNELS, CPU_TOLERANCE, GOLDEN_CPU_ENV, platform_group, png_bytes  # noqa: E402
 
 STAGES = REPO_ROOT / "vectors" / "stages"
+LEVEL = REPO_ROOT / "vectors" / "levels" / "stages.txt"
+SUITE, SUITE_VERSION, SPEC_VERSION = "aigif-stages-vectors", "1.0.0", "1.1"
 MODEL = "aigif-shapes"
 SEED = 4242
 PROMPT = "a red circle on a white background"
@@ -48,6 +53,9 @@ class Case:
     record: dict[str, Any]  # on top of the model, seed, dtype and platform
     bare: Callable[[Any], np.ndarray]  # pipe -> float32 H x W x 3 in [0, 1]
     features: list[str]
+    model: str = MODEL  # the first pass's model; the bare computation gets its pipeline
+    pipeline: str = "StableDiffusionPipeline"
+    level: str = "stages"  # the conformance level that judges it ("render": in the set, judged by no level yet)
 
 
 def _generator():
@@ -152,6 +160,24 @@ def weighted_prompt(pipe) -> np.ndarray:
     return pipe.image_processor.postprocess(image, output_type="np")[0]
 
 
+SDXL_BASE, SDXL_REFINER = "aigif-tiny-sdxl", "aigif-tiny-sdxl-refiner"
+FOX, FOX_NEGATIVE = "a red fox in the snow", "blurry"
+
+
+def sdxl_refiner(base) -> np.ndarray:
+    """Base Euler, 12 steps to denoising_end 0.75 -> latents; the refiner, Euler a, the last quarter of 12 steps
+    (denoising_start 0.75) on them, a CPU generator seeded again; guidance 5, 64x64."""
+    import diffusers
+
+    refiner = load_pipe(SDXL_REFINER, "StableDiffusionXLImg2ImgPipeline")
+    base.scheduler = diffusers.EulerDiscreteScheduler.from_config(base.scheduler.config)
+    latents = base(prompt=FOX, negative_prompt=FOX_NEGATIVE, height=64, width=64, num_inference_steps=12,
+                   guidance_scale=5.0, denoising_end=0.75, output_type="latent", generator=_generator()).images
+    refiner.scheduler = diffusers.EulerAncestralDiscreteScheduler.from_config(refiner.scheduler.config)
+    return refiner(prompt=FOX, negative_prompt=FOX_NEGATIVE, image=latents, num_inference_steps=12, guidance_scale=5.0,
+                   denoising_start=0.75, output_type="np", generator=_generator()).images[0]
+
+
 def cases() -> list[Case]:
     stage = {"kind": "hires_fix", "scheduler": "DDIM"}
     return [
@@ -168,22 +194,31 @@ def cases() -> list[Case]:
         Case("dialect-shapes-a1111-weights", "A1111 prompt dialect: (word:1.4), [word], BREAK in the negative prompt.",
              {"prompt": WEIGHTED, "negative_prompt": NEGATIVE, "scheduler": "DDIM", "steps": 20, "height": 64, "width": 64,
               "extensions": [{"type": 7, "dialect": "A1111"}]},
-             weighted_prompt, ["prompt-dialect", "a1111-weights", "break"]),
+             weighted_prompt, ["prompt-dialect", "a1111-weights", "break"], level="render"),
+        Case("stages-tiny-sdxl-refiner", "SDXL base + refiner: the tiny SDXL base (Euler, 12 steps, denoising_end "
+             "0.75) hands its latents to the tiny SDXL refiner (Euler a, denoising_start 0.75).",
+             {"prompt": FOX, "negative_prompt": FOX_NEGATIVE, "scheduler": "Euler", "steps": 12, "guidance_scale": 5.0,
+              "height": 64, "width": 64, "params": {"denoising_end": 0.75}, "extensions": [
+                  {"type": 6, "base_height": 64, "base_width": 64, "stages": [
+                      {"kind": "refiner", "steps": 12, "scheduler": "Euler a", "model_id": SDXL_REFINER,
+                       "denoising_start": 0.75}]}]},
+             sdxl_refiner, ["stages", "refiner", "sdxl"], model=SDXL_BASE, pipeline="StableDiffusionXLPipeline"),
     ]
 
 
 def record_of(case: Case) -> dict[str, Any]:
-    return {"model_id": MODEL, "dtype": "float32", "seed": SEED, "guidance_scale": 7.5, **case.record,
+    return {"model_id": case.model, "dtype": "float32", "seed": SEED, "guidance_scale": 7.5, **case.record,
             "platform": platform_group("cpu")}
 
 
-def load_pipe():
+def load_pipe(name: str = MODEL, pipeline: str = "StableDiffusionPipeline"):
     import diffusers
     import torch
 
-    model = resolve_model(default_registry().model_code(MODEL))
-    pipe = diffusers.StableDiffusionPipeline.from_pretrained(model.path, use_safetensors=True, local_files_only=True,
-                                                             dtype=torch.float32)
+    model = resolve_model(default_registry().model_code(name))
+    extra = {"add_watermarker": False} if "XL" in pipeline else {}  # the file's add_watermarker: absent = off
+    pipe = getattr(diffusers, pipeline).from_pretrained(model.path, use_safetensors=True, local_files_only=True,
+                                                        dtype=torch.float32, **extra)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
@@ -194,7 +229,7 @@ def write_case(case: Case, dest: Path) -> list[str]:
     from aigif_ref.regen.render import Renderer, to_rgb8
 
     torch.set_num_threads(1)
-    array = np.asarray(case.bare(load_pipe()), dtype=np.float32)
+    array = np.asarray(case.bare(load_pipe(case.model, case.pipeline)), dtype=np.float32)
     rgb = to_rgb8(array)
     record = record_of(case)
     record["extensions"] = sorted(record["extensions"] + [compute_digest(rgb)], key=lambda ext: ext["type"])
@@ -213,7 +248,7 @@ def write_case(case: Case, dest: Path) -> list[str]:
         (folder / name).write_bytes(content)
     info = platform_group("cpu")
     test = {
-        "id": case.id, "level": "render", "description": case.description, "features": case.features, "requires": "cpu",
+        "id": case.id, "level": case.level, "description": case.description, "features": case.features, "requires": "cpu",
         "tolerance": CPU_TOLERANCE,
         "exact_when": {"cpu_kernels": CPU_KERNELS, "environment": GOLDEN_CPU_ENV, "num_threads": 1, "mkldnn": True},
         "platform": {"device": "cpu", "torch": torch.__version__, "diffusers": info["diffusers_version"],
@@ -224,6 +259,21 @@ def write_case(case: Case, dest: Path) -> list[str]:
     }
     (folder / "test.json").write_text(json.dumps(test, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return problems
+
+
+def manifest_and_level(dest: Path) -> tuple[str, str]:
+    """The set's manifest.json (every case in dest) and levels/stages.txt (the cases the stages level judges)."""
+    manifest = {"suite": SUITE, "version": SUITE_VERSION, "spec_version": SPEC_VERSION, "cases": []}
+    judged = []
+    for case in sorted(cases(), key=lambda c: c.id):
+        test = json.loads((dest / case.id / "test.json").read_text(encoding="utf-8"))
+        manifest["cases"].append({"id": case.id, "requires": test["requires"], "sha256": test["files"]["input.aigif"],
+                                  "files": test["files"]})
+        judged += [case.id] if case.level == "stages" else []
+    level = ("# Multi-stage render goldens (vectors/stages/), written by vectors/generate_stages.py.\n"
+             "# Not listed: the A1111 prompt-dialect golden of the same set (a dialect, not a stage).\n"
+             + "".join(f"{i}\n" for i in judged))
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n", level
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,6 +300,13 @@ def main(argv: list[str] | None = None) -> int:
                     old = STAGES / case.id / name
                     if not old.is_file() or old.read_bytes() != (dest / case.id / name).read_bytes():
                         problems.append(f"{case.id}/{name} differs from the committed file")
+        manifest, level = manifest_and_level(dest)
+        if not args.check:
+            (STAGES / "manifest.json").write_text(manifest, encoding="utf-8")
+            LEVEL.write_text(level, encoding="utf-8")
+        for path, text in ((STAGES / "manifest.json", manifest), (LEVEL, level)):
+            if args.check and (not path.is_file() or path.read_text(encoding="utf-8") != text):
+                problems.append(f"{path.relative_to(REPO_ROOT)} differs from what the cases make")
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -25,6 +25,7 @@ import re
 from array import array
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 
@@ -145,11 +146,11 @@ class GreedyTokenizer:
         return out
 
 
-class TagContextModel:
-    """Vocabulary, order-0 tables per field and order-1 context tables; encodes and decodes text blocks."""
+class PhraseVocabulary:
+    """Symbols (bytes, END, ESC, phrases), greedy tokenization of case-folded text and the decoder's
+    greedy check (spec steps 1, 2 and 4); shared by the text coders that use this alphabet."""
 
-    def __init__(self, phrases: Sequence[bytes], order0: Sequence[Sequence[int]],
-                 contexts: Sequence[Sequence[dict]]) -> None:
+    def __init__(self, phrases: Sequence[bytes]) -> None:
         phrases = [bytes(p) for p in phrases]
         if len(set(phrases)) != len(phrases):
             raise _model_error("duplicate phrase")
@@ -158,40 +159,12 @@ class TagContextModel:
         if any(_RAW_UPPER.search(p) for p in phrases):
             raise _model_error("a phrase holds an uppercase letter (phrases are case-folded)")
         nsym = FIRST_PHRASE + len(phrases)
-        if len(order0) != FIELDS or len(contexts) != FIELDS:
-            raise _model_error(f"order0 and contexts must each have {FIELDS} fields")
         self.phrases = phrases
         self.nsym = nsym
         self.tokens: list[bytes] = [bytes([b]) for b in range(256)] + [b"", b""] + phrases
         self._symbol_of = {tok: sym for sym, tok in enumerate(self.tokens) if sym not in (END, ESC)}
-        self.order0: list[_Table] = []
-        self.contexts: list[dict[int, _Table]] = []
-        for field in range(FIELDS):
-            freqs = list(order0[field])
-            if len(freqs) != nsym or any(type(f) is not int for f in freqs):
-                raise _model_error(f"order0[{field}] must hold {nsym} integers")
-            if freqs[ESC] != 0 or any(f < 1 for k, f in enumerate(freqs) if k != ESC) or sum(freqs) != TOTAL:
-                raise _model_error(f"order0[{field}]: ESC 0, every other symbol >= 1, sum {TOTAL}")
-            syms = [k for k in range(nsym) if k != ESC]
-            self.order0.append(_Table(syms, [freqs[k] for k in syms]))
-            table: dict[int, _Table] = {}
-            for ctx in contexts[field]:
-                prev, syms, fr = ctx.get("after"), ctx.get("symbols"), ctx.get("freqs")
-                if type(prev) is not int or not 0 <= prev < nsym or prev == ESC or prev in table:
-                    raise _model_error(f"context 'after' {prev!r} is not a distinct symbol other than ESC")
-                if (not isinstance(syms, list) or not isinstance(fr, list) or len(syms) != len(fr)
-                        or any(type(x) is not int for x in syms + fr)):
-                    raise _model_error("context symbols and freqs must be integer lists of one length")
-                if (ESC not in syms or any(not 0 <= s < nsym for s in syms)
-                        or any(a >= b for a, b in zip(syms, syms[1:]))):
-                    raise _model_error("context symbols must increase, lie in the alphabet and include ESC")
-                if any(f < 1 for f in fr) or sum(fr) != TOTAL:
-                    raise _model_error(f"context frequencies must be >= 1 and sum to {TOTAL}")
-                table[prev] = _Table(list(syms), list(fr))
-            self.contexts.append(table)
         self._tokenizer = GreedyTokenizer(phrases)
         self._token_len = [len(t) for t in self.tokens]
-        self._decoder_start = [self._decoder_tables(field) for field in range(FIELDS)]
         self._sorted_phrases = sorted(phrases)
         self._phrase_set = frozenset(phrases)
         # greedy check: which tokens start a longer phrase (a phrase that does sorts just before the first
@@ -206,59 +179,6 @@ class TagContextModel:
             self._extends[byte] = j < len(ordered) and ordered[j][0] == byte
         self._pairs: dict[tuple[int, int], bool | tuple[bytes, ...] | None] = {}
 
-    def _decoder_tables(self, field: int) -> tuple:
-        """The decoder's tables of one field: (order-0 table, list of context tables indexed by symbol).
-
-        A table is (cum, freq, symbols, symbol set, bucket starts, bucket shift) with the three columns as
-        compact arrays: decoding touches a few cache lines per symbol instead of scattered int objects
-        (the tables hold ~10^5 entries, so memory traffic is much of a symbol's cost).
-        """
-        def table(t: _Table, members: frozenset) -> tuple:
-            # a big table's slots in buckets: bucket b (slot >> shift == b) lies in symbols first[b]..first[b + 1],
-            # so the search starts from a few candidates; a small table is searched whole (first is None)
-            if len(t.cum) < BUCKET_MIN_SYMBOLS:
-                first, shift = None, 0
-            else:
-                shift = TOTAL_BITS - BUCKET_BITS
-                first = [bisect_right(t.cum, b << shift) - 1 for b in range(1 << BUCKET_BITS)] + [len(t.cum) - 1]
-            return array("q", t.cum), array("q", t.freq), array("q", t.symbols), members, first, shift
-
-        by_symbol: list = [None] * self.nsym
-        for prev, t in self.contexts[field].items():
-            by_symbol[prev] = table(t, frozenset(t.symbols))
-        return table(self.order0[field], frozenset()), by_symbol
-
-    # ------------------------------------------------------------------ loading
-    @classmethod
-    def from_json(cls, text: str | bytes) -> "TagContextModel":
-        try:
-            doc = json.loads(text)
-        except ValueError as exc:
-            raise _model_error(f"not JSON: {exc}") from None
-        if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != MODEL_VERSION:
-            raise _model_error(f"not a {MODEL_FORMAT} version {MODEL_VERSION} file")
-        if doc.get("total_bits") != TOTAL_BITS:
-            raise _model_error(f"total_bits must be {TOTAL_BITS}")
-        phrases, fields = doc.get("phrases"), doc.get("fields")
-        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            raise _model_error("phrases must be a list of strings")
-        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
-            raise _model_error("fields must be a list of objects")
-        try:
-            encoded = [p.encode("utf-8") for p in phrases]
-        except UnicodeEncodeError:
-            raise _model_error("a phrase is not valid Unicode text") from None
-        return cls(encoded, [f.get("order0") for f in fields], [f.get("contexts") for f in fields])
-
-    @classmethod
-    def load(cls, path: str | Path) -> "TagContextModel":
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise AigifError("AIGIF_E_IO", f"cannot read tag-context model {path}: {exc}") from None
-        return cls.from_json(data)
-
-    # ----------------------------------------------------------------- encoding
     def tokenize(self, s: bytes) -> list[bytes]:
         """Greedy longest-match tokens of the case-folded ``s``."""
         return self._tokenizer.findall(case_fold(s))
@@ -267,51 +187,6 @@ class TagContextModel:
         """The symbols of ``s`` without the closing END."""
         return list(map(self._symbol_of.__getitem__, self.tokenize(s)))
 
-    def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
-        """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
-        steps = []
-        for field, s in enumerate(strings):
-            prev = END
-            ctxs = self.contexts[field]
-            for sym in self.symbols(s) + [END]:
-                ctx = ctxs.get(prev)
-                if ctx is not None:
-                    if sym in ctx.index:
-                        steps.append((field, prev, sym))
-                    else:
-                        steps.append((field, prev, ESC))
-                        steps.append((field, -1, sym))
-                else:
-                    steps.append((field, -1, sym))
-                prev = sym
-        return steps
-
-    def encode(self, strings: Sequence[bytes]) -> bytes:
-        """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
-        if len(strings) not in (1, 2):
-            raise ValueError("tag-context codes one or two strings")
-        return self.encode_steps(self.coding_steps(strings))
-
-    def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
-        """Range-code (field, table key or -1, symbol) steps; the final bytes as the spec fixes them.
-
-        encode() passes the steps its rules choose; tests and vectors pass others to make
-        non-canonical blocks.
-        """
-        low, rng, nbytes = 0, RANGE_TOP, RANGE_BYTES
-        for field, key, sym in steps:
-            table = self.order0[field] if key < 0 else self.contexts[field][key]
-            i = table.index[sym]
-            r = rng >> TOTAL_BITS
-            low += r * table.cum[i]
-            rng = r * table.freq[i]
-            while rng < RANGE_BOTTOM:
-                low <<= 8
-                rng <<= 8
-                nbytes += 1
-        return final_bytes(low, rng, nbytes)
-
-    # ----------------------------------------------------------------- decoding
     def _phrases_after(self, prefix: bytes) -> tuple[bytes, ...] | None:
         """The phrases longer than ``prefix`` that start with it, in sorted order (None: more than LONGER_LIST_MAX)."""
         ordered = self._sorted_phrases
@@ -376,6 +251,166 @@ class TagContextModel:
             pairs.clear()
         return True
 
+
+    def _pairs_greedy(self, folded: bytes, symbols: list[int], indices: Sequence[int]) -> bool:
+        """_is_greedy restricted to the tokens at ``indices`` (increasing): the caller knows the others pass."""
+        extends, pairs, last = self._extends, self._pairs, len(symbols) - 1
+        starts = None
+        for i in indices:
+            sym = symbols[i]
+            if i < 0 or i >= last or not extends[sym]:
+                continue
+            key = (sym, symbols[i + 1])
+            rule = pairs[key] if key in pairs else pairs.setdefault(key, self._pair_rule(*key))
+            if rule is False:
+                return False
+            if rule is None or rule:
+                if starts is None:
+                    starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
+                if rule is None:
+                    if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
+                        return False
+                elif folded.startswith(rule, starts[i]):
+                    return False
+        if len(pairs) > PAIR_CACHE_MAX:
+            pairs.clear()
+        return True
+
+
+class TagContextModel(PhraseVocabulary):
+    """Vocabulary, order-0 tables per field and order-1 context tables; encodes and decodes text blocks."""
+
+    def __init__(self, phrases: Sequence[bytes], order0: Sequence[Sequence[int]],
+                 contexts: Sequence[Sequence[dict]]) -> None:
+        super().__init__(phrases)
+        nsym = self.nsym
+        if len(order0) != FIELDS or len(contexts) != FIELDS:
+            raise _model_error(f"order0 and contexts must each have {FIELDS} fields")
+        self.order0: list[_Table] = []
+        self.contexts: list[dict[int, _Table]] = []
+        for field in range(FIELDS):
+            freqs = list(order0[field])
+            if len(freqs) != nsym or any(type(f) is not int for f in freqs):
+                raise _model_error(f"order0[{field}] must hold {nsym} integers")
+            if freqs[ESC] != 0 or any(f < 1 for k, f in enumerate(freqs) if k != ESC) or sum(freqs) != TOTAL:
+                raise _model_error(f"order0[{field}]: ESC 0, every other symbol >= 1, sum {TOTAL}")
+            syms = [k for k in range(nsym) if k != ESC]
+            self.order0.append(_Table(syms, [freqs[k] for k in syms]))
+            table: dict[int, _Table] = {}
+            for ctx in contexts[field]:
+                prev, syms, fr = ctx.get("after"), ctx.get("symbols"), ctx.get("freqs")
+                if type(prev) is not int or not 0 <= prev < nsym or prev == ESC or prev in table:
+                    raise _model_error(f"context 'after' {prev!r} is not a distinct symbol other than ESC")
+                if (not isinstance(syms, list) or not isinstance(fr, list) or len(syms) != len(fr)
+                        or any(type(x) is not int for x in syms + fr)):
+                    raise _model_error("context symbols and freqs must be integer lists of one length")
+                if (ESC not in syms or any(not 0 <= s < nsym for s in syms)
+                        or any(a >= b for a, b in zip(syms, syms[1:]))):
+                    raise _model_error("context symbols must increase, lie in the alphabet and include ESC")
+                if any(f < 1 for f in fr) or sum(fr) != TOTAL:
+                    raise _model_error(f"context frequencies must be >= 1 and sum to {TOTAL}")
+                table[prev] = _Table(list(syms), list(fr))
+            self.contexts.append(table)
+        self._decoder_start = [self._decoder_tables(field) for field in range(FIELDS)]
+
+    def _decoder_tables(self, field: int) -> tuple:
+        """The decoder's tables of one field: (order-0 table, list of context tables indexed by symbol).
+
+        A table is (cum, freq, symbols, symbol set, bucket starts, bucket shift) with the three columns as
+        compact arrays: decoding touches a few cache lines per symbol instead of scattered int objects
+        (the tables hold ~10^5 entries, so memory traffic is much of a symbol's cost).
+        """
+        def table(t: _Table, members: frozenset) -> tuple:
+            # a big table's slots in buckets: bucket b (slot >> shift == b) lies in symbols first[b]..first[b + 1],
+            # so the search starts from a few candidates; a small table is searched whole (first is None)
+            if len(t.cum) < BUCKET_MIN_SYMBOLS:
+                first, shift = None, 0
+            else:
+                shift = TOTAL_BITS - BUCKET_BITS
+                first = [bisect_right(t.cum, b << shift) - 1 for b in range(1 << BUCKET_BITS)] + [len(t.cum) - 1]
+            return array("q", t.cum), array("q", t.freq), array("q", t.symbols), members, first, shift
+
+        by_symbol: list = [None] * self.nsym
+        for prev, t in self.contexts[field].items():
+            by_symbol[prev] = table(t, frozenset(t.symbols))
+        return table(self.order0[field], frozenset()), by_symbol
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "TagContextModel":
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise _model_error(f"not JSON: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT or doc.get("version") != MODEL_VERSION:
+            raise _model_error(f"not a {MODEL_FORMAT} version {MODEL_VERSION} file")
+        if doc.get("total_bits") != TOTAL_BITS:
+            raise _model_error(f"total_bits must be {TOTAL_BITS}")
+        phrases, fields = doc.get("phrases"), doc.get("fields")
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise _model_error("phrases must be a list of strings")
+        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+            raise _model_error("fields must be a list of objects")
+        try:
+            encoded = [p.encode("utf-8") for p in phrases]
+        except UnicodeEncodeError:
+            raise _model_error("a phrase is not valid Unicode text") from None
+        return cls(encoded, [f.get("order0") for f in fields], [f.get("contexts") for f in fields])
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TagContextModel":
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise AigifError("AIGIF_E_IO", f"cannot read tag-context model {path}: {exc}") from None
+        return cls.from_json(data)
+
+    # ----------------------------------------------------------------- encoding
+    def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
+        """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
+        steps = []
+        for field, s in enumerate(strings):
+            prev = END
+            ctxs = self.contexts[field]
+            for sym in self.symbols(s) + [END]:
+                ctx = ctxs.get(prev)
+                if ctx is not None:
+                    if sym in ctx.index:
+                        steps.append((field, prev, sym))
+                    else:
+                        steps.append((field, prev, ESC))
+                        steps.append((field, -1, sym))
+                else:
+                    steps.append((field, -1, sym))
+                prev = sym
+        return steps
+
+    def encode(self, strings: Sequence[bytes]) -> bytes:
+        """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
+        if len(strings) not in (1, 2):
+            raise ValueError("tag-context codes one or two strings")
+        return self.encode_steps(self.coding_steps(strings))
+
+    def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
+        """Range-code (field, table key or -1, symbol) steps; the final bytes as the spec fixes them.
+
+        encode() passes the steps its rules choose; tests and vectors pass others to make
+        non-canonical blocks.
+        """
+        low, rng, nbytes = 0, RANGE_TOP, RANGE_BYTES
+        for field, key, sym in steps:
+            table = self.order0[field] if key < 0 else self.contexts[field][key]
+            i = table.index[sym]
+            r = rng >> TOTAL_BITS
+            low += r * table.cum[i]
+            rng = r * table.freq[i]
+            while rng < RANGE_BOTTOM:
+                low <<= 8
+                rng <<= 8
+                nbytes += 1
+        return final_bytes(low, rng, nbytes)
+
+    # ----------------------------------------------------------------- decoding
     def decode(self, block: bytes, n_strings: int, max_len: int) -> list[bytes]:
         """The strings of ``block``; AigifError LIMIT / NONCANONICAL otherwise (spec order).
 

@@ -13,7 +13,10 @@ valid output per input (spec/bitstream.md, "Text block"):
   canonical by construction; best on short prompts;
 * 3 tag-context-v1: order-1 context model over a tag/phrase vocabulary with range
   coding (spec/text/tag-context.md), canonical by construction; best on
-  community tag-style prompts and long shared negative prompts.
+  community tag-style prompts and long shared negative prompts;
+* tag-lookup-v1 (the code the registry gives that name): tag-context's symbols and contexts with
+  tables of power-of-two totals, decoded by one slot look-up per symbol (spec/text/tag-lookup.md),
+  canonical by construction; several times faster to decode than tag-context.
 """
 from __future__ import annotations
 
@@ -70,6 +73,16 @@ PHRASE_HUFFMAN_CODE = 2
 TAG_CONTEXT_CODE = 3
 
 
+def _registry_code(name: str) -> int:
+    """The code the shipped registry assigns to ``name`` (codes after 3 are looked up, not copied)."""
+    from aigif_ref.registry import default_registry
+
+    return default_registry().enum_code("text_compressors", name)
+
+
+TAG_LOOKUP_CODE = _registry_code("tag-lookup-v1")
+
+
 def _model(code: int, registry=None):
     """The normative model file the registry names for ``code`` (the shipped registry if none), used only if its sha256 matches."""
     from aigif_ref.registry import default_registry
@@ -87,6 +100,7 @@ def _load_model(code: int, name: str, model_file: str, sha256: str):
 
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
     from aigif_ref.codecs.tag_context import TagContextModel
+    from aigif_ref.codecs.tag_lookup import TagLookupModel
     from aigif_ref.registry import REPO_ROOT
 
     path = REPO_ROOT / model_file
@@ -96,7 +110,8 @@ def _load_model(code: int, name: str, model_file: str, sha256: str):
         raise AigifError("AIGIF_E_IO", f"cannot read {name} model {path}: {exc.strerror}") from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise AigifError("AIGIF_E_REGISTRY", f"{path} does not match the sha256 in the registry; refusing to use it")
-    return (TagContextModel if code == TAG_CONTEXT_CODE else PhraseHuffmanModel).from_json(data)
+    model_class = {TAG_CONTEXT_CODE: TagContextModel, TAG_LOOKUP_CODE: TagLookupModel}.get(code, PhraseHuffmanModel)
+    return model_class.from_json(data)
 
 
 def _phrase_model(registry=None):
@@ -123,6 +138,14 @@ def _tag_context_decode(block: bytes, n_strings: int, registry=None) -> list[byt
     return _tag_context_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
 
 
+def _tag_lookup_encode(strings: Sequence[bytes], registry=None) -> bytes:
+    return _model(TAG_LOOKUP_CODE, registry).encode(list(strings))
+
+
+def _tag_lookup_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
+    return _model(TAG_LOOKUP_CODE, registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
+
+
 Encoder = Callable[[Sequence[bytes]], bytes]
 Decoder = Callable[[bytes, int], "list[bytes]"]
 
@@ -132,9 +155,10 @@ CODECS: dict[int, tuple[Encoder, Decoder]] = {
     ZLIB_CODE: (_zlib_encode, _zlib_decode),
     PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
     TAG_CONTEXT_CODE: (_tag_context_encode, _tag_context_decode),
+    TAG_LOOKUP_CODE: (_tag_lookup_encode, _tag_lookup_decode),
 }
 # Codecs whose data the registry names (a model file): they are also given the registry in use.
-REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE}
+REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE}
 
 
 def _registry_kw(compressor: int, registry) -> dict:
@@ -168,7 +192,7 @@ def decode_text(compressor: int, block: bytes, n_strings: int, registry=None) ->
 # Compressors with exactly one block per input. Only these are chosen automatically: zlib's
 # block size depends on the deflate implementation, so choosing by size among all of them would
 # make the choice itself, and thus the whole file, differ between platforms.
-CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE)
+CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE)
 
 
 def smallest(strings: Sequence[bytes], registry=None) -> tuple[int, bytes]:

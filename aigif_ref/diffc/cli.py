@@ -27,6 +27,10 @@ def add_parser(sub: Any) -> None:
     rate.add_argument("--t", type=int, metavar="T", help="code down to timestep T (lower: more bits, more detail)")
     rate.add_argument("--bits", type=int, metavar="N", help="the most steps whose payload fits in N bits")
     p.add_argument("--seed", type=lambda s: int(s, 0), default=0, metavar="S", help="64-bit generator key (default 0)")
+    p.add_argument("--profile", type=int, metavar="CODE", help="DiffC profile code (default: the model's newest)")
+    p.add_argument("--prompt", default="", help="prompt the model is conditioned on, stored in the record "
+                   "(profiles with conditioning 'record'; a caption of the image lowers the rate)")
+    p.add_argument("--guidance", type=float, default=1.0, metavar="G", help="classifier-free guidance (default 1: none)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--backend", default="auto",
                    help="candidate search: numpy, or another registered backend; auto = the GPU kernel when "
@@ -86,7 +90,8 @@ def cmd_compress(args: argparse.Namespace) -> int:
 
     model = load_model(model_id, args.device, registry, args.models, args.allow_unpinned)
     result = compress(rgb, model, model_id, seed=args.seed, t=args.t, bits=args.bits, registry=registry,
-                      backend=pick_backend(args.backend, model.device))
+                      backend=pick_backend(args.backend, model.device), profile_code=args.profile, prompt=args.prompt,
+                      guidance=args.guidance)
     data = encode(result.record, registry)
     write_atomic(output, data, inputs=[args.image])
     height, width = rgb.shape[:2]

@@ -15,8 +15,9 @@ import numpy as np
 from aigif_ref.diffc import gaussian, partition, pfr, philox
 from aigif_ref.diffc.profile import Profile
 
-DEFAULT_KL_BITS_PER_CHUNK = 12.0  # encoder's choice: chunks are sized to about this many bits of KL
-CANDIDATE_MARGIN_BITS = 4         # encoder's choice: 2^(ceil(KL of the chunk) + margin) candidates, 2^6..2^16
+# Encoder's choices (a profile's informative `encoder` settings override them; the decoder never needs them):
+DEFAULT_KL_BITS_PER_CHUNK = 12.0  # chunks are sized to about this many bits of KL
+CANDIDATE_MARGIN_BITS = 4         # 2^(ceil(KL of the chunk) + margin) candidates, 2^min .. 2^16
 MIN_CANDIDATES_LOG2 = 6
 
 
@@ -69,8 +70,16 @@ def chunk_count(kl_bits: float, dims: int, kl_bits_per_chunk: float) -> int:
     return int(min(dims, max(1, math.ceil(kl_bits / kl_bits_per_chunk))))
 
 
-def candidates_log2(kl_bits: float) -> int:
-    return int(min(pfr.MAX_CANDIDATES_LOG2, max(MIN_CANDIDATES_LOG2, math.ceil(kl_bits) + CANDIDATE_MARGIN_BITS)))
+def candidates_log2(kl_bits: float, margin: int = CANDIDATE_MARGIN_BITS, least: int = MIN_CANDIDATES_LOG2) -> int:
+    return int(min(pfr.MAX_CANDIDATES_LOG2, max(least, math.ceil(kl_bits) + margin)))
+
+
+def encoder_settings(profile: Profile, kl_bits_per_chunk: float | None = None) -> tuple[float, int, int]:
+    """(KL bits per chunk, candidate margin bits, least candidates log2): the profile's, else the defaults."""
+    settings = profile.encoder
+    return (float(kl_bits_per_chunk if kl_bits_per_chunk is not None else settings.get("chunk_kl_bits", DEFAULT_KL_BITS_PER_CHUNK)),
+            int(settings.get("candidate_margin_bits", CANDIDATE_MARGIN_BITS)),
+            int(settings.get("min_candidates_log2", MIN_CANDIDATES_LOG2)))
 
 
 @dataclass
@@ -82,12 +91,13 @@ class EncodeResult:
 
 
 def encode_latent(model: NoiseModel, target: np.ndarray, seed: int, profile: Profile, steps: int,
-                  kl_bits_per_chunk: float = DEFAULT_KL_BITS_PER_CHUNK, backend: str = "numpy",
+                  kl_bits_per_chunk: float | None = None, backend: str = "numpy",
                   stop: Callable[[EncodeResult], bool] | None = None,
                   on_step: Callable[[int, int], None] | None = None) -> EncodeResult:
     """Code the first ``steps`` RCC steps of ``target`` (a latent C x h x w); ``stop`` may end it early."""
     shape = target.shape
     dims = int(np.prod(shape))
+    kl_bits_per_chunk, margin, least = encoder_settings(profile, kl_bits_per_chunk)
     x = initial_latent(seed, shape)
     t = profile.initial_timestep
     result = EncodeResult()
@@ -103,7 +113,7 @@ def encode_latent(model: NoiseModel, target: np.ndarray, seed: int, profile: Pro
         for chunk, elements in enumerate(partition.chunk_elements(seed, step, dims, chunks)):
             chunk_delta = delta[elements]
             chunk_kl = float(np.sum(chunk_delta.astype(np.float64) ** 2) / 2 / math.log(2))
-            indices.append(pfr.candidate_search(chunk_delta, seed, step, chunk, candidates_log2(chunk_kl), backend))
+            indices.append(pfr.candidate_search(chunk_delta, seed, step, chunk, candidates_log2(chunk_kl, margin, least), backend))
         noise = step_noise(seed, step, dims, indices)
         x = (mu_p + sigma * noise.reshape(shape)).astype(np.float32)
         t = t_next

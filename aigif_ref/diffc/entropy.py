@@ -23,13 +23,16 @@ RAW_PIECE_BITS = 16
 
 @dataclass
 class AdaptiveModel:
-    """Frequencies of symbols 0..size-1, each starting at 1."""
+    """Frequencies of symbols 0..size-1, each starting at 1 (or at ``prior``'s, a profile's table)."""
 
     size: int
     freqs: list[int] = field(default_factory=list)
+    prior: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        self.freqs = [1] * self.size
+        self.freqs = list(self.prior) if self.prior else [1] * self.size
+        if len(self.freqs) != self.size or min(self.freqs) < 1 or sum(self.freqs) > FREQ_LIMIT:
+            raise ValueError(f"a prior of {self.size} frequencies >= 1 summing to at most {FREQ_LIMIT}")
 
     def interval(self, symbol: int) -> tuple[int, int, int]:
         low = sum(self.freqs[:symbol])
@@ -88,6 +91,24 @@ class Encoder:
         self.symbol(model, bucket)
         if bucket > 1:
             self.raw(n - (1 << (bucket - 1)), bucket - 1)
+
+    def finish_shortest(self) -> bytes:
+        """Version 2 termination (spec/diffc.md 3.5): the shortest code whose zero-padded value lies in the
+        final interval, without its trailing zero bits, padded with 0 bits to a byte; b"" when that is 0."""
+        scale = self.pending + CODE_BITS  # the window and the pending bits, below the emitted bits
+        head = int("".join(map(str, self.bits)) or "0", 2) << scale
+        offset = HALF * ((1 << self.pending) - 1)  # undoes the pending E3 scalings: x = (w + offset) / 2^pending
+        low, high = head + self.low + offset, head + self.high + offset
+        total_bits = len(self.bits) + scale
+        if low == 0:
+            return b""
+        # the coarsest multiple of 2^j inside [low, high]: high with the bits below the highest bit where
+        # low - 1 and high differ cleared (a multiple of 2^(j+1) would lie at or below low - 1)
+        j = ((low - 1) ^ high).bit_length() - 1
+        value = high >> j << j
+        used = total_bits - (value & -value).bit_length() + 1  # bits up to and including the last 1
+        nbytes = (used + 7) // 8
+        return (value >> (total_bits - used) << (nbytes * 8 - used)).to_bytes(nbytes, "big")
 
     def finish(self) -> bytes:
         self.pending += 1
@@ -212,6 +233,65 @@ def decode_indices(data: bytes, steps: int, max_chunks: int) -> list[list[int]]:
         model = indices[index_context(chunks)]
         out.append([decoder.integer(model) for _ in range(chunks)])
     if encode_indices(out) != data:
+        raise AigifError("AIGIF_E_DIFFC", "DiffC index stream is not canonical (trailing or altered bytes after the "
+                                          "last coded index)")
+    return out
+
+
+# Version 2 stream (spec/diffc.md 3.5): the coded step count, then per step its chunk count as a deviation
+# from the profile's expected count, then its indices; models start from the profile's tables.
+def zigzag(d: int) -> int:
+    return 2 * d if d >= 0 else -2 * d - 1
+
+
+def unzigzag(z: int) -> int:
+    return z >> 1 if z % 2 == 0 else -((z + 1) >> 1)
+
+
+@dataclass(frozen=True)
+class StreamTables:
+    """What a version-2 stream's models start from: all from the profile."""
+
+    timesteps: int                   # the profile's timestep count: steps k are coded uniform in 1..timesteps
+    expected_chunks: tuple[int, ...]  # per profile timestep
+    count_prior: tuple[int, ...]      # COUNT_BUCKETS frequencies, buckets of zigzag(chunks - expected)
+    index_prior: tuple[int, ...]      # INDEX_BUCKETS frequencies, buckets of the index
+
+
+def encode_stream_v2(steps: list[list[int]], tables: StreamTables) -> bytes:
+    if not 1 <= len(steps) <= tables.timesteps:
+        raise ValueError(f"a version-2 stream codes 1..{tables.timesteps} steps")
+    encoder = Encoder()
+    encoder.encode(len(steps) - 1, len(steps), tables.timesteps)
+    counts = AdaptiveModel(COUNT_BUCKETS, prior=tables.count_prior)
+    indices = AdaptiveModel(INDEX_BUCKETS, prior=tables.index_prior)
+    for step, chunk_indices in enumerate(steps):
+        if not 1 <= len(chunk_indices) <= MAX_CHUNKS_PER_STEP:
+            raise ValueError("a step has 1 .. 2**24 - 1 chunks")
+        encoder.integer(counts, zigzag(len(chunk_indices) - tables.expected_chunks[step]))
+        for index in chunk_indices:
+            if not 0 <= index < 1 << 16:
+                raise ValueError("chunk indices are below 2**16")
+            encoder.integer(indices, index)
+    return encoder.finish_shortest()
+
+
+def decode_stream_v2(data: bytes, tables: StreamTables, max_chunks: int) -> list[list[int]]:
+    """The per-step chunk indices of a version-2 stream; AIGIF_E_DIFFC when corrupt or not canonical."""
+    decoder = Decoder(data)
+    steps = decoder.decode(tables.timesteps) + 1
+    if steps > tables.timesteps:
+        raise AigifError("AIGIF_E_DIFFC", "DiffC index stream: a step count outside the profile (corrupt stream)")
+    decoder.consume(steps - 1, steps, tables.timesteps)
+    counts = AdaptiveModel(COUNT_BUCKETS, prior=tables.count_prior)
+    indices = AdaptiveModel(INDEX_BUCKETS, prior=tables.index_prior)
+    out: list[list[int]] = []
+    for step in range(steps):
+        chunks = tables.expected_chunks[step] + unzigzag(decoder.integer(counts))
+        if not 1 <= chunks <= max_chunks:
+            raise AigifError("AIGIF_E_DIFFC", f"DiffC step {step} has {chunks} chunks; the latent allows 1..{max_chunks}")
+        out.append([decoder.integer(indices) for _ in range(chunks)])
+    if encode_stream_v2(out, tables) != data:
         raise AigifError("AIGIF_E_DIFFC", "DiffC index stream is not canonical (trailing or altered bytes after the "
                                           "last coded index)")
     return out

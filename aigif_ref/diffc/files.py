@@ -17,7 +17,7 @@ import numpy as np
 
 from aigif_ref.diffc import codec
 from aigif_ref.diffc.payload import DiffcPayload, build_payload, parse_payload
-from aigif_ref.diffc.profile import Profile, profile_for_model
+from aigif_ref.diffc.profile import Profile, get_profile, profile_for_model
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import Registry, default_registry
 
@@ -35,9 +35,12 @@ def steps_for_timestep(profile: Profile, t: int) -> int:
 
 
 def make_record(payload: bytes, model_id: int, seed: int, height: int, width: int, profile: Profile,
-                registry: Registry) -> dict[str, Any]:
-    return {"model_id": model_id, "dtype": "float32", "scheduler": "DDIM", "prompt": profile.prompt,
-            "height": height, "width": width, "seed": seed, "steps": profile.denoise_steps, "guidance_scale": 1.0,
+                registry: Registry, prompt: str | None = None, guidance: float = 1.0) -> dict[str, Any]:
+    """The record; a profile conditioned on the record (section 4.1) takes ``prompt`` and ``guidance``."""
+    if profile.conditioning != "record":
+        prompt, guidance = profile.prompt, 1.0
+    return {"model_id": model_id, "dtype": "float32", "scheduler": "DDIM", "prompt": prompt or "",
+            "height": height, "width": width, "seed": seed, "steps": profile.denoise_steps, "guidance_scale": guidance,
             "extensions": [{"type": PIXELS_EXTENSION_TYPE, "must_understand": False,
                             "pixel_compressor": compressor_code(registry),
                             "data": base64.b64encode(payload).decode("ascii")}]}
@@ -55,25 +58,28 @@ class Compressed:
 
 def compress(rgb8: np.ndarray, model: Any, model_id: int, seed: int = 0, t: int | None = None, bits: int | None = None,
              registry: Registry | None = None, backend: str = "numpy",
-             kl_bits_per_chunk: float = codec.DEFAULT_KL_BITS_PER_CHUNK,
-             on_step: Callable[[int, int], None] | None = None) -> Compressed:
+             kl_bits_per_chunk: float | None = None, on_step: Callable[[int, int], None] | None = None,
+             profile_code: int | None = None, prompt: str = "", guidance: float = 1.0) -> Compressed:
     """Compress an RGB8 image with a loaded model (model.DiffcModel). ``t``: stop at the first profile timestep
-    below it; ``bits``: the most steps whose payload fits in that many bits (at least one step)."""
+    below it; ``bits``: the most steps whose payload fits in that many bits (at least one step). The profile:
+    ``profile_code``, else the model's newest; ``prompt``/``guidance`` condition a profile that takes the record's."""
     registry = registry or default_registry()
-    profile = profile_for_model(model_id, registry)
+    profile = (get_profile(profile_code, registry, model_id) if profile_code is not None
+               else profile_for_model(model_id, registry, newest=True))
     height, width = rgb8.shape[:2]
     shape = profile.latent_shape(height, width)
     if t is not None and bits is not None:
         raise AigifError("AIGIF_E_RECORD", "give --t or --bits, not both")
     steps = steps_for_timestep(profile, t) if t is not None else len(profile.timesteps)
     start = time.perf_counter()
-    model.set_prompt(profile.prompt)
+    empty = make_record(b"", model_id, seed, height, width, profile, registry, prompt, guidance)
+    model.set_prompt(*profile.conditioning_for(empty))
     target = model.encode_image(rgb8)
     if target.shape != shape:
         raise AigifError("AIGIF_E_DIFFC_PROFILE", f"the model's latent is {target.shape}, profile {profile.name} says {shape}")
 
     def payload_of(indices: list[list[int]]) -> bytes:
-        return build_payload(DiffcPayload(profile.code, tuple(tuple(s) for s in indices)))
+        return build_payload(DiffcPayload(profile.code, tuple(tuple(s) for s in indices)), registry)
 
     stop = None
     if bits is not None:
@@ -85,7 +91,7 @@ def compress(rgb8: np.ndarray, model: Any, model_id: int, seed: int = 0, t: int 
         while kept > 1 and len(payload_of(result.indices[:kept])) * 8 > bits:
             kept -= 1
     payload = payload_of(result.indices[:kept])
-    record = make_record(payload, model_id, seed, height, width, profile, registry)
+    record = make_record(payload, model_id, seed, height, width, profile, registry, prompt, guidance)
     return Compressed(record, payload, kept, result.kl_bits[:kept], time.perf_counter() - start, result.latents[kept - 1])
 
 
@@ -126,7 +132,7 @@ def decode_record(record: dict[str, Any], model: Any = None, registry: Registry 
         from aigif_ref.diffc.model import load_model
 
         model = load_model(record["model_id"], device, registry, models_dir, allow_unpinned)
-    model.set_prompt(profile.prompt)
+    model.set_prompt(*profile.conditioning_for(record))
     shape = profile.latent_shape(record["height"], record["width"])
     noisy = codec.decode_noisy_latent(model, payload.indices, record["seed"], profile, shape, on_step,
                                       noise=getattr(model, "noise", None))  # the GPU generator on CUDA

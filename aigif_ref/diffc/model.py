@@ -70,15 +70,25 @@ class DiffcModel:
     scaling_factor: float
     noise: NoiseSource = field(default_factory=NumpyNoise)  # the decoder's generator (noise_source)
     _embeds: Any = None
+    _uncond: Any = None
+    _guidance: float = 1.0
 
-    def set_prompt(self, prompt: str) -> None:
+    def set_prompt(self, prompt: str, guidance: float = 1.0) -> None:
+        """Condition ``eps`` on ``prompt``; with guidance g != 1, classifier-free guidance against the empty
+        prompt: eps = eps_u + g * (eps_c - eps_u) (spec/diffc.md section 4.1)."""
         import torch
 
         tok = self.pipe.tokenizer
-        ids = tok(prompt, padding="max_length", max_length=tok.model_max_length, truncation=True,
-                  return_tensors="pt").input_ids.to(self.device)
-        with torch.no_grad():
-            self._embeds = self.pipe.text_encoder(ids)[0]
+
+        def embed(text: str):
+            ids = tok(text, padding="max_length", max_length=tok.model_max_length, truncation=True,
+                      return_tensors="pt").input_ids.to(self.device)
+            with torch.no_grad():
+                return self.pipe.text_encoder(ids)[0]
+
+        self._embeds = embed(prompt)
+        self._guidance = float(guidance)
+        self._uncond = embed("") if self._guidance != 1.0 else None
 
     def eps(self, latent: np.ndarray, timestep: int) -> np.ndarray:
         import torch
@@ -86,9 +96,15 @@ class DiffcModel:
         if self._embeds is None:
             self.set_prompt("")
         x = torch.from_numpy(np.ascontiguousarray(latent, dtype=np.float32))[None].to(self.device)
+        t = torch.tensor([timestep], device=self.device)
         with torch.no_grad():
-            out = self.pipe.unet(x, torch.tensor([timestep], device=self.device), encoder_hidden_states=self._embeds).sample
-        return out[0].float().cpu().numpy()
+            if self._uncond is None:
+                out = self.pipe.unet(x, t, encoder_hidden_states=self._embeds).sample[0]
+            else:
+                both = self.pipe.unet(torch.cat([x, x]), torch.cat([t, t]),
+                                      encoder_hidden_states=torch.cat([self._uncond, self._embeds])).sample
+                out = both[0] + self._guidance * (both[1] - both[0])
+        return out.float().cpu().numpy()
 
     def encode_image(self, rgb8: np.ndarray) -> np.ndarray:
         """The VAE latent (mean of the posterior, times the scaling factor) of an RGB8 image H x W x 3."""

@@ -7,7 +7,7 @@ schedule (a payload codes a prefix of it), the final DDIM denoising and the prom
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import Registry, default_registry
@@ -27,6 +27,23 @@ class Profile:
     timesteps: tuple[int, ...]
     denoise_steps: int
     prompt: str
+    payload_version: int = 1            # the payload layout this profile's files use (spec/diffc.md section 5)
+    conditioning: str = "profile"       # "profile": its prompt, guidance 1; "record": the record's (section 4.1)
+    expected_chunks: tuple[int, ...] = ()   # version 2: per timestep, what chunk counts are coded against
+    count_prior: tuple[int, ...] = ()       # version 2: the chunk-count model's starting frequencies
+    index_prior: tuple[int, ...] = ()       # version 2: the index model's starting frequencies
+    encoder: dict = field(default_factory=dict, compare=False)  # informative: the reference encoder's settings
+
+    def stream_tables(self):
+        from aigif_ref.diffc.entropy import StreamTables
+
+        return StreamTables(len(self.timesteps), self.expected_chunks, self.count_prior, self.index_prior)
+
+    def conditioning_for(self, record: dict) -> tuple[str, float]:
+        """(prompt, guidance) the model's noise predictions are conditioned on (section 4.1)."""
+        if self.conditioning == "record":
+            return record.get("prompt", ""), float(record.get("guidance_scale", 1.0))
+        return self.prompt, 1.0
 
     def latent_shape(self, height: int, width: int) -> tuple[int, int, int]:
         f = self.latent_downscale
@@ -42,6 +59,15 @@ class Profile:
         return [t for t in range((self.denoise_steps - 1) * ratio, -1, -ratio) if t < last_coded]
 
 
+def _tables_ok(profile: Profile) -> bool:
+    from aigif_ref.diffc import entropy
+
+    return (len(profile.expected_chunks) == len(profile.timesteps) and min(profile.expected_chunks, default=0) >= 1
+            and all(len(prior) == size and min(prior) >= 1 and sum(prior) <= entropy.FREQ_LIMIT
+                    for prior, size in ((profile.count_prior, entropy.COUNT_BUCKETS),
+                                        (profile.index_prior, entropy.INDEX_BUCKETS))))
+
+
 def profiles(registry: Registry | None = None) -> dict[int, Profile]:
     registry = registry or default_registry()
     out = {}
@@ -49,7 +75,9 @@ def profiles(registry: Registry | None = None) -> dict[int, Profile]:
         code = e["code"]
         out[code] = Profile(code, e["name"], e["model_id"], dict(e["model_files"]), e["latent_channels"],
                             e["latent_downscale"], e["initial_timestep"], tuple(e["timesteps"]), e["denoise_steps"],
-                            e["prompt"])
+                            e["prompt"], e.get("payload_version", 1), e.get("conditioning", "profile"),
+                            tuple(e.get("expected_chunks", ())), tuple(e.get("count_prior", ())),
+                            tuple(e.get("index_prior", ())), dict(e.get("encoder", {})))
     return out
 
 
@@ -62,6 +90,10 @@ def get_profile(code: int, registry: Registry | None = None, model_id: int | Non
     if model_id is not None and profile.model_id != model_id:
         raise AigifError("AIGIF_E_DIFFC_PROFILE", f"DiffC profile {profile.name} is bound to model {profile.model_id}, "
                                                   f"the file names model {model_id}")
+    if profile.payload_version == 2 and not _tables_ok(profile):
+        raise AigifError("AIGIF_E_DIFFC_PROFILE", f"DiffC profile {profile.name}: its version-2 tables are malformed "
+                                                  "(an expected chunk count per timestep; priors of 25 and 17 "
+                                                  "frequencies >= 1, each summing to at most 65536)")
     pinned = registry.models.get(profile.model_id, {}).get("files", {})
     changed = [path for path, sha in profile.model_files.items() if pinned.get(path) != sha]
     if changed:
@@ -70,9 +102,10 @@ def get_profile(code: int, registry: Registry | None = None, model_id: int | Non
     return profile
 
 
-def profile_for_model(model_id: int, registry: Registry | None = None) -> Profile:
-    """The first active or test profile bound to ``model_id``."""
-    for profile in profiles(registry).values():
+def profile_for_model(model_id: int, registry: Registry | None = None, newest: bool = False) -> Profile:
+    """The first (``newest``: the last) profile bound to ``model_id``."""
+    found = profiles(registry).values()
+    for profile in (sorted(found, key=lambda p: -p.code) if newest else found):
         if profile.model_id == model_id:
             return get_profile(profile.code, registry, model_id)
     raise AigifError("AIGIF_E_DIFFC_PROFILE", f"no DiffC profile in the registry is bound to model {model_id}; "

@@ -12,7 +12,12 @@ Wire forms:
   string   uvarint byte length (at most ``max``) + UTF-8
   digest   the bytes of the digest the ``hash_algorithm`` slot before it names; JSON: lowercase hex
   list     uvarint count (1..``max``) + that many entries of the ``items`` slots; JSON: array of objects
+  model    exp code, a registry model ID (as the core model_id); JSON: ID, or model name on input
 A body must end exactly after its last slot (else AIGIF_E_EXTENSION).
+
+Layouts: an enum slot may declare ``layouts``, the codes whose entry layout this grammar knows (any other
+code is AIGIF_E_UNKNOWN_CODE where it is read, since what follows cannot be framed); a later slot with
+``when = (that slot, code)`` is on the wire, and in JSON, only when the entry's value of that slot is ``code``.
 """
 from __future__ import annotations
 
@@ -50,11 +55,27 @@ class Slot:
     min: int = 0
     max: int = (1 << 64) - 1
     items: tuple["Slot", ...] = ()
+    layouts: tuple[int, ...] = ()  # enum slots that select the layout of the rest of their entry: the known codes
+    when: tuple[str, int] | None = None  # (earlier slot of the entry, code): present only when it holds that code
+
+    def present(self, entry: dict[str, Any]) -> bool:
+        """Whether this slot is part of ``entry`` (whose earlier slots are known)."""
+        return self.when is None or entry.get(self.when[0]) == self.when[1]
+
+    def check_layout(self, code: Any, what: str, offset: int | None = None) -> None:
+        if self.layouts and code not in self.layouts:
+            raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{what} = {code}: this reader knows the layout of "
+                                                     f"{', '.join(map(str, self.layouts))} only ({self.enum})", offset)
 
     # -- codec --------------------------------------------------------------------------------
     def read(self, stream, out: dict[str, Any], where: str) -> Any:
         what = f"{where}.{self.name}"
         if self.wire == "enum":
+            start = stream.tell()
+            code = read_exp_code(stream, what)
+            self.check_layout(code, what, start)
+            return code
+        if self.wire == "model":
             return read_exp_code(stream, what)
         if self.wire in ("uvarint", "size8"):
             start = stream.tell()
@@ -92,6 +113,9 @@ class Slot:
     def write(self, value: Any, entry: dict[str, Any], where: str) -> bytes:
         what = f"{where}.{self.name}"
         if self.wire == "enum":
+            self.check_layout(_int(value, what), what)
+            return encode_exp_code(value)
+        if self.wire == "model":
             return encode_exp_code(_int(value, what))
         if self.wire in ("uvarint", "size8"):
             value = _int(value, what)
@@ -134,6 +158,8 @@ class Slot:
     def schema(self) -> dict[str, Any]:
         if self.wire == "enum":
             return {**CODE_OR_NAME, "description": f"registry enumeration {self.enum}"}
+        if self.wire == "model":
+            return {**CODE_OR_NAME, "description": f"{self.doc}: registry model ID (or model name on input)"}
         if self.wire == "uvarint":
             return {"type": "integer", "minimum": self.min, "maximum": self.max, "description": self.doc}
         if self.wire == "size8":
@@ -148,10 +174,12 @@ class Slot:
         return {"type": "array", "minItems": 1, "maxItems": self.max, "items": slots_schema(self.items)}
 
     def from_json(self, value: Any, resolve, where: str) -> Any:
-        if self.wire in ("enum", "uvarint", "size8") and isinstance(value, float) and value.is_integer():
+        if self.wire in ("enum", "model", "uvarint", "size8") and isinstance(value, float) and value.is_integer():
             value = getattr(value, "exact", int(value))  # JSON Schema's "integer" accepts 490.0: the same as 490
         if self.wire == "enum":
             return resolve(value, self.enum, f"{where}.{self.name}")
+        if self.wire == "model":
+            return resolve(value, MODELS, f"{where}.{self.name}")
         if self.wire == "cfloat" and isinstance(value, (int, float)) and not isinstance(value, bool):
             return to_float32(value)
         if self.wire == "list" and isinstance(value, list):
@@ -161,9 +189,14 @@ class Slot:
 
     def sample(self, size: int) -> Any:
         """A valid JSON value of this slot (vectors and tests): the lowest code, bound or count; `size` in pixels."""
-        return {"enum": 0, "uvarint": self.min, "size8": size, "cfloat": 1.0, "string": self.name,
-                "digest": bytes(DIGEST_BYTES[0]).hex(),
-                "list": [{s.name: s.sample(size) for s in self.items}]}[self.wire]
+        if self.wire == "list":
+            entry: dict[str, Any] = {}
+            for s in self.items:
+                if s.present(entry):
+                    entry[s.name] = s.sample(size)
+            return [entry]
+        return {"enum": 0, "model": 0, "uvarint": self.min, "size8": size, "cfloat": 1.0, "string": self.name,
+                "digest": bytes(DIGEST_BYTES[0]).hex()}[self.wire]
 
     def from_kaitai(self, parsed: Any) -> Any:
         """This slot's value in an object the Kaitai parser made of the body (spec/aigif.ksy, tools/gen_ksy.py)."""
@@ -173,15 +206,19 @@ class Slot:
         if self.wire == "digest":
             return bytes(value).hex()
         if self.wire == "list":
-            return [{s.name: s.from_kaitai(entry) for s in self.items} for entry in value]
+            return [{s.name: s.from_kaitai(entry) for s in self.items if getattr(entry, s.name, None) is not None}
+                    for entry in value]
         return value.value
 
     def to_json(self, value: Any) -> Any:
         if self.wire == "cfloat":
             return float32_repr(value)
         if self.wire == "list":
-            return [{s.name: s.to_json(v[s.name]) for s in self.items} for v in value]
+            return [{s.name: s.to_json(v[s.name]) for s in self.items if v.get(s.name) is not None} for v in value]
         return value
+
+
+MODELS = "models"  # what a "model" slot resolves a name against: the registry's models, not an enumeration
 
 
 def _int(value: Any, what: str) -> int:
@@ -193,21 +230,38 @@ def _int(value: Any, what: str) -> int:
 def read_slots(slots: tuple[Slot, ...], stream, where: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for slot in slots:
-        out[slot.name] = slot.read(stream, out, where)
+        if slot.present(out):
+            out[slot.name] = slot.read(stream, out, where)
     return out
 
 
 def write_slots(slots: tuple[Slot, ...], entry: Any, where: str) -> bytes:
     if not isinstance(entry, dict):
         raise AigifError("AIGIF_E_RECORD", f"{where} must be an object")
-    missing = [s.name for s in slots if entry.get(s.name) is None]
+    wanted = [slot for slot in slots if slot.present(entry)]
+    missing = [slot for slot in wanted if entry.get(slot.name) is None]
     if missing:
-        raise AigifError("AIGIF_E_RECORD", f"{where} needs {', '.join(missing)}")
-    return b"".join(slot.write(entry[slot.name], entry, where) for slot in slots)
+        notes = {_layout_note(slot, entry) for slot in missing}
+        raise AigifError("AIGIF_E_RECORD", f"{where} needs {', '.join(s.name for s in missing)}" + "".join(sorted(notes)))
+    for slot in slots:
+        if slot not in wanted and entry.get(slot.name) is not None:
+            raise AigifError("AIGIF_E_RECORD", f"{where}.{slot.name}" + _layout_note(slot, entry, absent=True))
+    return b"".join(slot.write(entry[slot.name], entry, where) for slot in wanted)
+
+
+def _layout_note(slot: Slot, entry: dict[str, Any], absent: bool = False) -> str:
+    if slot.when is None:
+        return ""
+    other, code = slot.when
+    if absent:
+        return f" belongs to entries whose {other} is {code} only; this one's is {entry.get(other)}: leave it out"
+    return f" (the fields of an entry whose {other} is {code})"
 
 
 def slots_schema(slots: tuple[Slot, ...]) -> dict[str, Any]:
-    return {"type": "object", "additionalProperties": False, "required": [s.name for s in slots],
+    """Slots present in every entry are required; those of one layout (``when``) are optional here and
+    required or refused by the writer according to the entry's layout."""
+    return {"type": "object", "additionalProperties": False, "required": [s.name for s in slots if s.when is None],
             "properties": {s.name: s.schema() for s in slots}}
 
 
@@ -222,12 +276,15 @@ def enum_slots(slots: tuple[Slot, ...]) -> dict[str, str]:
 
 
 def enum_values(slots: tuple[Slot, ...], fields: dict[str, Any]) -> list[tuple[str, str, int]]:
-    """(where, enumeration, code) of every enumeration value in a parsed body (for the registry check)."""
+    """(where, enumeration, code) of every enumeration value and model ID (enumeration MODELS) in a parsed body
+    (for the registry check)."""
     out = []
     for slot in slots:
+        if fields.get(slot.name) is None:  # a slot the entry's layout leaves out
+            continue
         value = fields.get(slot.name)
-        if slot.wire == "enum":
-            out.append((slot.name, slot.enum, value))
+        if slot.wire in ("enum", "model"):
+            out.append((slot.name, slot.enum or MODELS, value))
         elif slot.wire == "list":
             for i, entry in enumerate(value or []):
                 out += [(f"{slot.name}[{i}].{w}", e, c) for w, e, c in enum_values(slot.items, entry)]
@@ -306,6 +363,10 @@ def _check_codes(cls: type[SlotExtension], fields: dict[str, Any], context: Any)
 
     registry = registry_of(context) or default_registry()
     for where, enum, code in enum_values(cls.slots, fields):
+        if enum == MODELS:
+            if code not in registry.models:
+                raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{cls.name}.{where} = {code}: model ID {code} is not in the registry")
+            continue
         if code not in registry.enum(enum):
             raise AigifError("AIGIF_E_UNKNOWN_CODE", f"{cls.name}.{where} = {code} is not in registry enumeration {enum}")
 
@@ -313,9 +374,11 @@ def _check_codes(cls: type[SlotExtension], fields: dict[str, Any], context: Any)
 def _rows(slots: tuple[Slot, ...], prefix: str) -> list[tuple[str, str, str]]:
     rows = []
     for slot in slots:
-        wire = {"enum": f"exp code ({slot.enum})", "size8": "uvarint (pixels / 8)", "cfloat": "compact float32",
+        wire = {"enum": f"exp code ({slot.enum})", "model": "exp code (registry model ID)", "size8": "uvarint (pixels / 8)", "cfloat": "compact float32",
                 "string": f"uvarint length (≤ {slot.max}) + UTF-8", "digest": "digest bytes (length by hash_algorithm)",
                 "list": f"uvarint count (1..{slot.max}) + entries", "uvarint": f"uvarint {slot.min}..{slot.max}"}[slot.wire]
+        if slot.when is not None:
+            wire += f"; only when {slot.when[0]} = {slot.when[1]}"
         rows.append((prefix + slot.name, wire, slot.doc))
         rows += _rows(slot.items, prefix + slot.name + "[]." )
     return rows

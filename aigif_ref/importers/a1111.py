@@ -27,7 +27,7 @@ SIGMA_SUFFIXES = {"Karras": "use_karras_sigmas", "Exponential": "use_exponential
 RNG = {"CPU": "cpu", "GPU": "cuda"}  # "NV" (A1111's own Philox on CPU) has no diffusers generator
 HANDLED = {"Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size", "Model hash", "Model", "Clip skip",
            "Eta", "Version", "RNG", "Denoising strength", "Hires upscale", "Hires resize", "Hires steps",
-           "Hires upscaler", "Hires sampler", "ENSD", "Eta noise seed delta"}
+           "Hires upscaler", "Hires sampler", "ENSD", "Eta noise seed delta", "Refiner", "Refiner switch at"}
 INFORMATIONAL = {"Model", "Version", "Lora hashes", "TI hashes", "Emphasis", "Hashes"}  # kept verbatim only
 SOFTWARE = "AUTOMATIC1111 stable-diffusion-webui"
 
@@ -141,6 +141,13 @@ def to_record(text: str, registry: Registry, overlay: list[dict[str, Any]] | Non
             "kind": "hires_fix", "upscaler": upscaler, "height": final_h, "width": final_w, "steps": steps,
             "denoising_strength": float(s.get("Denoising strength", 0.7)), "scheduler": scheduler}]})
     record["height"], record["width"] = final_h, final_w
+    if "Refiner" in s:  # (h-sdxl) SDXL base + refiner: the only stage after a first pass without hires fix
+        stage = _refiner_stage(s, registry, family, scheduler, record, unmapped)
+        if stage is not None and any(e["type"] == 6 for e in extensions):
+            unmapped.append(f"Refiner: {s['Refiner']} with hires fix (A1111 refines inside the first pass; a refiner "
+                            "stage is the last stage); the hires fix recorded without it")
+        elif stage is not None:
+            extensions.append({"type": 6, "base_height": height, "base_width": width, "stages": [stage]})
     extensions += dialect_extensions("A1111", [prompt, negative])
     if "Version" in s:
         extensions.append({"type": 8, "name": SOFTWARE if not s["Version"].startswith("f") else "Forge",
@@ -148,6 +155,33 @@ def to_record(text: str, registry: Registry, overlay: list[dict[str, Any]] | Non
     unmapped += [f"{k}: {v}" for k, v in s.items() if k not in HANDLED and k not in INFORMATIONAL]
     record["extensions"] = extensions
     return record, unmapped
+
+
+REFINER = re.compile(r"(.*?)\s*(?:\[([0-9a-fA-F]{8,10})\])?")
+
+
+def _refiner_stage(s: dict[str, str], registry: Registry, family: str, scheduler: str, record: dict[str, Any],
+                   unmapped: list[str]) -> dict[str, Any] | None:
+    """(h-sdxl) "Refiner: NAME [hash], Refiner switch at: f" as diffusers' hand-over (spec/reference-decoder.md,
+    "Stages"): params.denoising_end = f and a refiner stage with denoising_start = f, the same steps and scheduler.
+    A stage names a registry model: an SDXL refiner checkpoint is the registry's SDXL refiner (its hash kept in
+    the unmapped list); any other checkpoint as refiner is not represented."""
+    name, short = REFINER.fullmatch(s["Refiner"].strip()).groups()
+    try:
+        switch = float(s.get("Refiner switch at", "0.8"))
+    except ValueError:
+        switch = -1.0
+    refiners = [m for m in registry.models.values() if m["family"] == "sdxl-refiner" and m["status"] == "active"]
+    if family != "sdxl" or not 0 < switch < 1 or "refiner" not in name.lower() or not refiners:
+        unmapped.append(f"Refiner: {s['Refiner']}, switch at {s.get('Refiner switch at', '0.8')} (a refiner stage needs an "
+                        "SDXL first pass, a switch in (0, 1) and an SDXL refiner checkpoint); not represented")
+        return None
+    if short:
+        unmapped.append(f"Refiner hash: {short.lower()} ({name}): recorded as registry model {refiners[0]['name']} "
+                        "(a stage names registry models, not files by hash)")
+    record["params"]["denoising_end"] = switch
+    return {"kind": "refiner", "steps": record["steps"], "scheduler": scheduler, "model_id": refiners[0]["id"],
+            "denoising_start": switch}
 
 
 LORA = re.compile(r"<lora:([^:>]+)(?::([0-9.]+))?(?::([0-9.]+))?>")

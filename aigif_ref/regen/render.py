@@ -8,6 +8,7 @@ with a bare diffusers call.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -104,15 +105,18 @@ class Renderer:
                                                       f"limit of {self.max_steps}; raise it with --max-steps to render it")
         ext = stages.stages_of(record)
         for i, stage in enumerate(ext["stages"] if ext else []):
-            if stage["height"] * stage["width"] * batch > self.max_pixels or \
+            if stage.get("height", 0) * stage.get("width", 0) * batch > self.max_pixels or \
                     ext["base_height"] * ext["base_width"] * batch > self.max_pixels:
                 raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}] asks for more than this renderer's limit of "
                                                           f"{self.max_pixels} pixels; raise it with --max-pixels")
-            total = stages.schedule_length(stage["steps"], stage["denoising_strength"])
+            # a refiner's schedule is its steps; a hires fix's is A1111's longer one
+            total = stages.schedule_length(stage["steps"], stage["denoising_strength"]) if "upscaler" in stage \
+                else stage["steps"]
             if total > min(limits.MAX_STEPS, self.max_steps or limits.MAX_STEPS):
-                raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}]: {stage['steps']} steps at denoising strength "
-                                                          f"{stage['denoising_strength']} make a schedule of {total} steps, "
-                                                          f"above this renderer's limit of {self.max_steps or limits.MAX_STEPS}")
+                what = (f"{stage['steps']} steps at denoising strength {stage['denoising_strength']} make a schedule of "
+                        f"{total} steps" if "upscaler" in stage else f"the refiner's schedule of {total} steps")
+                raise AigifError("AIGIF_E_DECODER_LIMIT", f"stages[{i}]: {what}, above this renderer's limit of "
+                                                          f"{self.max_steps or limits.MAX_STEPS}; raise it with --max-steps")
 
     def render(self, record: dict[str, Any], on_step: StepCallback | None = None, *, decoded: bool = False) -> RenderResult:
         """Regenerate ``record``, a JSON record (names or codes).
@@ -126,8 +130,16 @@ class Renderer:
         refuse_unimplemented(record, self.registry)
         device = self.device_for(record)
         fidelity = self.check(record, device)
+        refiner_stage, refiner, load_seconds = stages.refiner_of(record, self.registry), None, 0.0
+        if refiner_stage is not None:  # the second model, loaded and verified like the first, with its own scheduler
+            refiner_record = stages.stage_record(record, refiner_stage, self.registry)
+            refined, fresh = self.cache.get(refiner_record, device)
+            load_seconds += refined.load_seconds if fresh else 0.0
+            refiner = stages.refiner_pipeline(refined.pipe, refiner_record, self.registry, refined.scheduler_config)
+        # After the refiner: when both are one model (an SDXL base as its own refiner) the cache holds one pipeline,
+        # which this sets up for the first pass again.
         loaded, fresh = self.cache.get(record, device)
-        load_seconds = loaded.load_seconds if fresh else 0.0
+        load_seconds += loaded.load_seconds if fresh else 0.0
         pipe = loaded.pipe
         platform = record["platform"]
         batch, row = platform.get("batch_size", 1), platform.get("batch_index", 0)
@@ -140,7 +152,8 @@ class Renderer:
             kwargs["callback_on_step_end"] = _progress_callback(on_step, record["steps"])
         attention = self.registry.enum_name("attention_backends", platform["attention_backend"]) if "attention_backend" in platform else None
         start = time.perf_counter()
-        with applied(self.torch, platform, attention, device, pipe), clip_skip_compat(pipe), quiet_diffusers():
+        with applied(self.torch, platform, attention, device, pipe), clip_skip_compat(pipe), quiet_diffusers(), \
+                (applied(self.torch, platform, attention, device, refiner) if refiner else contextlib.nullcontext()):
             try:
                 lengths = None
                 if dialect_name(record, self.registry) == "A1111":
@@ -151,7 +164,7 @@ class Renderer:
                 with prompt_weighting.unequal_lengths(pipe, lengths):
                     if stages.stages_of(record) is not None:
                         output = stages.run(pipe, record, kwargs, self.registry, loaded.scheduler_config,
-                                            self.generator_device(record, device))
+                                            self.generator_device(record, device), refiner)
                     else:
                         output = pipe(**kwargs)
             except AigifError:
@@ -184,6 +197,8 @@ def refuse_unimplemented(record: dict[str, Any], registry: Registry) -> None:
                   f"{dialect} weighting is not implemented)")
     elif dialect == "A1111":
         why = prompt_weighting.refusal(record, registry.family_of(record["model_id"])["name"])
+        if why is None and stages.refiner_of(record, registry) is not None:
+            why = "with a refiner stage (the weighted embeddings are the first pass's text encoders')"
         reason = f"A1111 prompts {why}" if why else None
     reason = reason or stages.refusal(record, registry)
     if reason:

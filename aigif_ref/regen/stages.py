@@ -1,4 +1,4 @@
-"""Multi-stage generations (extension type 6): A1111's hires fix, rendered through diffusers.
+"""Multi-stage generations (extension type 6): A1111's hires fix and SDXL base + refiner, rendered through diffusers.
 
 The first pass is the record's text-to-image call at ``base_width x base_height``. Each stage then
 resizes the previous result and runs diffusers' image-to-image pipeline of the same model (built from
@@ -20,6 +20,14 @@ the loaded pipeline's components, nothing reloaded) as A1111's ``sample_hr_pass`
   (its hires fix always passes the steps explicitly, which takes the "img2img fix steps" branch), so
   diffusers is called with ``num_inference_steps`` = that schedule length and a strength that makes
   ``int(num_inference_steps * strength) == steps``.
+
+A refiner stage (the last stage) is diffusers' documented base + refiner hand-over: the previous pass
+(the first pass stops at the record's ``params.denoising_end``) returns its latents (``output_type="latent"``),
+and the refiner model's StableDiffusionXLImg2ImgPipeline gets them unchanged as ``image`` with
+``num_inference_steps`` = the stage's steps, ``denoising_start`` = the stage's, the stage's scheduler (the
+record's ``scheduler_config`` on the refiner model's own config), a CPU generator seeded again with the
+record's seed, the same prompts and guidance, and every ``params`` value the refiner's family accepts
+(:func:`stage_record`); it decodes with its own VAE.
 """
 from __future__ import annotations
 
@@ -33,6 +41,8 @@ from aigif_ref.regen.scheduler import build_scheduler
 from aigif_ref.registry import Registry
 
 STAGES_TYPE = 6  # registry.json extension_types "stages"
+HIRES_FIX, REFINER = "hires_fix", "refiner"  # registry stage_kinds names
+FIRST_PASS_ONLY = ("denoising_end",)  # params that end the first pass: never the refiner's (an SDXL base may refine)
 A1111_MAX_STRENGTH = 0.999  # A1111's setup_img2img_steps caps the strength it divides by
 
 # How each registry upscaler (by name) resizes, as A1111 defines it: its latent_upscale_modes table
@@ -68,13 +78,31 @@ def refusal(record: dict[str, Any], registry: Registry) -> str | None:
         return None
     for i, stage in enumerate(ext["stages"]):
         kind = registry.enum_name("stage_kinds", stage["kind"])
-        if kind != "hires_fix":
+        if kind == REFINER:
+            continue  # the grammar checked its model's family; its files are the model store's
+        if kind != HIRES_FIX:
             return f"stage {i} of kind {kind!r}"
         upscaler = upscaler_of(stage["upscaler"], registry)
         if upscaler["space"] == "network":
             return (f"stage {i}: the upscaler {upscaler['name']!r} is a network whose weights this decoder does not have "
                     "(only A1111's latent upscalers, Lanczos and Nearest are rendered)")
     return None
+
+
+def refiner_of(record: dict[str, Any], registry: Registry) -> dict[str, Any] | None:
+    """The record's refiner stage, if it has one (the grammar keeps it last)."""
+    ext = stages_of(record)
+    last = ext["stages"][-1] if ext else None
+    return last if last is not None and registry.enum_name("stage_kinds", last["kind"]) == REFINER else None
+
+
+def stage_record(record: dict[str, Any], stage: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """The record a refiner stage's pipeline is loaded and configured from: the stage's model and scheduler, the
+    record's ``params`` that the refiner's family accepts (``denoising_end`` is the first pass's own), and no
+    extensions (a model file, adapters or a quantized payload belong to the first pass's model)."""
+    family = registry.family_of(stage["model_id"])
+    params = {k: v for k, v in record["params"].items() if k in family["params"] and k not in FIRST_PASS_ONLY}
+    return dict(record, model_id=stage["model_id"], scheduler=stage["scheduler"], params=params, extensions=[])
 
 
 def schedule_length(steps: int, strength: float) -> int:
@@ -131,29 +159,40 @@ def image_to_image(pipe: Any) -> Any:
     try:
         return diffusers.AutoPipelineForImage2Image.from_pipe(pipe)
     except Exception as exc:  # a pipeline class without an image-to-image sibling
-        raise AigifError("AIGIF_E_PLATFORM", f"hires fix needs an image-to-image pipeline for {type(pipe).__name__}, "
+        raise AigifError("AIGIF_E_PLATFORM", f"a stage needs an image-to-image pipeline for {type(pipe).__name__}, "
                                              f"which diffusers does not provide: {exc}") from None
 
 
 def run(pipe: Any, record: dict[str, Any], kwargs: dict[str, Any], registry: Registry, model_scheduler_config: dict[str, Any],
-        generator_device: str) -> Any:
+        generator_device: str, refiner: Any = None) -> Any:
     """Render a record with stages: the first pass, then every stage; returns diffusers' output (float images).
 
-    ``kwargs`` are the first pass's call arguments (generator included)."""
+    ``kwargs`` are the first pass's call arguments (generator included); ``refiner`` is the loaded pipeline of the
+    record's refiner stage (:func:`stage_record`), set up with that stage's scheduler."""
     import diffusers
     import torch
 
     ext = stages_of(record)
     first = dict(kwargs, height=ext["base_height"], width=ext["base_width"])
     factor = pipe.vae_scale_factor
-    first_space = upscaler_of(ext["stages"][0]["upscaler"], registry)["space"]
+    first_stage = ext["stages"][0]
+    first_space = "latent" if "upscaler" not in first_stage else upscaler_of(first_stage["upscaler"], registry)["space"]
     first["output_type"] = "latent" if first_space == "latent" else "np"
     current = pipe(**first).images
-    img2img = image_to_image(pipe)
-    img2img.set_progress_bar_config(disable=True)
+    img2img = None
     for index, stage in enumerate(ext["stages"]):
-        upscaler = upscaler_of(stage["upscaler"], registry)
         last = index == len(ext["stages"]) - 1
+        generator = torch.Generator(generator_device).manual_seed(record["seed"])
+        if "upscaler" not in stage:  # a refiner: the latents as they are, the rest of the schedule
+            call = {k: v for k, v in refiner_arguments(record, stage, registry).items()}
+            call.update({k: kwargs[k] for k in ("num_images_per_prompt",) if k in kwargs})
+            output = refiner(**call, image=current, generator=generator, output_type="np" if last else "latent")
+            current = output.images
+            continue
+        upscaler = upscaler_of(stage["upscaler"], registry)
+        if img2img is None:
+            img2img = image_to_image(pipe)
+            img2img.set_progress_bar_config(disable=True)
         if upscaler["space"] == "latent":  # current holds latents: the first pass made them for this stage, later ones always
             init = upscale_latents(torch, current, stage["height"], stage["width"], factor, upscaler)
         else:
@@ -167,11 +206,32 @@ def run(pipe: Any, record: dict[str, Any], kwargs: dict[str, Any], registry: Reg
                                             model_scheduler_config)
         call = {k: v for k, v in kwargs.items() if k not in ("height", "width", "callback_on_step_end")}
         call.update(image=init, num_inference_steps=total, strength=diffusers_strength(stage["steps"], total),
-                    generator=torch.Generator(generator_device).manual_seed(record["seed"]),
-                    output_type="np" if last else "latent")
+                    generator=generator, output_type="np" if last else "latent")
         output = img2img(**call)
         current = output.images
     return output
+
+
+def refiner_pipeline(pipe: Any, refiner_record: dict[str, Any], registry: Registry, model_scheduler_config: dict[str, Any]) -> Any:
+    """The image-to-image pipeline of a loaded refiner model (itself, or an SDXL base's sibling), a pipeline object of
+    its own with the stage's scheduler, so that setting up the first pass's pipeline later cannot change it."""
+    import diffusers
+
+    refiner = image_to_image(pipe)
+    refiner.scheduler = build_scheduler(diffusers, refiner_record, registry, model_scheduler_config)
+    refiner.set_progress_bar_config(disable=True)
+    return refiner
+
+
+def refiner_arguments(record: dict[str, Any], stage: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """The refiner call's arguments from the record (no image, generator or output type): the prompts and guidance,
+    the params its family accepts, the stage's steps and denoising_start."""
+    from aigif_ref.regen.arguments import call_arguments
+
+    call = call_arguments(stage_record(record, stage, registry))
+    del call["height"], call["width"]  # image-to-image: the size is the latents'
+    call.update(num_inference_steps=stage["steps"], denoising_start=stage["denoising_start"])
+    return call
 
 
 def _pil(rgb: np.ndarray) -> Any:

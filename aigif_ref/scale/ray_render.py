@@ -11,6 +11,8 @@ A worker renders a file with the plain renderer's own per-file function (:func:`
 so the PNG bytes are those of `aigif render` without --ray on the same machine; it writes the outputs
 itself (OUTDIR must be a folder every worker sees: a shared file system on a cluster of several machines).
 A file that fails is a result row with its AIGIF_E_* code, never an exception that stops the run.
+Ctrl-C, SIGTERM and SIGHUP stop the run as they stop the plain renderer (ray.init's own SIGTERM handler is
+undone): the cluster it started is stopped, temporaries of outputs being written are removed, outputs are whole.
 
 Ray is imported by :func:`import_ray` only: `aigif` without --ray never loads it.
 """
@@ -22,14 +24,16 @@ import io
 import json
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from aigif_ref.api import decode, read_bytes
+from aigif_ref.api import TEMPORARY_NAME, decode, read_bytes
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import Registry, default_registry, load_registry
 
@@ -179,6 +183,9 @@ def _run(args: argparse.Namespace, on_result: Callable[[FileResult], None],
         finally:
             if started:
                 ray.shutdown()
+            # A worker stopped mid-write (the run interrupted, a worker killed) leaves write_atomic's temporary
+            # file beside its output, never a half output: remove those of this run's outputs.
+            remove_temporaries([path for _, png, array in targets for path in (png, array) if path is not None])
     seen = {r.file for r in results}
     for group in pending.values():  # a worker that died (killed, out of memory) takes its batch's results with it
         for name, png, _ in group:
@@ -224,12 +231,51 @@ def _connect(ray: Any, address: str) -> bool:
     if ray.is_initialized():
         return False
     try:
-        ray.init(address=address or None, include_dashboard=False, logging_level=logging.WARNING,
-                 log_to_driver=False, configure_logging=True)
+        with _signal_handlers_kept():
+            ray.init(address=address or None, include_dashboard=False, logging_level=logging.WARNING,
+                     log_to_driver=False, configure_logging=True)
     except ConnectionError as exc:
         raise AigifError("AIGIF_E_IO", f"--ray {address or os.environ.get('RAY_ADDRESS', '')}: no Ray cluster answers "
                                        f"there ({exc}); start one with `ray start --head` or leave ADDRESS out") from None
     return True
+
+
+@contextlib.contextmanager
+def _signal_handlers_kept() -> Any:
+    """ray.init() makes SIGTERM a bare SystemExit in the driver; keep the handlers the command had (the CLI's turn
+    SIGTERM and SIGHUP into :class:`aigif_ref.console.Terminated`: the run stops its cluster, removes temporary
+    files and says "terminated")."""
+    names = ("SIGTERM", "SIGHUP", "SIGINT")
+    kept = {getattr(signal, n): signal.getsignal(getattr(signal, n)) for n in names if hasattr(signal, n)} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        yield
+    finally:
+        for signum, handler in kept.items():
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(signum, handler)
+
+
+def remove_temporaries(outputs: Sequence[Path]) -> int:
+    """Remove the temporary files write_atomic leaves beside ``outputs`` when its process is killed mid-write
+    (``.NAME.<12 hex digits>.tmp``); returns how many were removed. Nothing else is touched."""
+    by_folder: dict[Path, set[str]] = {}
+    for output in outputs:
+        by_folder.setdefault(Path(output).parent, set()).add(Path(output).name)
+    removed = 0
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            match = TEMPORARY_NAME.fullmatch(entry.name)
+            if match and match.group(1) in names and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
 
 
 def _pool(ray: Any, args: argparse.Namespace) -> tuple[int, float]:
@@ -356,4 +402,4 @@ def print_summary(summary: RenderSummary, output: str) -> None:
 
 
 __all__ = ["FileResult", "RenderSummary", "RenderWorker", "already_rendered", "cmd_render_ray", "import_ray",
-           "print_summary", "render_many", "render_options"]
+           "print_summary", "remove_temporaries", "render_many", "render_options"]

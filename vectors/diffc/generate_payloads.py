@@ -39,17 +39,24 @@ from aigif_ref.diffc.files import decode_record, diffc_extension, make_record, n
 from aigif_ref.diffc.payload import DiffcPayload, build_payload, parse_payload  # noqa: E402
 from aigif_ref.diffc.profile import profiles  # noqa: E402
 from aigif_ref.errors import AigifError  # noqa: E402
+from aigif_ref.grammar.primitives import encode_uvarint  # noqa: E402
 from aigif_ref.registry import default_registry  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SYNTAX = ROOT / "vectors" / "syntax"
 LEVEL_FILE = ROOT / "vectors" / "levels" / "diffc.txt"
-SUITE, VERSION, SPEC_VERSION = "aigif-diffc-vectors", "1.0.0", "1.0"
+SUITE, VERSION, SPEC_VERSION = "aigif-diffc-vectors", "1.1.0", "1.0"
 # the model cases' pixel tolerance: a decoder on another CPU or on CUDA reproduces the noise exactly, but
 # the model's float outputs differ in the last bits, which the remaining steps carry into the pixels
 LATENT_TOLERANCE = 0.05
 MIN_PSNR = 35.0
 
+ENTROPY_V2_CASES = [  # version-2 streams against the first version-2 profile's tables
+    [[0]],
+    [[65535]],
+    [[1], [2, 3]],
+    [[5, 100, 7, 4000], [65000], [0, 0, 1], [12345] * 3],
+]
 ENTROPY_CASES = [
     [[0]],
     [[65535]],
@@ -90,6 +97,73 @@ def synthetic_cases(registry) -> dict[str, dict]:
     return cases
 
 
+def version2_profile(registry):
+    return min((p for p in profiles(registry).values() if p.payload_version == 2), key=lambda p: p.code)
+
+
+def synthetic_v2_cases(registry) -> dict[str, dict]:
+    """Version-2 payloads (spec/diffc.md 3.5) with chosen indices: counts at, below and above the profile's
+    expected ones, the all-zero stream (empty: its value is 0), a prompt and guidance in the record."""
+    profile = version2_profile(registry)
+    f, expected = profile.latent_downscale, list(profile.expected_chunks)
+    rng = np.random.default_rng(20261130)
+    cases = {}
+    for name, (height, width, seed, counts, prompt, guidance) in {
+        "diffc2-synthetic-expected-counts": (16 * f, 16 * f, 99, expected, "a red circle on a blue background", 1.0),
+        "diffc2-synthetic-off-expected": (16 * f, 16 * f, 12345,
+                                          [max(1, n + d) for n, d in zip(expected, (2, -1, 0, 5, 0, 1))], "", 1.0),
+        "diffc2-synthetic-guided": (8 * f, 12 * f, (1 << 64) - 1, [1, 2, 3], "a green square on a white background", 3.0),
+        "diffc2-synthetic-zero-stream": (4 * f, 4 * f, 5, [expected[0]], "", 1.0),
+    }.items():
+        if name.endswith("zero-stream"):
+            indices = tuple(tuple(0 for _ in range(n)) for n in counts)
+        else:
+            indices = tuple(tuple(int(v) for v in rng.integers(0, 1 << 16, size=n)) for n in counts)
+        payload = build_payload(DiffcPayload(profile.code, indices), registry)
+        record = make_record(payload, profile.model_id, seed, height, width, profile, registry, prompt, guidance)
+        cases[name] = {"record": record, "description": f"profile {profile.name} (payload version 2): {width}x{height}, "
+                                                        f"seed {seed}, chunk counts {counts}, prompt {prompt!r}, guidance "
+                                                        f"{guidance}; a {len(payload)}-byte payload",
+                       "how": "aigif_ref.diffc.files.make_record of build_payload(indices); no model involved"}
+    return cases
+
+
+def invalid_v2_cases(registry) -> dict[str, tuple[bytes, str, str]]:
+    """Bad version-2 payloads (one defect each), written without the writer's checks."""
+    from aigif_ref.grammar.aigif import build_file
+    from aigif_ref.record import json_to_syntax
+
+    profile = version2_profile(registry)
+    v1 = min(profiles(registry).values(), key=lambda p: p.code)
+    size = 4 * profile.latent_downscale
+    dims = profile.latent_channels * 16
+    good = build_payload(DiffcPayload(profile.code, ((7,), (300, 2))), registry)
+    tables = profile.stream_tables()
+    head = bytes([2]) + encode_uvarint(profile.code)
+    bad = {
+        "invalid-diffc2-trailing-byte": (good + b"\x01", "AIGIF_E_DIFFC", "A version-2 payload followed by one more byte"),
+        "invalid-diffc2-trailing-zero": (good + b"\x00", "AIGIF_E_DIFFC", "A version-2 payload followed by a zero byte: "
+                                         "the shortest termination has no trailing zero bits"),
+        "invalid-diffc2-too-many-chunks": (head + entropy.encode_stream_v2([[0] * (dims + 1)], tables), "AIGIF_E_DIFFC",
+                                           f"A version-2 step of {dims + 1} chunks for a latent of {dims} elements"),
+        "invalid-diffc2-version-1-profile": (bytes([2]) + good[1:].replace(encode_uvarint(profile.code), encode_uvarint(v1.code), 1),
+                                             "AIGIF_E_DIFFC", f"Payload version 2 naming profile {v1.name}, whose "
+                                             "payloads are version 1"),
+        "invalid-diffc2-version-1-layout": (bytes([1]) + good[1:], "AIGIF_E_DIFFC",
+                                            f"Payload version 1 naming profile {profile.name}, whose payloads are version 2"),
+    }
+    out = {}
+    from unittest import mock
+
+    from aigif_ref.extensions.pixels import Pixels
+
+    for name, (payload, error, description) in bad.items():
+        record = make_record(payload, profile.model_id, 1, size, size, profile, registry)
+        with mock.patch.object(Pixels, "check", classmethod(lambda cls, code, data, context: None)):
+            out[name] = (build_file(json_to_syntax(record, registry), registry), error, description)
+    return out
+
+
 def invalid_cases() -> dict[str, tuple[bytes, str, str]]:
     """The syntax set's invalid DiffC files (one defect each), by the same ids."""
     out = {}
@@ -112,7 +186,7 @@ def model_cases(registry, out: Path) -> None:
     batch = language().draw(2, 64, torch.Generator().manual_seed(20261129))
     images = (batch.images.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
     for name, image, t in (("diffc-shapes-t599", images[0], 599), ("diffc-shapes-t19", images[1], 19)):
-        compressed = compress(image, model, 492, seed=2026, t=t, registry=registry)
+        compressed = compress(image, model, 492, seed=2026, t=t, registry=registry, profile_code=0)
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         data = encode(compressed.record, registry)
@@ -148,7 +222,15 @@ def write(out: Path, registry) -> None:
     (out / "entropy.json").write_text(json.dumps({"about": "DiffC index streams (spec/diffc.md 3.4): per-step chunk "
                                                   "indices -> bytes. Made by vectors/diffc/generate_payloads.py.",
                                                   "cases": entropy_rows}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    valid = {name: (encode(c["record"], registry), c["description"], c["how"]) for name, c in synthetic_cases(registry).items()}
+    v2 = version2_profile(registry)
+    v2_rows = [{"indices": steps, "stream_hex": entropy.encode_stream_v2(steps, v2.stream_tables()).hex()}
+               for steps in ENTROPY_V2_CASES]
+    (out / "entropy-v2.json").write_text(json.dumps({"about": f"DiffC version-2 index streams (spec/diffc.md 3.5) with "
+                                                     f"profile {v2.code} ({v2.name})'s tables: per-step chunk indices -> "
+                                                     "bytes. Made by vectors/diffc/generate_payloads.py.", "profile": v2.code,
+                                                     "cases": v2_rows}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    valid = {name: (encode(c["record"], registry), c["description"], c["how"])
+             for name, c in {**synthetic_cases(registry), **synthetic_v2_cases(registry)}.items()}
     for folder in sorted(p for p in out.glob("diffc-shapes-*") if p.is_dir()):
         meta = json.loads((folder / "model-case.json").read_text(encoding="utf-8"))
         valid[folder.name] = ((folder / "input.aigif").read_bytes(),
@@ -172,7 +254,10 @@ def write(out: Path, registry) -> None:
                                          "is exact, the model's float outputs are not"}
         (folder / "test.json").write_text(json.dumps(test, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         cases.append({"id": name, "sha256": sha(data)})
-    for name, (data, error, description) in invalid_cases().items():
+    invalid = {name: (*case, f"copied from vectors/syntax/{name}") for name, case in invalid_cases().items()}
+    invalid.update({name: (*case, "generate_payloads.invalid_v2_cases: build_file without the writer's checks")
+                    for name, case in invalid_v2_cases(registry).items()})
+    for name, (data, error, description, how) in sorted(invalid.items()):
         try:
             decode(data, registry)
         except AigifError as exc:
@@ -184,7 +269,7 @@ def write(out: Path, registry) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "input.aigif").write_bytes(data)
         test = {"id": name, "level": "diffc", "valid": False, "expected_error": error, "description": description,
-                "how": f"copied from vectors/syntax/{name}", "files": {"input.aigif": sha(data)}}
+                "how": how, "files": {"input.aigif": sha(data)}}
         (folder / "test.json").write_text(json.dumps(test, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         cases.append({"id": name, "sha256": sha(data)})
     cases.sort(key=lambda c: c["id"])
@@ -193,7 +278,7 @@ def write(out: Path, registry) -> None:
     (out / "levels-diffc.txt").write_text("".join(c["id"] + "\n" for c in cases), encoding="utf-8")
 
 
-GENERATED_TOP = ("manifest.json", "entropy.json")
+GENERATED_TOP = ("manifest.json", "entropy.json", "entropy-v2.json")
 
 
 def main() -> int:

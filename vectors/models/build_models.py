@@ -1,6 +1,6 @@
-"""Build the tiny test models shipped in vectors/models/ (registry IDs 490 and 491).
+"""Build the tiny test models shipped in vectors/models/ (registry IDs 490, 491 and 493).
 
-Two diffusers pipelines with random but fixed weights, for tests, vectors and the README's
+Three diffusers pipelines with random but fixed weights, for tests, vectors and the README's
 main command; they do not make meaningful images:
 
 - ``aigif-tiny-sd15``: StableDiffusionPipeline (family sd1): CLIPTextModel, UNet2DConditionModel,
@@ -8,6 +8,11 @@ main command; they do not make meaningful images:
 - ``aigif-tiny-sdxl``: StableDiffusionXLPipeline (family sdxl): CLIPTextModel and
   CLIPTextModelWithProjection, a UNet with the ``text_time`` addition embedding (micro-conditioning),
   AutoencoderKL with SDXL's scaling factor and force_upcast, EulerDiscreteScheduler with SDXL's config.
+- ``aigif-tiny-sdxl-refiner``: StableDiffusionXLImg2ImgPipeline (family sdxl-refiner), laid out as
+  stable-diffusion-xl-refiner-1.0: the second text encoder only, a UNet whose ``text_time`` embedding takes the
+  refiner's micro-conditioning (original size, crop, aesthetic score), and the base's VAE and second text
+  encoder byte for byte (``shared`` below), as the real refiner shares them with the real base: the base's
+  latents are the refiner's (base + refiner goldens, vectors/generate_stages.py).
 
 Determinism, independent of the torch version: every configuration file is written here from the
 dicts below (with ``_diffusers_version`` pinned to the version the recipe was written for); weights
@@ -161,6 +166,11 @@ SDXL_UNET = {
     "addition_embed_type": "text_time", "addition_time_embed_dim": 8,
     "projection_class_embeddings_input_dim": 80,  # 6 micro-conditioning values x 8 + pooled text 32
 }
+SDXL_REFINER_UNET = {
+    **SDXL_UNET,
+    "cross_attention_dim": 32,  # text_encoder_2 only
+    "projection_class_embeddings_input_dim": 72,  # 5 values (original size, crop, aesthetic score) x 8 + pooled text 32
+}
 
 
 def vae_config(scaling_factor: float, force_upcast: bool) -> dict:
@@ -206,7 +216,24 @@ MODELS: dict[str, dict[str, Any]] = {
         "unet": SDXL_UNET,
         "vae": vae_config(scaling_factor=0.13025, force_upcast=True),
     },
+    "aigif-tiny-sdxl-refiner": {
+        "model_index": {  # stable-diffusion-xl-refiner-1.0's model_index.json
+            "_class_name": "StableDiffusionXLImg2ImgPipeline", "feature_extractor": [None, None],
+            "force_zeros_for_empty_prompt": False, "image_encoder": [None, None], "requires_aesthetics_score": True,
+            "scheduler": ["diffusers", "EulerDiscreteScheduler"], "text_encoder": [None, None],
+            "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"], "tokenizer": [None, None],
+            "tokenizer_2": ["transformers", "CLIPTokenizer"], "unet": ["diffusers", "UNet2DConditionModel"],
+            "vae": ["diffusers", "AutoencoderKL"],
+        },
+        "scheduler": SDXL_SCHEDULER,  # the refiner's is the base's
+        "text_encoder_2": text_encoder_config("CLIPTextModelWithProjection", "gelu", pad_token_id=0, projection_dim=32),
+        "tokenizer_2": tokenizer_config(pad_token="!"),
+        "unet": SDXL_REFINER_UNET,
+        "vae": vae_config(scaling_factor=0.13025, force_upcast=True),
+    },
 }
+# model -> {component: the model whose weights it takes}: the same SHAKE-256 key, so the same tensors.
+SHARED_WEIGHTS = {"aigif-tiny-sdxl-refiner": {"text_encoder_2": "aigif-tiny-sdxl", "vae": "aigif-tiny-sdxl"}}
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -287,7 +314,8 @@ def build_model(name: str, dest: Path) -> None:
             write_tokenizer(folder, config)
         else:
             model = build_component(component, config)
-            fill_weights(model, f"{name}/{component}")
+            owner = SHARED_WEIGHTS.get(name, {}).get(component, name)
+            fill_weights(model, f"{owner}/{component}")
             model.to(getattr(torch, WEIGHT_DTYPE))
             if component.startswith("text_encoder"):
                 model.save_pretrained(folder)

@@ -18,7 +18,9 @@ CASE_MODULES: tuple[str, ...] = (
     "vectors.syntax_gen.invalid_cases",
     "vectors.cases_v1_1",  # spec 1.1's cases, declared in their own module
     "vectors.cases_tag_context",  # text compressor 3, tag-context-v1
+    "vectors.cases_tag_lookup",  # text compressor tag-lookup-v1
     "vectors.syntax_gen.cpu_capability_cases",  # spec 1.1's platform field cpu_capability
     "vectors.syntax_gen.version_cases",  # spec 1.1's version byte, extension types 2 and 4-9
     "vectors.syntax_gen.diffc_cases",  # pixel compressor diffc (spec/diffc.md)
+    "vectors.syntax_gen.stage_cases",  # refiner stages (extension type 6)
 )

@@ -7,7 +7,7 @@ implies. The payloads are built by aigif_ref.diffc.payload from fixed indices.
 from __future__ import annotations
 
 from aigif_ref.diffc import entropy
-from aigif_ref.diffc.payload import PAYLOAD_VERSION, DiffcPayload, build_payload
+from aigif_ref.diffc.payload import PAYLOAD_VERSION, PAYLOAD_VERSIONS, DiffcPayload, build_payload
 from aigif_ref.diffc.profile import profiles
 from aigif_ref.grammar.primitives import encode_exp_code, encode_uvarint
 from vectors.syntax_gen.cases import record_of
@@ -36,8 +36,10 @@ def add_cases(b) -> None:
         b.invalid(case_id, description, FEATURES, s.done(), error, at)
 
     unknown = max(profiles(registry)) + 1
-    bad("invalid-diffc-version", "A DiffC payload of version 2 (this spec defines version 1).",
-        bytes([PAYLOAD_VERSION + 1]) + payload[1:], "the payload with its version byte set to 2", "AIGIF_E_DIFFC")
+    unknown_version = max(PAYLOAD_VERSIONS) + 1
+    bad("invalid-diffc-version", f"A DiffC payload of version {unknown_version} (this spec defines versions "
+        f"{', '.join(map(str, PAYLOAD_VERSIONS))}).", bytes([unknown_version]) + payload[1:],
+        f"the payload with its version byte set to {unknown_version}", "AIGIF_E_DIFFC")
     bad("invalid-diffc-unknown-profile", f"A DiffC payload naming profile {unknown}, which the registry does not have.",
         bytes([PAYLOAD_VERSION]) + encode_uvarint(unknown) + encode_uvarint(len(INDICES)) + stream,
         f"the payload with profile {unknown}", "AIGIF_E_DIFFC_PROFILE")

@@ -22,8 +22,8 @@ GENERATOR = "vectors/generate_syntax.py"
 # major: cases changed meaning (2.0.0: zlib streams other than level 9 became valid in spec 1.1; 3.0.0: the
 # platform field cpu_capability took bit 12, so the enum-codes cases carry it and the reserved bit is 13;
 # 4.0.0: a writer writes the lowest version its features need, so the cpu_capability cases are version 1.1 files);
-# minor: cases added (2.1.0: tag-context cases)
-SUITE = {"suite": "aigif-syntax-vectors", "version": "4.0.0", "spec_version": "1.1"}
+# minor: cases added (2.1.0: tag-context cases; 4.1.0: tag-lookup cases; 4.2.0: refiner stages)
+SUITE = {"suite": "aigif-syntax-vectors", "version": "4.2.0", "spec_version": "1.1"}
 LEVEL_FILES = ("parse.txt", "build.txt")
 
 

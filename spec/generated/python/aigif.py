@@ -543,7 +543,7 @@ class Aigif(KaitaiStruct):
     class DiffcPayload(KaitaiStruct):
         """A DiffC payload (spec/diffc.md section 5). This grammar checks the version
         and frames the rest; the profile (in the registry, bound to the record's
-        model), the coded step count and the arithmetic-coded index stream are
+        model, of the payload's version), the coded step count and the arithmetic-coded index stream are
         checked by the reference (aigif_ref/diffc/payload.py), which the Kaitai
         conformance adapter calls on the whole payload.
         
@@ -558,8 +558,8 @@ class Aigif(KaitaiStruct):
 
         def _read(self):
             self.version = self._io.read_u1()
-            if not self.version == 1:
-                raise kaitaistruct.ValidationNotEqualError(1, self.version, self._io, u"/types/diffc_payload/seq/0")
+            if not  ((self.version == 1) or (self.version == 2)) :
+                raise kaitaistruct.ValidationNotAnyOfError(self.version, self._io, u"/types/diffc_payload/seq/0")
             self.rest = self._io.read_bytes_full()
 
 
@@ -2164,7 +2164,7 @@ class Aigif(KaitaiStruct):
 
 
     class Stages(KaitaiStruct):
-        """Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
+        """Extension type 6, stages: first-pass size, then each later stage (hires fix: upscaler, size, steps, denoising strength, scheduler; refiner: steps, scheduler, model, denoising start). The codes' registry check and the rules across fields (spec section 9.4) are the reader's.
         
         .. seealso::
            spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
@@ -2253,36 +2253,79 @@ class Aigif(KaitaiStruct):
 
         def _read(self):
             self.kind = Aigif.ExpCode(self._io, self, self._root)
-            self.upscaler = Aigif.ExpCode(self._io, self, self._root)
-            self.height_units = Aigif.Uvarint(self._io, self, self._root)
-            _ = self.height_units
-            if not  ((_.value >= 1) and (_.value <= 2048)) :
-                raise kaitaistruct.ValidationExprError(self.height_units, self._io, u"/types/stages_stages_item/seq/2")
-            self.width_units = Aigif.Uvarint(self._io, self, self._root)
-            _ = self.width_units
-            if not  ((_.value >= 1) and (_.value <= 2048)) :
-                raise kaitaistruct.ValidationExprError(self.width_units, self._io, u"/types/stages_stages_item/seq/3")
+            _ = self.kind
+            if not  ((_.value == 0) or (_.value == 1)) :
+                raise kaitaistruct.ValidationExprError(self.kind, self._io, u"/types/stages_stages_item/seq/0")
+            if self.kind.value == 0:
+                pass
+                self.upscaler = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.kind.value == 0:
+                pass
+                self.height_units = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.height_units
+                if not  ((_.value >= 1) and (_.value <= 2048)) :
+                    raise kaitaistruct.ValidationExprError(self.height_units, self._io, u"/types/stages_stages_item/seq/2")
+
+            if self.kind.value == 0:
+                pass
+                self.width_units = Aigif.Uvarint(self._io, self, self._root)
+                _ = self.width_units
+                if not  ((_.value >= 1) and (_.value <= 2048)) :
+                    raise kaitaistruct.ValidationExprError(self.width_units, self._io, u"/types/stages_stages_item/seq/3")
+
             self.steps = Aigif.Uvarint(self._io, self, self._root)
             _ = self.steps
             if not  ((_.value >= 1) and (_.value <= 1000)) :
                 raise kaitaistruct.ValidationExprError(self.steps, self._io, u"/types/stages_stages_item/seq/4")
-            self.denoising_strength = Aigif.Cfloat(self._io, self, self._root)
+            if self.kind.value == 0:
+                pass
+                self.denoising_strength = Aigif.Cfloat(self._io, self, self._root)
+
             self.scheduler = Aigif.ExpCode(self._io, self, self._root)
+            if self.kind.value == 1:
+                pass
+                self.model_id = Aigif.ExpCode(self._io, self, self._root)
+
+            if self.kind.value == 1:
+                pass
+                self.denoising_start = Aigif.Cfloat(self._io, self, self._root)
+
 
 
         def _fetch_instances(self):
             pass
             self.kind._fetch_instances()
-            self.upscaler._fetch_instances()
-            self.height_units._fetch_instances()
-            self.width_units._fetch_instances()
+            if self.kind.value == 0:
+                pass
+                self.upscaler._fetch_instances()
+
+            if self.kind.value == 0:
+                pass
+                self.height_units._fetch_instances()
+
+            if self.kind.value == 0:
+                pass
+                self.width_units._fetch_instances()
+
             self.steps._fetch_instances()
-            self.denoising_strength._fetch_instances()
+            if self.kind.value == 0:
+                pass
+                self.denoising_strength._fetch_instances()
+
             self.scheduler._fetch_instances()
+            if self.kind.value == 1:
+                pass
+                self.model_id._fetch_instances()
+
+            if self.kind.value == 1:
+                pass
+                self.denoising_start._fetch_instances()
+
 
         @property
         def height(self):
-            """Height after this stage in pixels (pixels).
+            """Height after this stage in pixels (only when kind is 0) (pixels).
             
             .. seealso::
                spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
@@ -2290,12 +2333,15 @@ class Aigif(KaitaiStruct):
             if hasattr(self, '_m_height'):
                 return self._m_height
 
-            self._m_height = self.height_units.value * 8
+            if self.kind.value == 0:
+                pass
+                self._m_height = self.height_units.value * 8
+
             return getattr(self, '_m_height', None)
 
         @property
         def width(self):
-            """Width after this stage in pixels (pixels).
+            """Width after this stage in pixels (only when kind is 0) (pixels).
             
             .. seealso::
                spec/bitstream.md#94-types-49-models-by-hash-adapters-stages-prompt-dialect-software-source-metadata
@@ -2303,16 +2349,19 @@ class Aigif(KaitaiStruct):
             if hasattr(self, '_m_width'):
                 return self._m_width
 
-            self._m_width = self.width_units.value * 8
+            if self.kind.value == 0:
+                pass
+                self._m_width = self.width_units.value * 8
+
             return getattr(self, '_m_width', None)
 
 
     class TextBlock(KaitaiStruct):
-        """Text compressor, block length and the compressed block. Kaitai Struct does
-        not decode the block: compressors 1 (zlib, canonical level-9 stream only)
-        2 (phrase-huffman-v1, spec/text/phrase-huffman.md), 3 (tag-context-v1,
-        spec/text/tag-context.md) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two when the
-        presence bitmap's bit 0 is set.
+        """Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: the
+        compressors other than 0 (1 zlib; 2 phrase-huffman-v1, model spec/text/phrase-huffman-v1.json; 3
+        tag-context-v1, model spec/text/tag-context-v1.json; 4 tag-lookup-v1, model
+        spec/text/tag-lookup-v1.json; spec/text/ describes each) and the UTF-8 check are beyond it. A reader
+        decodes `data` into one string, or two when the presence bitmap's bit 0 is set.
         
         .. seealso::
            spec/bitstream.md#7-text-block
