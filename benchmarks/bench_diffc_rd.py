@@ -103,7 +103,7 @@ def encode_image(name: str, rgb: np.ndarray, model, profile, registry, backend: 
 
     steps = min(steps or len(profile.timesteps), len(profile.timesteps))
     start = time.perf_counter()
-    model.set_prompt(profile.prompt)
+    model.set_prompt(*profile.conditioning_for({}))  # a record-conditioned profile: the empty prompt
     target = model.encode_image(rgb)
     marks = [time.perf_counter()]
     result = codec.encode_latent(model, target, seed, profile, steps, backend=backend,
@@ -161,7 +161,7 @@ def load_warm(rgb: np.ndarray, model, profile, backend: str) -> float:
     from aigif_ref.diffc import codec
 
     start = time.perf_counter()
-    model.set_prompt(profile.prompt)
+    model.set_prompt(*profile.conditioning_for({}))  # a record-conditioned profile: the empty prompt
     codec.encode_latent(model, model.encode_image(rgb), 0, profile, 1, backend=backend)
     return time.perf_counter() - start
 

@@ -280,7 +280,7 @@ def test_decode_record_draws_its_noise_from_the_models_source():
         noise = RecordingNoise(NumpyNoise())
         alpha_bar = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000))
 
-        def set_prompt(self, prompt):
+        def set_prompt(self, *conditioning):
             pass
 
         def eps(self, latent, timestep):
