@@ -2,10 +2,13 @@
 time of one chunk's candidate search (fused Triton kernel against plain torch ops).
 
     PYTHONPATH=. python3 benchmarks/bench_diffc_gpu.py --out benchmarks/results/diffc_gpu.json
+    PYTHONPATH=. python3 benchmarks/bench_diffc_gpu.py --sections sd15 --kl-from RD_RAW.json --out OUT.json
+      (RD_RAW.json: `python -m benchmarks.bench_diffc_rd encode`'s output, for the shapes' KL split per step)
 
 Needs a CUDA device and Triton (run on the GPU machine); each section records its own failure and the
 run goes on, so one call of the device tool gives every figure. The encode/decode section times
-the DiffC codec (aigif_ref.diffc.files) on the aigif-shapes model: CPU against GPU.
+the DiffC codec (aigif_ref.diffc.files) on the aigif-shapes model: CPU against GPU. The sd15 section times
+the encoder and decoder on the SD-1.5 architecture with random weights (TIMING ONLY: see TimingOnlyModel).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import platform
 import statistics
 import sys
@@ -305,10 +309,137 @@ def section_codec() -> dict:
     return out
 
 
+SD15_SIZE = 512
+SD15_BPP = (0.05, 0.1, 0.2)  # total payload budgets (ideal bits = bpp * 512 * 512) timed per image
+
+
+class TimingOnlyModel:
+    """TIMING ONLY, decodes nothing meaningful: the SD-1.5-architecture pipeline with random weights runs every
+    UNet and VAE call a real SD 1.5 encode would (same cost), but its noise prediction is replaced by one whose
+    x_0 estimate is the target plus a seeded error sized so that coded step s carries ``bits[s]`` of KL.
+    A random-weight UNet predicts nothing, so its own KL would be unbounded and the RCC work unlike a real
+    model's; this fixes the RCC work to a chosen rate instead. Not a profile of the registry."""
+
+    def __init__(self, inner, profile, target, bits: list[float]):
+        from aigif_ref.diffc.codec import posterior
+
+        self.inner, self.alpha_bar, self.target = inner, inner.alpha_bar, target
+        self.error_scale = {}
+        t = profile.initial_timestep
+        for t_next, step_bits in zip(profile.timesteps, bits):
+            c0, _, var = posterior(inner.alpha_bar, t, t_next)
+            self.error_scale[t] = math.sqrt(var) / c0 * math.sqrt(2 * math.log(2) * step_bits / target.size)
+            t = t_next
+        self.errors = np.random.default_rng(15).standard_normal(target.shape).astype(np.float32)
+
+    def eps(self, latent, timestep):
+        self.inner.eps(latent, timestep)  # the real-architecture UNet call: its cost, its output unused
+        ab = float(self.alpha_bar[timestep])
+        x0 = self.target + self.error_scale.get(timestep, 0.0) * self.errors
+        return ((latent - math.sqrt(ab) * x0) / math.sqrt(1 - ab)).astype(np.float32)
+
+
+def section_sd15(kl_from: Path | None) -> dict:
+    """Encode and decode time per 512x512 image on the SD-1.5 architecture (random weights, float32), with the
+    timestep schedule of profile 0 and a fixed rate (TimingOnlyModel)."""
+    from dataclasses import replace
+
+    from aigif_ref.diffc import codec, pfr
+    from aigif_ref.diffc.gpu import BACKENDS
+    from aigif_ref.diffc.model import DiffcModel, alphas_cumprod, noise_source
+    from aigif_ref.diffc.payload import DiffcPayload, build_payload
+    from aigif_ref.diffc.profile import profiles
+    from benchmarks.architectures import build_pipeline
+
+    import benchmarks.bench_diffc_rd as rd
+
+    registry_profile = profiles(rd.registry_here())[0]
+    # TIMING ONLY: profile 0's schedule on the SD-1.5 latent geometry, bound to no model, in no registry.
+    profile = replace(registry_profile, code=-1, name="timing-only-sd15", model_id=-1, model_files={},
+                      latent_downscale=8)
+    start = time.perf_counter()
+    pipe = build_pipeline("sd15", torch.float32, DEVICE)
+    pipe.set_progress_bar_config(disable=True)
+    build_s = time.perf_counter() - start
+    inner = DiffcModel(-1, pipe, DEVICE, alphas_cumprod(dict(pipe.scheduler.config)), 4, 8, 0.18215, noise_source(DEVICE))
+    inner.set_prompt(profile.prompt)
+    try:
+        import skimage.data
+
+        rgb = skimage.data.astronaut()  # 512x512, public domain
+        image = "skimage astronaut 512x512"
+    except ImportError:
+        rgb = np.random.default_rng(0).integers(0, 256, (SD15_SIZE, SD15_SIZE, 3), dtype=np.uint8)
+        image = "uniform random pixels 512x512"
+    # How a payload's bits fall over the steps: the in-domain shapes images' mean KL per step (the RD run), else even.
+    fractions = np.ones(len(profile.timesteps))
+    if kl_from and kl_from.exists():
+        raw = json.loads(kl_from.read_text(encoding="utf-8"))
+        per_step = [e["kl_bits_per_step"] for e in raw["images"] if e["group"] == "shapes"]
+        if per_step and all(len(k) == len(profile.timesteps) for k in per_step):
+            fractions = np.mean(np.array(per_step), axis=0)
+    fractions = fractions / fractions.sum()
+    backend = "triton" if "triton" in BACKENDS else "numpy"  # numpy: dry run on a CPU
+    searches: list[float] = []
+    reference_search = pfr.candidate_search
+
+    def timed_search(*args, **kwargs):
+        begin = time.perf_counter()
+        index = reference_search(*args, **kwargs)
+        searches.append(time.perf_counter() - begin)
+        return index
+
+    out: dict = {"label": "TIMING ONLY: SD-1.5 architecture, random weights (benchmarks/architectures.py), float32; "
+                          "profile 0's timesteps on a 4x64x64 latent, not a registry profile; KL per step fixed by "
+                          "TimingOnlyModel", "image": image, "backend": backend, "noise": repr(inner.noise),
+                 "build_s": round(build_s, 1), "bits_fractions_per_step": [round(f, 4) for f in fractions],
+                 "runs": []}
+    pfr.candidate_search = timed_search
+    try:
+        target = inner.encode_image(rgb)  # also the warm-up of the VAE encoder
+        for bpp in (SD15_BPP[0],) + SD15_BPP:  # the first run is a warm-up, not recorded
+            bits = list(fractions * bpp * SD15_SIZE * SD15_SIZE)
+            model = TimingOnlyModel(inner, profile, target, bits)
+            searches.clear()
+            sync()
+            begin = time.perf_counter()
+            encoded_target = inner.encode_image(rgb)
+            result = codec.encode_latent(model, encoded_target, 1, profile, len(profile.timesteps), backend=backend)
+            sync()
+            encode_s = time.perf_counter() - begin
+            begin = time.perf_counter()
+            noisy = codec.decode_noisy_latent(model, result.indices, 1, profile, target.shape, noise=inner.noise)
+            latent = codec.denoise(model, noisy, profile.timesteps[-1], profile)
+            inner.decode_latent(latent)
+            sync()
+            decode_s = time.perf_counter() - begin
+            # its size (code -1 is no uvarint; any code below 128 is one byte, like profile 0's)
+            payload = build_payload(DiffcPayload(registry_profile.code, tuple(tuple(s) for s in result.indices)))
+            chunks = sum(map(len, result.indices))
+            out["runs"].append({
+                "target_bpp_ideal": bpp, "ideal_bits": round(sum(result.kl_bits), 1), "payload_bytes": len(payload),
+                "bpp": round(len(payload) * 8 / SD15_SIZE ** 2, 4), "steps": len(result.indices), "chunks": chunks,
+                "encode_s": round(encode_s, 3), "search_s": round(sum(searches), 3),
+                "search_ms_per_chunk": round(sum(searches) / max(1, chunks) * 1e3, 3),
+                "model_calls_encode": len(profile.timesteps), "decode_s": round(decode_s, 3),
+                "model_calls_decode": len(profile.timesteps) + len(profile.denoise_timesteps(profile.timesteps[-1])) + 1,
+                "decoder_latent_equals_encoder": bool(np.array_equal(noisy, result.latents[-1]))})
+        out["runs"] = out["runs"][1:]
+    finally:
+        pfr.candidate_search = reference_search
+    # The model calls alone: one UNet call on the 4x64x64 latent, VAE encode and decode of 512x512.
+    latent = np.zeros((4, 64, 64), dtype=np.float32)
+    out["unet_call_ms"] = wall_ms(lambda: inner.eps(latent, 500), reps=10)
+    out["vae_encode_ms"] = wall_ms(lambda: inner.encode_image(rgb), reps=3)
+    out["vae_decode_ms"] = wall_ms(lambda: inner.decode_latent(latent), reps=3)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--sections", default="identity,timing,codec")
+    parser.add_argument("--sections", default="identity,timing,codec,sd15")
+    parser.add_argument("--kl-from", type=Path, help="bench_diffc_rd's raw JSON: the shapes KL per step, for sd15")
     parser.add_argument("--dry-run", action="store_true", help="CPU, small sizes (set TRITON_INTERPRET=1)")
     args = parser.parse_args()
     global DEVICE, SCALE
@@ -330,7 +461,7 @@ def main() -> None:
         start = time.perf_counter()
         try:
             result[name] = {"identity": lambda: section_identity(tk), "timing": lambda: section_timing(tk),
-                            "codec": section_codec}[name]()
+                            "codec": section_codec, "sd15": lambda: section_sd15(args.kl_from)}[name]()
         except Exception:  # noqa: BLE001 - record and go on: one device call must give every figure it can
             result[name] = {"error": traceback.format_exc()[-3000:]}
         result[name + "_seconds"] = round(time.perf_counter() - start, 1)

@@ -237,3 +237,103 @@ def test_candidate_noise_is_the_reference_winner(device):
 
     expected = pfr.candidate_noise(2**40 + 7, 6, 3, 40_000, 77)
     assert f32_bits(search.candidate_noise(2**40 + 7, 6, 3, 40_000, 77, device=device)) == np_bits(expected)
+
+
+# The decoder's noise hook: aigif_ref.diffc.model picks the GPU generator for a CUDA model.
+
+def test_noise_source_is_the_gpu_generator_for_cuda_only(monkeypatch):
+    from aigif_ref.diffc.gpu.noise import TorchNoise
+    from aigif_ref.diffc.model import NumpyNoise, noise_source
+
+    assert isinstance(noise_source("cpu"), NumpyNoise)
+    for device in ("cuda", "cuda:1"):
+        chosen = noise_source(device)
+        assert isinstance(chosen, TorchNoise) and chosen.device == torch.device(device)
+    monkeypatch.setitem(sys.modules, "aigif_ref.diffc.gpu.noise", None)  # a reader without the gpu package
+    assert isinstance(noise_source("cuda"), NumpyNoise)
+
+
+class RecordingNoise:
+    """Delegates to a noise source and keeps what it drew, in order."""
+
+    def __init__(self, inner):
+        self.inner, self.drawn = inner, []
+
+    def initial_latent(self, seed, shape):
+        self.drawn.append(("initial", 0, self.inner.initial_latent(seed, shape)))
+        return self.drawn[-1][2]
+
+    def step_noise(self, seed, step, dims, indices):
+        self.drawn.append(("step", step, self.inner.step_noise(seed, step, dims, indices)))
+        return self.drawn[-1][2]
+
+    def noise_bytes(self) -> bytes:
+        return b"".join(values.astype("<f4").tobytes() for _, _, values in self.drawn)
+
+
+def test_decode_record_draws_its_noise_from_the_models_source():
+    from aigif_ref.api import decode
+    from aigif_ref.diffc import files
+    from aigif_ref.diffc.model import NumpyNoise
+
+    class FakeModel:  # zero noise prediction, blank VAE: only the noise path matters here
+        noise = RecordingNoise(NumpyNoise())
+        alpha_bar = np.cumprod(1 - np.linspace(1e-4, 0.02, 1000))
+
+        def set_prompt(self, *conditioning):
+            pass
+
+        def eps(self, latent, timestep):
+            return np.zeros_like(latent)
+
+        def decode_latent(self, latent):
+            return np.zeros((8, 8, 3), dtype=np.float32)
+
+    record = decode((ROOT / "vectors/diffc/diffc-synthetic-small/input.aigif").read_bytes())
+    model = FakeModel()
+    decoded = files.decode_record(record, model=model)
+    assert [(kind, step) for kind, step, _ in model.noise.drawn] == \
+        [("initial", 0)] + [("step", s) for s in range(decoded.payload.steps)]
+    assert model.noise.noise_bytes() == files.noise_bytes(record)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dims, chunks", [(1, 1), (7, 3), (203, 17), (64, 64), (1024, 5), (4 * 32 * 32, 300)])
+def test_torch_noise_equals_the_reference_decoder_noise(device, dims, chunks):
+    from aigif_ref.diffc import codec, partition
+    from aigif_ref.diffc.gpu.noise import TorchNoise
+
+    rng = np.random.default_rng(dims * 1000 + chunks)
+    seed, step = int(rng.integers(0, 2**64, dtype=np.uint64)), int(rng.integers(0, 20))
+    indices = rng.integers(0, 1 << 16, size=chunks).tolist()
+    indices[0] = (1 << 16) - 1
+    source = TorchNoise(device)
+    assert source.permutation(seed, step, dims).cpu().tolist() == partition.permutation(seed, step, dims).tolist()
+    assert np_bits(source.step_noise(seed, step, dims, indices)) == np_bits(codec.step_noise(seed, step, dims, indices))
+    shape = (1, 1, dims)
+    assert np_bits(source.initial_latent(seed, shape)) == np_bits(codec.initial_latent(seed, shape))
+
+
+@pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device")
+def test_cpu_and_cuda_decodes_draw_identical_noise():
+    """`aigif render` of a DiffC file on CUDA: the model's generator is the GPU one, and its x_T and step noise are
+    the CPU decoder's bit for bit (and the conformance noise dump's)."""
+    pytest.importorskip("diffusers")
+    from aigif_ref.api import decode
+    from aigif_ref.diffc import files
+    from aigif_ref.diffc.gpu.noise import TorchNoise
+    from aigif_ref.diffc.model import load_model
+
+    record = decode((ROOT / "vectors/diffc/diffc-shapes-t19/input.aigif").read_bytes())
+    drawn = {}
+    for device in ("cpu", "cuda"):
+        model = load_model(record["model_id"], device)
+        source = model.noise
+        recorder = model.noise = RecordingNoise(source)
+        try:
+            files.decode_record(record, model=model)
+        finally:
+            model.noise = source  # the model is cached per process
+        drawn[device] = recorder.noise_bytes()
+        assert isinstance(source, TorchNoise) == (device == "cuda")
+    assert drawn["cuda"] == drawn["cpu"] == files.noise_bytes(record)

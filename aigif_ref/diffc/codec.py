@@ -27,6 +27,15 @@ class NoiseModel(Protocol):
     def eps(self, latent: np.ndarray, timestep: int) -> np.ndarray: ...
 
 
+class NoiseSource(Protocol):
+    """Where a decoder draws x_T and each coded step's noise; any source gives this module's bits
+    (aigif_ref.diffc.model.noise_source picks the GPU one on CUDA)."""
+
+    def initial_latent(self, seed: int, shape: tuple[int, int, int]) -> np.ndarray: ...
+
+    def step_noise(self, seed: int, step: int, dims: int, indices: list[int] | tuple[int, ...]) -> np.ndarray: ...
+
+
 def initial_latent(seed: int, shape: tuple[int, int, int]) -> np.ndarray:
     """x_T: stream (2, 0, 0, 0) normals in C-order."""
     count = int(np.prod(shape))
@@ -120,16 +129,20 @@ def encode_latent(model: NoiseModel, target: np.ndarray, seed: int, profile: Pro
 
 
 def decode_noisy_latent(model: NoiseModel, indices: list[list[int]] | tuple, seed: int, profile: Profile,
-                        shape: tuple[int, int, int], on_step: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """x at the last coded timestep, from the chunk indices."""
+                        shape: tuple[int, int, int], on_step: Callable[[int, int], None] | None = None,
+                        noise: NoiseSource | None = None) -> np.ndarray:
+    """x at the last coded timestep, from the chunk indices; ``noise`` draws x_T and the steps' noise
+    (default: this module's initial_latent and step_noise)."""
     dims = int(np.prod(shape))
-    x = initial_latent(seed, shape)
+    draw_initial = noise.initial_latent if noise is not None else initial_latent
+    draw_step = noise.step_noise if noise is not None else step_noise
+    x = draw_initial(seed, shape)
     t = profile.initial_timestep
     for step, (t_next, step_indices) in enumerate(zip(profile.timesteps, indices)):
         x0_pred, _ = predict_x0(model, x, t)
         c0, c1, var = posterior(model.alpha_bar, t, t_next)
         mu_p = (c0 * x0_pred + c1 * x).astype(np.float32)
-        x = (mu_p + math.sqrt(var) * step_noise(seed, step, dims, step_indices).reshape(shape)).astype(np.float32)
+        x = (mu_p + math.sqrt(var) * draw_step(seed, step, dims, step_indices).reshape(shape)).astype(np.float32)
         t = t_next
         if on_step:
             on_step(step + 1, len(indices))

@@ -134,7 +134,8 @@ def decode_record(record: dict[str, Any], model: Any = None, registry: Registry 
         model = load_model(record["model_id"], device, registry, models_dir, allow_unpinned)
     model.set_prompt(*profile.conditioning_for(record))
     shape = profile.latent_shape(record["height"], record["width"])
-    noisy = codec.decode_noisy_latent(model, payload.indices, record["seed"], profile, shape, on_step)
+    noisy = codec.decode_noisy_latent(model, payload.indices, record["seed"], profile, shape, on_step,
+                                      noise=getattr(model, "noise", None))  # the GPU generator on CUDA
     latent = codec.denoise(model, noisy, profile.timesteps[payload.steps - 1], profile)
     array = model.decode_latent(latent)
     rgb8 = np.clip(np.round(array * 255.0), 0, 255).astype(np.uint8)

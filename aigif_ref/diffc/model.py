@@ -7,11 +7,13 @@ them is spec/diffc.md section 4. torch and diffusers are imported when a model i
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 
+from aigif_ref.diffc import codec
+from aigif_ref.diffc.codec import NoiseSource
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import Registry, default_registry
 
@@ -30,6 +32,31 @@ def alphas_cumprod(scheduler_config: dict[str, Any]) -> np.ndarray:
     return np.cumprod(1.0 - betas)
 
 
+class NumpyNoise:
+    """The reference: aigif_ref.diffc.codec's NumPy generator."""
+
+    def __repr__(self) -> str:
+        return "NumpyNoise()"
+
+    def initial_latent(self, seed: int, shape: tuple[int, int, int]) -> np.ndarray:
+        return codec.initial_latent(seed, shape)
+
+    def step_noise(self, seed: int, step: int, dims: int, indices: Sequence[int]) -> np.ndarray:
+        return codec.step_noise(seed, step, dims, indices)
+
+
+def noise_source(device: str) -> NoiseSource:
+    """The GPU generator (aigif_ref.diffc.gpu.noise) for a CUDA device, else the NumPy reference; both give
+    the same bits, the GPU one draws a step's winners in one batch on the device."""
+    if device.startswith("cuda"):
+        try:
+            from aigif_ref.diffc.gpu.noise import TorchNoise
+        except ImportError:
+            return NumpyNoise()
+        return TorchNoise(device)
+    return NumpyNoise()
+
+
 @dataclass
 class DiffcModel:
     """A loaded pipeline's parts: ``eps`` predicts noise for a latent (C, h, w) float32 at an integer timestep."""
@@ -41,6 +68,7 @@ class DiffcModel:
     latent_channels: int
     downscale: int
     scaling_factor: float
+    noise: NoiseSource = field(default_factory=NumpyNoise)  # the decoder's generator (noise_source)
     _embeds: Any = None
     _uncond: Any = None
     _guidance: float = 1.0
@@ -131,6 +159,7 @@ def load_model(model_id: int, device: str = "auto", registry: Registry | None = 
     pipe.to(device)
     vae = pipe.vae.config
     loaded = DiffcModel(model_id, pipe, device, alphas_cumprod(dict(pipe.scheduler.config)),
-                        int(vae.latent_channels), 2 ** (len(vae.block_out_channels) - 1), float(vae.scaling_factor))
+                        int(vae.latent_channels), 2 ** (len(vae.block_out_channels) - 1), float(vae.scaling_factor),
+                        noise_source(device))
     _LOADED[key] = loaded
     return loaded
