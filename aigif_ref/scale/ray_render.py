@@ -236,7 +236,7 @@ def _connect(ray: Any, address: str) -> bool:
                      log_to_driver=False, configure_logging=True)
     except ConnectionError as exc:
         raise AigifError("AIGIF_E_IO", f"--ray {address or os.environ.get('RAY_ADDRESS', '')}: no Ray cluster answers "
-                                       f"there ({exc}); start one with `ray start --head` or leave ADDRESS out") from None
+                                       "there; start one with `ray start --head` or leave ADDRESS out") from exc
     return True
 
 
