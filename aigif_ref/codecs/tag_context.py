@@ -147,8 +147,11 @@ class GreedyTokenizer:
 
 
 class PhraseVocabulary:
-    """Symbols (bytes, END, ESC, phrases), greedy tokenization of case-folded text and the decoder's
-    greedy check (spec steps 1, 2 and 4); shared by the text coders that use this alphabet."""
+    """Symbols (bytes, END, ESC, phrases), greedy tokenization of case-folded text, the coding steps
+    (escape rule) and the decoder's greedy check (spec steps 1, 2 and 4); shared by the text coders that
+    use this alphabet."""
+
+    coder_name = "a phrase-vocabulary coder"  # in messages; each coder names itself
 
     def __init__(self, phrases: Sequence[bytes]) -> None:
         phrases = [bytes(p) for p in phrases]
@@ -178,6 +181,33 @@ class PhraseVocabulary:
             j = bisect_right(ordered, bytes([byte]))
             self._extends[byte] = j < len(ordered) and ordered[j][0] == byte
         self._pairs: dict[tuple[int, int], bool | tuple[bytes, ...] | None] = {}
+
+    def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
+        """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
+        steps = []
+        for field, s in enumerate(strings):
+            prev = END
+            ctxs = self.contexts[field]
+            for sym in self.symbols(s) + [END]:
+                ctx = ctxs.get(prev)
+                if ctx is not None:
+                    if sym in ctx.index:
+                        steps.append((field, prev, sym))
+                    else:
+                        steps.append((field, prev, ESC))
+                        steps.append((field, -1, sym))
+                else:
+                    steps.append((field, -1, sym))
+                prev = sym
+        return steps
+
+    def encode(self, strings: Sequence[bytes]) -> bytes:
+        """The one valid block for one string (prompt) or two (prompt, negative prompt); a subclass
+        (a coder of this alphabet) has ``contexts`` (per field: previous symbol -> table with ``index``) and
+        ``encode_steps``."""
+        if len(strings) not in (1, 2):
+            raise ValueError(f"{self.coder_name} codes one or two strings")
+        return self.encode_steps(self.coding_steps(strings))
 
     def tokenize(self, s: bytes) -> list[bytes]:
         """Greedy longest-match tokens of the case-folded ``s``."""
@@ -280,6 +310,8 @@ class PhraseVocabulary:
 class TagContextModel(PhraseVocabulary):
     """Vocabulary, order-0 tables per field and order-1 context tables; encodes and decodes text blocks."""
 
+    coder_name = "tag-context"
+
     def __init__(self, phrases: Sequence[bytes], order0: Sequence[Sequence[int]],
                  contexts: Sequence[Sequence[dict]]) -> None:
         super().__init__(phrases)
@@ -357,31 +389,6 @@ class TagContextModel(PhraseVocabulary):
         return cls.from_json(read_model_file(path, "tag-context"))
 
     # ----------------------------------------------------------------- encoding
-    def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
-        """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
-        steps = []
-        for field, s in enumerate(strings):
-            prev = END
-            ctxs = self.contexts[field]
-            for sym in self.symbols(s) + [END]:
-                ctx = ctxs.get(prev)
-                if ctx is not None:
-                    if sym in ctx.index:
-                        steps.append((field, prev, sym))
-                    else:
-                        steps.append((field, prev, ESC))
-                        steps.append((field, -1, sym))
-                else:
-                    steps.append((field, -1, sym))
-                prev = sym
-        return steps
-
-    def encode(self, strings: Sequence[bytes]) -> bytes:
-        """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
-        if len(strings) not in (1, 2):
-            raise ValueError("tag-context codes one or two strings")
-        return self.encode_steps(self.coding_steps(strings))
-
     def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
         """Range-code (field, table key or -1, symbol) steps; the final bytes as the spec fixes them.
 

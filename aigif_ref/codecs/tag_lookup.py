@@ -90,6 +90,8 @@ def _check_bits(bits: object, where: str) -> int:
 class TagLookupModel(PhraseVocabulary):
     """Vocabulary, order-0 and order-1 tables per field (each with its own 2**bits total); codes text blocks."""
 
+    coder_name = "tag-lookup"
+
     def __init__(self, phrases: Sequence[bytes], order0: Sequence[dict], contexts: Sequence[Sequence[dict]]) -> None:
         super().__init__(phrases)
         nsym = self.nsym
@@ -197,31 +199,6 @@ class TagLookupModel(PhraseVocabulary):
         return cls.from_json(read_model_file(path, "tag-lookup"))
 
     # ----------------------------------------------------------------- encoding
-    def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
-        """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
-        steps = []
-        for field, s in enumerate(strings):
-            prev = END
-            ctxs = self.contexts[field]
-            for sym in self.symbols(s) + [END]:
-                ctx = ctxs.get(prev)
-                if ctx is not None:
-                    if sym in ctx.index:
-                        steps.append((field, prev, sym))
-                    else:
-                        steps.append((field, prev, ESC))
-                        steps.append((field, -1, sym))
-                else:
-                    steps.append((field, -1, sym))
-                prev = sym
-        return steps
-
-    def encode(self, strings: Sequence[bytes]) -> bytes:
-        """The one valid block for one string (prompt) or two (prompt, negative prompt)."""
-        if len(strings) not in (1, 2):
-            raise ValueError("tag-lookup codes one or two strings")
-        return self.encode_steps(self.coding_steps(strings))
-
     def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
         """Range-code (field, table key or -1, symbol) steps; the final bytes as tag-context fixes them.
 
