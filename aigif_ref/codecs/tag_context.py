@@ -152,6 +152,33 @@ class PhraseVocabulary:
     use this alphabet."""
 
     coder_name = "a phrase-vocabulary coder"  # in messages; each coder names itself
+    model_format, model_version = "", 0  # its model file's "format" and "version"; each coder names its own
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_json(cls, text: str | bytes):
+        """The coder's model from its file's text: the checks every coder of this alphabet shares, then the
+        coder's own (``_check_model``) and its tables (the subclass's constructor); AIGIF_E_REGISTRY otherwise."""
+        doc = parse_model_json(text, cls.coder_name, cls.model_format, cls.model_version)
+        phrases, fields = doc.get("phrases"), doc.get("fields")
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise model_error(cls.coder_name, "phrases must be a list of strings")
+        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+            raise model_error(cls.coder_name, "fields must be a list of objects")
+        cls._check_model(doc)
+        try:
+            encoded = [p.encode("utf-8") for p in phrases]
+        except UnicodeEncodeError:
+            raise model_error(cls.coder_name, "a phrase is not valid Unicode text") from None
+        return cls(encoded, [f.get("order0") for f in fields], [f.get("contexts") for f in fields])
+
+    @classmethod
+    def _check_model(cls, doc: dict) -> None:
+        """A coder's own checks of its model file's top-level object (after the shared ones)."""
+
+    @classmethod
+    def load(cls, path: str | Path):
+        return cls.from_json(read_model_file(path, cls.coder_name))
 
     def __init__(self, phrases: Sequence[bytes]) -> None:
         phrases = [bytes(p) for p in phrases]
@@ -311,6 +338,7 @@ class TagContextModel(PhraseVocabulary):
     """Vocabulary, order-0 tables per field and order-1 context tables; encodes and decodes text blocks."""
 
     coder_name = "tag-context"
+    model_format, model_version = MODEL_FORMAT, MODEL_VERSION
 
     def __init__(self, phrases: Sequence[bytes], order0: Sequence[Sequence[int]],
                  contexts: Sequence[Sequence[dict]]) -> None:
@@ -369,24 +397,9 @@ class TagContextModel(PhraseVocabulary):
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_json(cls, text: str | bytes) -> "TagContextModel":
-        doc = parse_model_json(text, "tag-context", MODEL_FORMAT, MODEL_VERSION)
+    def _check_model(cls, doc: dict) -> None:
         if doc.get("total_bits") != TOTAL_BITS:
             raise _model_error(f"total_bits must be {TOTAL_BITS}")
-        phrases, fields = doc.get("phrases"), doc.get("fields")
-        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            raise _model_error("phrases must be a list of strings")
-        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
-            raise _model_error("fields must be a list of objects")
-        try:
-            encoded = [p.encode("utf-8") for p in phrases]
-        except UnicodeEncodeError:
-            raise _model_error("a phrase is not valid Unicode text") from None
-        return cls(encoded, [f.get("order0") for f in fields], [f.get("contexts") for f in fields])
-
-    @classmethod
-    def load(cls, path: str | Path) -> "TagContextModel":
-        return cls.from_json(read_model_file(path, "tag-context"))
 
     # ----------------------------------------------------------------- encoding
     def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:

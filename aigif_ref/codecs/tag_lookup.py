@@ -20,7 +20,6 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 
-from aigif_ref.codecs.model_file import parse_model_json, read_model_file
 from aigif_ref.codecs.tag_context import (
     END, ESC, FIELDS, PAIR_CACHE_MAX, PhraseVocabulary, case_unfold, final_bytes,
 )
@@ -91,6 +90,7 @@ class TagLookupModel(PhraseVocabulary):
     """Vocabulary, order-0 and order-1 tables per field (each with its own 2**bits total); codes text blocks."""
 
     coder_name = "tag-lookup"
+    model_format, model_version = MODEL_FORMAT, MODEL_VERSION
 
     def __init__(self, phrases: Sequence[bytes], order0: Sequence[dict], contexts: Sequence[Sequence[dict]]) -> None:
         super().__init__(phrases)
@@ -179,24 +179,9 @@ class TagLookupModel(PhraseVocabulary):
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_json(cls, text: str | bytes) -> "TagLookupModel":
-        doc = parse_model_json(text, "tag-lookup", MODEL_FORMAT, MODEL_VERSION)
-        phrases, fields = doc.get("phrases"), doc.get("fields")
-        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            raise _model_error("phrases must be a list of strings")
-        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
-            raise _model_error("fields must be a list of objects")
-        if not all(isinstance(f.get("contexts"), list) for f in fields):
+    def _check_model(cls, doc: dict) -> None:
+        if not all(isinstance(f.get("contexts"), list) for f in doc["fields"]):
             raise _model_error("each field's contexts must be a list")
-        try:
-            encoded = [p.encode("utf-8") for p in phrases]
-        except UnicodeEncodeError:
-            raise _model_error("a phrase is not valid Unicode text") from None
-        return cls(encoded, [f.get("order0") for f in fields], [f.get("contexts") for f in fields])
-
-    @classmethod
-    def load(cls, path: str | Path) -> "TagLookupModel":
-        return cls.from_json(read_model_file(path, "tag-lookup"))
 
     # ----------------------------------------------------------------- encoding
     def encode_steps(self, steps: Sequence[tuple[int, int, int]]) -> bytes:
