@@ -253,3 +253,31 @@ def test_loading_the_model_leaves_autograd_as_it_was():
     assert torch.is_grad_enabled()
     latent = model.encode_image(np.zeros((64, 64, 3), dtype=np.uint8))  # model calls run without building a graph
     assert latent.shape[0] == model.latent_channels
+
+
+class OverflowingModel(StubModel):
+    """A model whose prediction overflows (what a huge guidance scale can make of a real one)."""
+
+    def eps(self, latent, timestep):
+        return np.full_like(latent, np.inf)
+
+
+def test_a_prediction_that_is_not_finite_is_refused_with_a_code():
+    shape = (PROFILE.latent_channels, 2, 2)
+    with pytest.raises(AigifError) as err:
+        codec.encode_latent(OverflowingModel(), np.zeros(shape, np.float32), 1, PROFILE, 1, kl_bits_per_chunk=4.0)
+    assert err.value.code == "AIGIF_E_DIFFC" and "not finite" in str(err.value)
+
+
+@pytest.mark.parametrize("guidance", [math.nan, math.inf])
+def test_a_guidance_the_record_cannot_hold_is_refused_before_the_model_runs(guidance):
+    from aigif_ref.diffc.files import compress
+
+    class Untouchable:
+        def __getattr__(self, name):
+            raise AssertionError(f"the model was used ({name}) before the guidance was checked")
+
+    with pytest.raises(AigifError) as err:
+        compress(np.zeros((SIZE, SIZE, 3), np.uint8), Untouchable(), PROFILE.model_id, seed=0, registry=REGISTRY,
+                 profile_code=PROFILE.code, guidance=guidance)
+    assert err.value.code == "AIGIF_E_RECORD"

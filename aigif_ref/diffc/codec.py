@@ -14,6 +14,7 @@ import numpy as np
 
 from aigif_ref.diffc import gaussian, partition, pfr, philox
 from aigif_ref.diffc.profile import Profile
+from aigif_ref.errors import AigifError
 
 # Encoder's choices (a profile's informative `encoder` settings override them; the decoder never needs them):
 DEFAULT_KL_BITS_PER_CHUNK = 12.0  # chunks are sized to about this many bits of KL
@@ -108,6 +109,9 @@ def encode_latent(model: NoiseModel, target: np.ndarray, seed: int, profile: Pro
         mu_p = (c0 * x0_pred + c1 * x).astype(np.float32)
         delta = (c0 * (target - x0_pred) / sigma).astype(np.float32).ravel()
         kl = float(np.sum(delta.astype(np.float64) ** 2) / 2 / math.log(2))
+        if not math.isfinite(kl):  # a model (or guidance) whose prediction overflows: nothing can be coded
+            raise AigifError("AIGIF_E_DIFFC", f"step {step} (t = {t}): the model's prediction is not finite, so "
+                                              "its rate cannot be coded; check the model and the guidance scale")
         chunks = chunk_count(kl, dims, kl_bits_per_chunk)
         indices = []
         for chunk, elements in enumerate(partition.chunk_elements(seed, step, dims, chunks)):

@@ -72,6 +72,8 @@ def compress(rgb8: np.ndarray, model: Any, model_id: int, seed: int = 0, t: int 
         raise AigifError("AIGIF_E_RECORD", "give --t or --bits, not both")
     steps = steps_for_timestep(profile, t) if t is not None else len(profile.timesteps)
     start = time.perf_counter()
+    if not math.isfinite(guidance):  # the record cannot hold it: refuse before any model call
+        raise AigifError("AIGIF_E_RECORD", f"guidance {guidance!r} is NaN or infinite; give a finite guidance scale")
     empty = make_record(b"", model_id, seed, height, width, profile, registry, prompt, guidance)
     model.set_prompt(*profile.conditioning_for(empty))
     target = model.encode_image(rgb8)
