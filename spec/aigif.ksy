@@ -313,13 +313,14 @@ types:
       Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: the
       compressors other than 0 (1 zlib; 2 phrase-huffman-v1, model spec/text/phrase-huffman-v1.json; 3
       tag-context-v1, model spec/text/tag-context-v1.json; 4 tag-lookup-v1, model
-      spec/text/tag-lookup-v1.json; spec/text/ describes each) and the UTF-8 check are beyond it. A reader
-      decodes `data` into one string, or two when the presence bitmap's bit 0 is set.
+      spec/text/tag-lookup-v1.json; 5 tag-prefix-v1, model spec/text/tag-prefix-v1.json; spec/text/
+      describes each) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two
+      when the presence bitmap's bit 0 is set.
     doc-ref: spec/bitstream.md#7-text-block
     seq:
       - id: compressor
         type: exp_code
-        doc: Registry enumeration text_compressors (0 None, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1, 4 tag-lookup-v1).
+        doc: Registry enumeration text_compressors (0 None, 1 zlib, 2 phrase-huffman-v1, 3 tag-context-v1, 4 tag-lookup-v1, 5 tag-prefix-v1).
         doc-ref: spec/bitstream.md#7-text-block
     # END GENERATED: text-block
       - id: length

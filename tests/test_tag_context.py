@@ -43,7 +43,7 @@ def test_model_is_the_registry_pinned_file_and_byte_stable():
     assert len(raw) <= 4 * 1024 * 1024
     doc = json.loads(raw)
     assert raw == (json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
-    assert text._tag_context_model().phrases == MODEL.phrases
+    assert text._model(text.TAG_CONTEXT_CODE).phrases == MODEL.phrases
 
 
 def test_model_tables_sum_to_total():
@@ -102,7 +102,7 @@ def test_round_trip_evaluation_set_and_beats_phrase_huffman():
         block = MODEL.encode(strings)
         assert MODEL.decode(block, 2, MAX_LEN) == strings
         ours += len(block)
-        theirs += len(text._phrase_encode(strings))
+        theirs += len(text.encode_text(text.PHRASE_HUFFMAN_CODE, strings))
     assert ours < theirs / 2
 
 
@@ -178,10 +178,11 @@ def test_final_bytes_are_shortest_then_smallest():
 
 
 # ----------------------------------------------------------------------------- dispatch
-def test_encoder_picks_tag_context_for_community_prompts_and_text_round_trips():
+def test_encoder_picks_a_tag_vocabulary_coder_for_community_prompts_and_text_round_trips():
     strings = [SAMPLES[-2], SAMPLES[-1]]
     code, block = text.smallest(strings)
-    assert code == text.TAG_CONTEXT_CODE
+    assert code in (text.TAG_CONTEXT_CODE, text.TAG_LOOKUP_CODE, text.TAG_PREFIX_CODE)
+    assert len(block) < len(text.encode_text(text.PHRASE_HUFFMAN_CODE, strings))
     assert text.decode_text(code, block, 2) == strings
 
 

@@ -90,18 +90,24 @@ def bits_of(count: int, freq: int, bits: int) -> float:
     return count * (bits - math.log2(freq))
 
 
+def count_symbols(vocab: PhraseVocabulary, records: list[tuple[str, str]], field: int) -> tuple[list[int], dict[int, Counter]]:
+    """(unigram, bigram) greedy-token counts of one field, END included (the bigram keyed by the previous symbol)."""
+    unigram = [0] * vocab.nsym
+    bigram: dict[int, Counter] = defaultdict(Counter)
+    for r in records:
+        prev = END
+        for sym in vocab.symbols(r[field].encode("utf-8")) + [END]:
+            unigram[sym] += 1
+            bigram[prev][sym] += 1
+            prev = sym
+    return unigram, bigram
+
+
 def build_tables(vocab: PhraseVocabulary, records: list[tuple[str, str]]) -> list[dict]:
     nsym = vocab.nsym
     fields = []
     for field in range(FIELDS):
-        unigram = [0] * nsym
-        bigram: dict[int, Counter] = defaultdict(Counter)
-        for r in records:
-            prev = END
-            for sym in vocab.symbols(r[field].encode("utf-8")) + [END]:
-                unigram[sym] += 1
-                bigram[prev][sym] += 1
-                prev = sym
+        unigram, bigram = count_symbols(vocab, records, field)
         present = [k for k in range(nsym) if k != ESC]
         o0_bits, o0_present = quantize([unigram[k] + 1 for k in present], [unigram[k] for k in present])
         o0 = [0] * nsym

@@ -46,6 +46,10 @@ FIRST_PHRASE = 258
 FIELDS = 2  # field 0: the prompt; field 1: the negative prompt
 LONGER_LIST_MAX = 8  # greedy check: above this many phrases to test, find the longest match instead
 PAIR_CACHE_MAX = 1 << 16
+# Decoders that note, per decoded symbol, what the greedy test must do for the pair it ends (see _check_of):
+LOOKUP = "lookup"  # the pair's rule is looked up after decoding (the previous token was not known in advance)
+LONGER = "longer"  # search the sorted phrase list
+LONG_RULE_MAX = 64  # a pair with more longer phrases than this is checked by searching the phrase list
 BUCKET_BITS, BUCKET_MIN_SYMBOLS = 10, 1024  # decoder: tables this big get 2**10 buckets of slots
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-context-v1.json"
@@ -70,22 +74,24 @@ def case_fold(s: bytes) -> bytes:
     return _UPPER_OR_ESCAPE.sub(lambda m: b"\x01\x01" if m[0] == b"\x01" else b"\x01" + m[0].lower(), s)
 
 
-def _unfold_one(m: re.Match) -> bytes:
-    b = m[1]
-    if b == b"\x01":
-        return b
-    if len(b) == 1 and 0x61 <= b[0] <= 0x7A:
-        return b.upper()
-    raise _noncanonical("the case escape 0x01 is not followed by 'a'..'z' or 0x01")
+_ESCAPABLE = bytes(range(0x61, 0x7B)) + b"\x01"  # what may follow the case escape: 'a'..'z' or 0x01
 
 
 def case_unfold(t: bytes) -> bytes:
-    """The inverse of case_fold; NONCANONICAL for any t that case_fold never writes."""
-    if _RAW_UPPER.search(t):
-        raise _noncanonical("an uppercase letter is written without the case escape")
+    """The inverse of case_fold; NONCANONICAL for any t that case_fold never writes.
+
+    Done with C-level bytes and regex calls only (no Python step per escape): it runs on every decoded string.
+    """
+    if t.lower() != t:
+        raise AigifError("AIGIF_E_NONCANONICAL", "text block: an uppercase letter is written without the case escape")
     if b"\x01" not in t:
         return t
-    return _ESCAPED.sub(_unfold_one, t)
+    parts = _ESCAPED.split(t)  # text, escaped byte, text, ...: an escape at the very end captures b""
+    escaped = b"".join(parts[1::2])
+    if len(escaped) != len(parts) // 2 or escaped.translate(None, _ESCAPABLE):
+        raise AigifError("AIGIF_E_NONCANONICAL", "text block: the case escape 0x01 is not followed by 'a'..'z' or 0x01")
+    parts[1::2] = map(bytes.upper, parts[1::2])
+    return b"".join(parts)
 
 
 class _Table:
@@ -208,6 +214,7 @@ class PhraseVocabulary:
             j = bisect_right(ordered, bytes([byte]))
             self._extends[byte] = j < len(ordered) and ordered[j][0] == byte
         self._pairs: dict[tuple[int, int], bool | tuple[bytes, ...] | None] = {}
+        self._lookup_rules: dict[int, object] = {}  # pair a * nsym + b decoded in order-0 -> its check
 
     def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
         """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
@@ -331,6 +338,49 @@ class PhraseVocabulary:
                     return False
         if len(pairs) > PAIR_CACHE_MAX:
             pairs.clear()
+        return True
+
+    def _check_of(self, prev: int, sym: int):
+        """What the greedy test does for the pair (prev, sym): None (nothing), False (never greedy), a tuple of
+        the longer phrases that start with the two tokens (compared with the text there) or LONGER (too many
+        such phrases: search the sorted phrase list)."""
+        rule = self._pair_rule(prev, sym)
+        if rule is None:  # tag-context lists up to 8 phrases; a tuple of up to 64 is still one C call
+            both, ordered = self.tokens[prev] + self.tokens[sym], self._sorted_phrases
+            lo = hi = bisect_right(ordered, both)
+            while hi < len(ordered) and ordered[hi].startswith(both) and hi - lo <= LONG_RULE_MAX:
+                hi += 1
+            rule = tuple(ordered[lo:hi]) if hi - lo <= LONG_RULE_MAX else None
+        return None if rule == () else LONGER if rule is None else rule
+
+    def _checks_pass(self, folded: bytes, symbols: list[int], pending: list) -> bool:
+        """The greedy test (tag-context step 4) for the pairs the decoding loop noted; the others pass."""
+        if not pending:
+            return True
+        extends, rules, nsym, last = self._extends, self._lookup_rules, self.nsym, len(symbols) - 1
+        starts = None
+        for i, check in pending:
+            if check is LOOKUP:  # decoded in order-0: the pair's rule, found once per pair and kept
+                if i < 0 or i >= last or not extends[symbols[i]]:
+                    continue
+                key = symbols[i] * nsym + symbols[i + 1]
+                check = rules.get(key, LOOKUP)
+                if check is LOOKUP:
+                    check = self._check_of(symbols[i], symbols[i + 1])
+                    if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
+                        rules.clear()
+                    rules[key] = check
+                if check is None:
+                    continue
+            if check is False:
+                return False
+            if starts is None:
+                starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
+            if check is LONGER:
+                if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
+                    return False
+            elif folded.startswith(check, starts[i]):
+                return False
         return True
 
 

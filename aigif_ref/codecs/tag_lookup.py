@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import sys
 from array import array
-from bisect import bisect_right
 from functools import lru_cache
-from itertools import accumulate
 from pathlib import Path
 from typing import Sequence
 
 from aigif_ref.codecs.tag_context import (
-    END, ESC, FIELDS, PAIR_CACHE_MAX, PhraseVocabulary, case_unfold, final_bytes,
+    END, ESC, FIELDS, LOOKUP, PhraseVocabulary, case_unfold, final_bytes,
 )
 from aigif_ref.errors import AigifError
 
@@ -62,9 +60,6 @@ class _Table:
         self.index = {s: i for i, s in enumerate(symbols)}
 
 
-LOOKUP = "lookup"  # slot check markers (see _slot_tables)
-LONGER = "longer"
-LONG_RULE_MAX = 64  # a pair with more longer phrases than this is checked by searching the phrase list
 
 
 class _LazySlots:
@@ -129,7 +124,6 @@ class TagLookupModel(PhraseVocabulary):
                     raise _model_error("context frequencies must be >= 1 and sum to 2**bits")
                 table[prev] = _Table(bits, list(syms), list(fr))
             self.contexts.append(table)
-        self._lookup_rules: dict[int, object] = {}  # pair a * nsym + b decoded in order-0 -> its check
         self._start = [self._slot_tables(field) for field in range(FIELDS)]
 
     def _slot_tables(self, field: int) -> tuple[list, list, list]:
@@ -294,49 +288,6 @@ class TagLookupModel(PhraseVocabulary):
             if not self._checks_pass(t, syms_out, pending):
                 raise _noncanonical("tokens are not the greedy longest match")
         return out
-
-    def _check_of(self, prev: int, sym: int):
-        """What the greedy test does for the pair (prev, sym): None (nothing), False (never greedy), a tuple of
-        the longer phrases that start with the two tokens (compared with the text there) or LONGER (too many
-        such phrases: search the sorted phrase list)."""
-        rule = self._pair_rule(prev, sym)
-        if rule is None:  # tag-context lists up to 8 phrases; a tuple of up to 64 is still one C call
-            both, ordered = self.tokens[prev] + self.tokens[sym], self._sorted_phrases
-            lo = hi = bisect_right(ordered, both)
-            while hi < len(ordered) and ordered[hi].startswith(both) and hi - lo <= LONG_RULE_MAX:
-                hi += 1
-            rule = tuple(ordered[lo:hi]) if hi - lo <= LONG_RULE_MAX else None
-        return None if rule == () else LONGER if rule is None else rule
-
-    def _checks_pass(self, folded: bytes, symbols: list[int], pending: list) -> bool:
-        """The greedy test (tag-context step 4) for the pairs the decoding loop noted; the others pass."""
-        if not pending:
-            return True
-        extends, rules, nsym, last = self._extends, self._lookup_rules, self.nsym, len(symbols) - 1
-        starts = None
-        for i, check in pending:
-            if check is LOOKUP:  # decoded in order-0: the pair's rule, found once per pair and kept
-                if i < 0 or i >= last or not extends[symbols[i]]:
-                    continue
-                key = symbols[i] * nsym + symbols[i + 1]
-                check = rules.get(key, LOOKUP)
-                if check is LOOKUP:
-                    check = self._check_of(symbols[i], symbols[i + 1])
-                    if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
-                        rules.clear()
-                    rules[key] = check
-                if check is None:
-                    continue
-            if check is False:
-                return False
-            if starts is None:
-                starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
-            if check is LONGER:
-                if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
-                    return False
-            elif folded.startswith(check, starts[i]):
-                return False
-        return True
 
 
 @lru_cache(maxsize=4)

@@ -17,6 +17,9 @@ valid output per input (spec/bitstream.md, "Text block"):
 * tag-lookup-v1 (the code the registry gives that name): tag-context's symbols and contexts with
   tables of power-of-two totals, decoded by one slot look-up per symbol (spec/text/tag-lookup.md),
   canonical by construction; several times faster to decode than tag-context.
+* tag-prefix-v1: the same alphabet and contexts with canonical prefix (Huffman) codes instead of a range
+  coder (spec/text/tag-prefix.md): table look-ups only, no arithmetic; the fastest of them to decode,
+  so the writer gives it every tie.
 """
 from __future__ import annotations
 
@@ -81,6 +84,7 @@ def _registry_code(name: str) -> int:
 
 
 TAG_LOOKUP_CODE = _registry_code("tag-lookup-v1")
+TAG_PREFIX_CODE = _registry_code("tag-prefix-v1")
 
 
 def _model(code: int, registry=None):
@@ -100,43 +104,24 @@ def _load_model(code: int, name: str, model_file: str, sha256: str):
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
     from aigif_ref.codecs.tag_context import TagContextModel
     from aigif_ref.codecs.tag_lookup import TagLookupModel
+    from aigif_ref.codecs.tag_prefix import TagPrefixModel
     from aigif_ref.registry import REPO_ROOT
 
     data = read_model_file(REPO_ROOT / model_file, name, sha256)
-    model_class = {TAG_CONTEXT_CODE: TagContextModel, TAG_LOOKUP_CODE: TagLookupModel}.get(code, PhraseHuffmanModel)
+    model_class = {TAG_CONTEXT_CODE: TagContextModel, TAG_LOOKUP_CODE: TagLookupModel,
+                   TAG_PREFIX_CODE: TagPrefixModel}.get(code, PhraseHuffmanModel)
     return model_class.from_json(data)
 
 
-def _phrase_model(registry=None):
-    return _model(PHRASE_HUFFMAN_CODE, registry)
+def _model_codec(code: int) -> tuple[Callable, Callable]:
+    """(encoder, decoder) of a compressor whose tables are the model file the registry names for ``code``."""
+    def encode(strings: Sequence[bytes], registry=None) -> bytes:
+        return _model(code, registry).encode(list(strings))
 
+    def decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
+        return _model(code, registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
 
-def _tag_context_model(registry=None):
-    return _model(TAG_CONTEXT_CODE, registry)
-
-
-def _phrase_encode(strings: Sequence[bytes], registry=None) -> bytes:
-    return _phrase_model(registry).encode(list(strings))
-
-
-def _phrase_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
-    return _phrase_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
-
-
-def _tag_context_encode(strings: Sequence[bytes], registry=None) -> bytes:
-    return _tag_context_model(registry).encode(list(strings))
-
-
-def _tag_context_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
-    return _tag_context_model(registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
-
-
-def _tag_lookup_encode(strings: Sequence[bytes], registry=None) -> bytes:
-    return _model(TAG_LOOKUP_CODE, registry).encode(list(strings))
-
-
-def _tag_lookup_decode(block: bytes, n_strings: int, registry=None) -> list[bytes]:
-    return _model(TAG_LOOKUP_CODE, registry).decode(block, n_strings, limits.MAX_STRING_BYTES)
+    return encode, decode
 
 
 Encoder = Callable[[Sequence[bytes]], bytes]
@@ -146,12 +131,10 @@ Decoder = Callable[[bytes, int], "list[bytes]"]
 CODECS: dict[int, tuple[Encoder, Decoder]] = {
     0: (_none_encode, _none_decode),
     ZLIB_CODE: (_zlib_encode, _zlib_decode),
-    PHRASE_HUFFMAN_CODE: (_phrase_encode, _phrase_decode),
-    TAG_CONTEXT_CODE: (_tag_context_encode, _tag_context_decode),
-    TAG_LOOKUP_CODE: (_tag_lookup_encode, _tag_lookup_decode),
+    **{code: _model_codec(code) for code in (PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE, TAG_PREFIX_CODE)},
 }
 # Codecs whose data the registry names (a model file): they are also given the registry in use.
-REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE}
+REGISTRY_DATA_CODECS = {PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE, TAG_PREFIX_CODE}
 
 
 def _registry_kw(compressor: int, registry) -> dict:
@@ -185,13 +168,15 @@ def decode_text(compressor: int, block: bytes, n_strings: int, registry=None) ->
 # Compressors with exactly one block per input. Only these are chosen automatically: zlib's
 # block size depends on the deflate implementation, so choosing by size among all of them would
 # make the choice itself, and thus the whole file, differ between platforms.
-CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE)
+CANONICAL_CODECS = (0, PHRASE_HUFFMAN_CODE, TAG_CONTEXT_CODE, TAG_LOOKUP_CODE, TAG_PREFIX_CODE)
+# Ties go to tag-prefix-v1 (the cheapest to decode), then to the lowest code (spec/bitstream.md 7.3).
+TIE_ORDER = (TAG_PREFIX_CODE, *sorted(c for c in CANONICAL_CODECS if c != TAG_PREFIX_CODE))
 
 
 def smallest(strings: Sequence[bytes], registry=None) -> tuple[int, bytes]:
-    """(code, block) of the canonical compressor giving the smallest stored block; ties go to the lowest code."""
+    """(code, block) of the canonical compressor giving the smallest stored block; ties as TIE_ORDER."""
     best: tuple[int, int, bytes] | None = None
-    for code in CANONICAL_CODECS:
+    for code in TIE_ORDER:
         block = encode_text(code, strings, registry)
         size = len(encode_uvarint(len(block))) + len(block)
         if best is None or size < best[0]:

@@ -2360,8 +2360,9 @@ class Aigif(KaitaiStruct):
         """Text compressor, block length and the compressed block. Kaitai Struct does not decode the block: the
         compressors other than 0 (1 zlib; 2 phrase-huffman-v1, model spec/text/phrase-huffman-v1.json; 3
         tag-context-v1, model spec/text/tag-context-v1.json; 4 tag-lookup-v1, model
-        spec/text/tag-lookup-v1.json; spec/text/ describes each) and the UTF-8 check are beyond it. A reader
-        decodes `data` into one string, or two when the presence bitmap's bit 0 is set.
+        spec/text/tag-lookup-v1.json; 5 tag-prefix-v1, model spec/text/tag-prefix-v1.json; spec/text/
+        describes each) and the UTF-8 check are beyond it. A reader decodes `data` into one string, or two
+        when the presence bitmap's bit 0 is set.
         
         .. seealso::
            spec/bitstream.md#7-text-block
