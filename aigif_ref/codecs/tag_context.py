@@ -340,6 +340,25 @@ class PhraseVocabulary:
             pairs.clear()
         return True
 
+    def _strings(self, symbol_lists: list[list[int]], pending_lists: list[list], max_len: int) -> list[bytes]:
+        """The strings of decoded symbols (spec steps 3-4 after the entropy decoder): each string's bytes within
+        the limits, case unfolded, and its tokens the greedy ones (the pairs ``pending_lists`` notes, see
+        _checks_pass); AIGIF_E_LIMIT or AIGIF_E_NONCANONICAL otherwise, in that order."""
+        tokens = self.tokens
+        folded = [b"".join(map(tokens.__getitem__, symbols)) for symbols in symbol_lists]
+        if any(len(t) > 2 * max_len for t in folded):
+            raise AigifError("AIGIF_E_LIMIT", f"{self.coder_name} string exceeds {max_len} bytes")
+        out = []
+        for t in folded:
+            s = case_unfold(t)
+            if len(s) > max_len:
+                raise AigifError("AIGIF_E_LIMIT", f"{self.coder_name} string exceeds {max_len} bytes")
+            out.append(s)
+        for t, symbols, pending in zip(folded, symbol_lists, pending_lists):
+            if not self._checks_pass(t, symbols, pending):
+                raise AigifError("AIGIF_E_NONCANONICAL", f"{self.coder_name} block: tokens are not the greedy longest match")
+        return out
+
     def _check_of(self, prev: int, sym: int):
         """What the greedy test does for the pair (prev, sym): None (nothing), False (never greedy), a tuple of
         the longer phrases that start with the two tokens (compared with the text there) or LONGER (too many

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from aigif_ref.codecs.tag_context import END, ESC, FIELDS, LOOKUP, PhraseVocabulary, case_unfold
+from aigif_ref.codecs.tag_context import END, ESC, FIELDS, LOOKUP, PhraseVocabulary
 from aigif_ref.codecs.model_file import model_error
 from aigif_ref.errors import AigifError
 
@@ -255,21 +255,7 @@ class TagPrefixModel(PhraseVocabulary):
             raise _noncanonical("bytes after the last code")
         if (bits >> MAX_CODE_BITS) & ((1 << left) - 1):
             raise _noncanonical("the padding bits after the last code are not zero")
-        tokens = self.tokens
-        folded = [b"".join(map(tokens.__getitem__, syms_out)) for syms_out in symbol_lists]
-        for t in folded:
-            if len(t) > 2 * max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
-        out = []
-        for t in folded:
-            s = case_unfold(t)
-            if len(s) > max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
-            out.append(s)
-        for t, syms_out, pending in zip(folded, symbol_lists, pending_lists):
-            if not self._checks_pass(t, syms_out, pending):
-                raise _noncanonical("tokens are not the greedy longest match")
-        return out
+        return self._strings(symbol_lists, pending_lists, max_len)
 
 
 @lru_cache(maxsize=4)
