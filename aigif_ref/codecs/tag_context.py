@@ -372,6 +372,14 @@ class PhraseVocabulary:
             rule = tuple(ordered[lo:hi]) if hi - lo <= LONG_RULE_MAX else None
         return None if rule == () else LONGER if rule is None else rule
 
+    def _lookup_rule(self, prev: int, sym: int):
+        """_check_of(prev, sym), kept in the bounded cache of pairs decoded in order-0 (key prev * nsym + sym)."""
+        rules = self._lookup_rules
+        if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
+            rules.clear()
+        check = rules[prev * self.nsym + sym] = self._check_of(prev, sym)
+        return check
+
     def _checks_pass(self, folded: bytes, symbols: list[int], pending: list) -> bool:
         """The greedy test (tag-context step 4) for the pairs the decoding loop noted; the others pass."""
         if not pending:
@@ -382,13 +390,9 @@ class PhraseVocabulary:
             if check is LOOKUP:  # decoded in order-0: the pair's rule, found once per pair and kept
                 if i < 0 or i >= last or not extends[symbols[i]]:
                     continue
-                key = symbols[i] * nsym + symbols[i + 1]
-                check = rules.get(key, LOOKUP)
+                check = rules.get(symbols[i] * nsym + symbols[i + 1], LOOKUP)
                 if check is LOOKUP:
-                    check = self._check_of(symbols[i], symbols[i + 1])
-                    if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
-                        rules.clear()
-                    rules[key] = check
+                    check = self._lookup_rule(symbols[i], symbols[i + 1])
                 if check is None:
                     continue
             if check is False:

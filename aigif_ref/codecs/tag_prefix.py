@@ -206,7 +206,7 @@ class TagPrefixModel(PhraseVocabulary):
         max_symbols = 2 * max_len  # every symbol but END adds >= 1 byte to a folded string of <= 2 * max_len
         symbol_lists: list[list[int]] = []
         pending_lists: list[list] = []
-        extends, builders = self._extends, self._builders
+        extends, builders, rules, nsym = self._extends, self._builders, self._lookup_rules, self.nsym
         try:
             for field in range(n_strings):
                 table, order0, members = self._start[field]
@@ -235,9 +235,17 @@ class TagPrefixModel(PhraseVocabulary):
                                                 else "a symbol of the context is coded after an escape")
                         if sym == END:
                             break
-                    # a pair decoded in order-0 needs its rule looked up only if the previous token starts a longer phrase
-                    if check is not None and (check is not LOOKUP or extends[syms_out[-1] if n else END]):
-                        note((n - 1, check))
+                    if check is not None:
+                        if check is LOOKUP:  # decoded in order-0: the pair's rule, if the previous token can extend
+                            prev = syms_out[-1] if n else END
+                            if extends[prev]:
+                                check = rules.get(prev * nsym + sym, LOOKUP)
+                                if check is LOOKUP:
+                                    check = self._lookup_rule(prev, sym)
+                                if check is not None:
+                                    note((n - 1, check))
+                        else:
+                            note((n - 1, check))
                     append(sym)
                 else:
                     if q < past_end:
