@@ -49,7 +49,8 @@ PAIR_CACHE_MAX = 1 << 16
 # Decoders that note, per decoded symbol, what the greedy test must do for the pair it ends (see _check_of):
 LOOKUP = "lookup"  # the pair's rule is looked up after decoding (the previous token was not known in advance)
 LONGER = "longer"  # search the sorted phrase list
-LONG_RULE_MAX = 64  # a pair with more longer phrases than this is checked by searching the phrase list
+LONG_RULE_MAX = 64  # a pair with more longer phrases than this gets them grouped by the next byte (a dict)
+GROUP_RULE_MAX = 4096  # ... and with more than this, the sorted phrase list is searched
 BUCKET_BITS, BUCKET_MIN_SYMBOLS = 10, 1024  # decoder: tables this big get 2**10 buckets of slots
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-context-v1.json"
@@ -361,15 +362,22 @@ class PhraseVocabulary:
 
     def _check_of(self, prev: int, sym: int):
         """What the greedy test does for the pair (prev, sym): None (nothing), False (never greedy), a tuple of
-        the longer phrases that start with the two tokens (compared with the text there) or LONGER (too many
-        such phrases: search the sorted phrase list)."""
+        the longer phrases that start with the two tokens (compared with the text there), a dict of such tuples
+        by the byte that follows the two tokens (too many for one tuple: ", (" starts hundreds), or LONGER (too
+        many still: search the sorted phrase list)."""
         rule = self._pair_rule(prev, sym)
         if rule is None:  # tag-context lists up to 8 phrases; a tuple of up to 64 is still one C call
             both, ordered = self.tokens[prev] + self.tokens[sym], self._sorted_phrases
             lo = hi = bisect_right(ordered, both)
-            while hi < len(ordered) and ordered[hi].startswith(both) and hi - lo <= LONG_RULE_MAX:
+            while hi < len(ordered) and ordered[hi].startswith(both) and hi - lo <= GROUP_RULE_MAX:
                 hi += 1
-            rule = tuple(ordered[lo:hi]) if hi - lo <= LONG_RULE_MAX else None
+            if hi - lo <= LONG_RULE_MAX:
+                rule = tuple(ordered[lo:hi])
+            elif hi - lo <= GROUP_RULE_MAX:
+                groups: dict[bytes, list[bytes]] = {}
+                for phrase in ordered[lo:hi]:  # each is longer than both
+                    groups.setdefault(phrase[len(both):len(both) + 1], []).append(phrase)
+                return {byte: tuple(g) if len(g) <= LONG_RULE_MAX else LONGER for byte, g in groups.items()}
         return None if rule == () else LONGER if rule is None else rule
 
     def _lookup_rule(self, prev: int, sym: int):
@@ -399,6 +407,10 @@ class PhraseVocabulary:
                 return False
             if starts is None:
                 starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
+            if type(check) is dict:  # the phrases that start with the pair, by the byte after it
+                check = check.get(folded[starts[i + 2]:starts[i + 2] + 1])
+                if check is None:
+                    continue
             if check is LONGER:
                 if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
                     return False
