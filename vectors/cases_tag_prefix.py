@@ -8,6 +8,7 @@ and the prefix code's own (a cut code, nonzero padding, a case escape followed b
 """
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any
 
 from aigif_ref.codecs.tag_context import END, ESC, case_unfold
@@ -65,10 +66,12 @@ def add_cases(b: Any) -> None:
          "Codes longer than the decoder's first look-up (a context's and order-0's)"),
     ))
     good = model.encode([TC_PROMPT.encode()])
+    lengths = [n for _, n in code_lengths(model, [TC_PROMPT.encode()])]
+    cut = 8 * (len(good) - 1)
+    assert any(end - n < cut < end for end, n in zip(accumulate(lengths), lengths)), "the cut is not inside a code"
     blocks = shared_invalid_blocks(model)
     blocks[1:1] = [
-        ("cut-code", good[:-1], "the valid block without its last byte (the last code runs past the block)",
-         NONCANONICAL),
+        ("cut-code", good[:-1], "the valid block without its last byte (the cut falls inside a code)", NONCANONICAL),
         ("bad-case-escape", model.encode_steps(literal_steps(model, b"\x01!")),
          "the case escape 0x01 followed by '!' (only 'a'..'z' or 0x01 may follow it)", NONCANONICAL),
     ]
