@@ -665,7 +665,8 @@ def test_builder_tables_are_deterministic_and_valid():
     import importlib.util
     import sys
 
-    spec = importlib.util.spec_from_file_location("build_tag_prefix_model", ROOT / "tools" / "build_tag_prefix_model.py")
+    path = ROOT / "tools" / "build_tag_prefix_model.py"
+    spec = importlib.util.spec_from_file_location("build_tag_prefix_model", path)
     builder = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = builder
     spec.loader.exec_module(builder)
