@@ -12,7 +12,6 @@ from itertools import accumulate
 from typing import Any
 
 from aigif_ref.codecs.tag_context import END, ESC, case_unfold
-from aigif_ref.codecs.tag_prefix import DIRECT_BITS, ORDER0_DIRECT_BITS
 from aigif_ref.codecs.text import TAG_PREFIX_CODE, _model
 from aigif_ref.errors import AigifError
 from vectors.syntax_gen.vocabulary_cases import (
@@ -22,6 +21,9 @@ from vectors.syntax_gen.vocabulary_cases import (
 
 NAME, LABEL = "tag-prefix", "tag-prefix v1"
 FEATURES = ["text-tag-prefix"]
+# A table-driven decoder reads a fixed number of bits first (spec/text/tag-prefix.md's implementation note: at most
+# 10 for a context, 14 for order-0; the reference reads tag_prefix.FIRST_BITS); a longer code needs a second look-up.
+LONG_CONTEXT_BITS, LONG_ORDER0_BITS = 10, 14
 
 
 def code_lengths(model, strings: list[bytes]) -> list[tuple[int, int]]:
@@ -34,8 +36,8 @@ def code_lengths(model, strings: list[bytes]) -> list[tuple[int, int]]:
 
 
 def is_long(key: int, length: int) -> bool:
-    """Whether the reference decoder reads this code with a second look-up (longer than its table's first)."""
-    return length > (ORDER0_DIRECT_BITS if key < 0 else DIRECT_BITS)
+    """Whether a decoder reads this code with a second look-up (longer than its table's first)."""
+    return length > (LONG_ORDER0_BITS if key < 0 else LONG_CONTEXT_BITS)
 
 
 def long_code_prompt(model) -> str:
@@ -45,7 +47,7 @@ def long_code_prompt(model) -> str:
     ctxs = model.contexts[0]
     for prev in sorted(ctxs):
         for length, sym in ctxs[prev].order:
-            if length <= DIRECT_BITS or sym in (END, ESC) or prev == END:
+            if length <= LONG_CONTEXT_BITS or sym in (END, ESC) or prev == END:
                 continue
             try:
                 prompt = case_unfold(model.tokens[prev] + model.tokens[sym]).decode("utf-8") + " \u4e00"
