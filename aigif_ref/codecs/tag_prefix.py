@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from aigif_ref.codecs.tag_context import END, ESC, FIELDS, LOOKUP, PhraseVocabulary, case_unfold
+from aigif_ref.codecs.tag_context import END, ESC, FIELDS, LOOKUP, PhraseVocabulary
 from aigif_ref.codecs.model_file import model_error
 from aigif_ref.errors import AigifError
 
@@ -206,7 +206,7 @@ class TagPrefixModel(PhraseVocabulary):
         max_symbols = 2 * max_len  # every symbol but END adds >= 1 byte to a folded string of <= 2 * max_len
         symbol_lists: list[list[int]] = []
         pending_lists: list[list] = []
-        extends, builders = self._extends, self._builders
+        extends, builders, rules, nsym = self._extends, self._builders, self._lookup_rules, self.nsym
         try:
             for field in range(n_strings):
                 table, order0, members = self._start[field]
@@ -235,9 +235,17 @@ class TagPrefixModel(PhraseVocabulary):
                                                 else "a symbol of the context is coded after an escape")
                         if sym == END:
                             break
-                    # a pair decoded in order-0 needs its rule looked up only if the previous token starts a longer phrase
-                    if check is not None and (check is not LOOKUP or extends[syms_out[-1] if n else END]):
-                        note((n - 1, check))
+                    if check is not None:
+                        if check is LOOKUP:  # decoded in order-0: the pair's rule, if the previous token can extend
+                            prev = syms_out[-1] if n else END
+                            if extends[prev]:
+                                check = rules.get(prev * nsym + sym, LOOKUP)
+                                if check is LOOKUP:
+                                    check = self._lookup_rule(prev, sym)
+                                if check is not None:
+                                    note((n - 1, check))
+                        else:
+                            note((n - 1, check))
                     append(sym)
                 else:
                     if q < past_end:
@@ -255,21 +263,7 @@ class TagPrefixModel(PhraseVocabulary):
             raise _noncanonical("bytes after the last code")
         if (bits >> MAX_CODE_BITS) & ((1 << left) - 1):
             raise _noncanonical("the padding bits after the last code are not zero")
-        tokens = self.tokens
-        folded = [b"".join(map(tokens.__getitem__, syms_out)) for syms_out in symbol_lists]
-        for t in folded:
-            if len(t) > 2 * max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
-        out = []
-        for t in folded:
-            s = case_unfold(t)
-            if len(s) > max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
-            out.append(s)
-        for t, syms_out, pending in zip(folded, symbol_lists, pending_lists):
-            if not self._checks_pass(t, syms_out, pending):
-                raise _noncanonical("tokens are not the greedy longest match")
-        return out
+        return self._strings(symbol_lists, pending_lists, max_len)
 
 
 @lru_cache(maxsize=4)
