@@ -677,7 +677,9 @@ def test_builder_tables_are_deterministic_and_valid():
     builder = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = builder
     spec.loader.exec_module(builder)
-    phrases, sha = builder.vocabulary()
+    from build_tag_lookup_model import vocabulary  # the shared vocabulary step (tools/ is on the path the builder set)
+
+    phrases, sha = vocabulary()
     assert sha == default_registry().enum("text_compressors")[text.TAG_CONTEXT_CODE]["sha256"]
     rows = [(r["prompt"], r["negative_prompt"]) for r in
             (json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:300])]
