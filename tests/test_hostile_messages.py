@@ -20,11 +20,14 @@ from aigif_ref.codecs import text
 from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
 from aigif_ref.codecs.pixels import decode_pixels, encode_pixels
 from aigif_ref.codecs.tag_context import TagContextModel
+from aigif_ref.codecs.tag_lookup import TagLookupModel
+from aigif_ref.codecs.tag_prefix import TagPrefixModel
 from aigif_ref.errors import AigifError
 from aigif_ref.record import parse_json
 from aigif_ref.regen.render import render_failure
 from aigif_ref.registry import read_registry_file
 
+TEXT_MODELS = [PhraseHuffmanModel, TagContextModel, TagLookupModel, TagPrefixModel]  # the model-file text coders
 BASE = {"model_id": 0, "steps": 1, "guidance_scale": 0.0, "seed": 0, "prompt": "x"}
 # What the library exceptions behind these sites say: their class names and their typical words.
 PYTHON_WORDS = re.compile(r"Error\b|Exception\b|Expecting|codec can't|invalid (start|continuation) byte|"
@@ -77,7 +80,7 @@ def test_a_registry_that_is_not_json(tmp_path: Path, content: bytes, says: str):
     in_words(error, ValueError)
 
 
-@pytest.mark.parametrize("model", [PhraseHuffmanModel, TagContextModel])
+@pytest.mark.parametrize("model", TEXT_MODELS)
 @pytest.mark.parametrize("content,says,cause", [
     (b"{not json", "not JSON (line 1, column 2)", ValueError),
     (b"\xff{}", "not UTF-8 text (byte 0)", ValueError),
@@ -89,7 +92,7 @@ def test_a_text_model_file_that_is_not_json(model, content: bytes, says: str, ca
     in_words(error, cause)
 
 
-@pytest.mark.parametrize("model", [PhraseHuffmanModel, TagContextModel])
+@pytest.mark.parametrize("model", TEXT_MODELS)
 def test_a_text_model_file_that_cannot_be_read(model, tmp_path: Path):
     error = raised(lambda: model.load(tmp_path / "absent.json"))
     assert error.code == "AIGIF_E_IO" and "No such file or directory" in error.message  # strerror: words, not a repr

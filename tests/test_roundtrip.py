@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aigif_ref.api import decode, encode
+from aigif_ref.codecs.text import TAG_PREFIX_CODE
 from aigif_ref.errors import AigifError
 from aigif_ref.grammar.fields import GROUPS
 from aigif_ref.extensions import DECODED as EXTENSION_CODECS
@@ -68,7 +69,7 @@ def records(draw):
         "width": draw(size),
         "prompt": draw(texts),
         "negative_prompt": draw(st.none() | texts),
-        "text_compressor": draw(st.sampled_from([None, 0, 1, 2])),
+        "text_compressor": draw(st.sampled_from([None, 0, 1, 2, TAG_PREFIX_CODE])),
         "params": draw(group(GROUPS["params"], set(family["params"]))),
         "scheduler_config": draw(group(GROUPS["scheduler_config"])),
         "platform": platform,

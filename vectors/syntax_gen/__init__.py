@@ -7,6 +7,7 @@
     valid_cases.py     the valid cases
     invalid_cases.py   the invalid cases (one defect each, made from the valid ones)
     writer.py          verify with the reference, write the tree, compare (--check)
+    vocabulary_cases.py  the cases shared by the coders of tag-context's alphabet (vectors/cases_tag_*.py)
 
 A new family of cases is one module with `add_cases(b: Builder)` (the shipped registry is
 `b.registries[None]`) named in
@@ -19,6 +20,7 @@ CASE_MODULES: tuple[str, ...] = (
     "vectors.cases_v1_1",  # spec 1.1's cases, declared in their own module
     "vectors.cases_tag_context",  # text compressor 3, tag-context-v1
     "vectors.cases_tag_lookup",  # text compressor tag-lookup-v1
+    "vectors.cases_tag_prefix",  # text compressor tag-prefix-v1
     "vectors.syntax_gen.cpu_capability_cases",  # spec 1.1's platform field cpu_capability
     "vectors.syntax_gen.version_cases",  # spec 1.1's version byte, extension types 2 and 4-9
     "vectors.syntax_gen.diffc_cases",  # pixel compressor diffc (spec/diffc.md)
