@@ -1,0 +1,209 @@
+"""spec/text/tag-prefix.md against the reference codec: every worked example, the canonical-code table, the
+rejected blocks and the stated constants are read out of the page and checked, so the spec and the code cannot
+drift apart.
+
+Markup the page keeps (this test fails if it changes): an example starts with a line
+"**Example N.** Prompt `…`[, negative prompt `…`] (*n* = k)."; its "Tokens:" line lists the tokens in backticks;
+its step table has the columns step | table | symbol | length | code; its block is "B code bits + P padding bits
+…the block is **`hex`** (L bytes". Tokens are shown with ␣ for a space and \\x01 for the case escape byte.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from aigif_ref.codecs import tag_prefix, text
+from aigif_ref.codecs.tag_context import END, ESC
+from aigif_ref.errors import AigifError
+from aigif_ref.grammar import limits
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "spec" / "text" / "tag-prefix.md"
+PAGE = SPEC.read_text(encoding="utf-8")
+FLAT = " ".join(PAGE.split())  # the page's prose with line breaks as spaces
+MODEL = tag_prefix.default_model()
+SYMBOL_NAMES = {END: "END", ESC: "ESC"}
+
+EXAMPLE_HEAD = re.compile(r"^\*\*Example (\d+)\.\*\* Prompt `([^`]*)`(?:, negative prompt `([^`]*)`| alone) \(\*n\* = (\d)\)\.",
+                          re.MULTILINE)
+TABLE_CELL = re.compile(r"field (\d), (?:after (END|\d+)|order-0 \((after ESC|no context after (END|\d+))\))$")
+SYMBOL_CELL = re.compile(r"(\d+) (END|ESC|`[^`]*`)$")
+BLOCK_LINE = re.compile(r"(\d+) code bits \+ (\d) padding bits.*?the block is\s+\*\*`([0-9a-f ]+)`\*\* \((\d+) bytes"
+                        r"(?: for (\d+) bytes of\s+text)?", re.DOTALL)
+
+
+def shown(token: bytes) -> str:
+    """A token as the page writes it."""
+    return token.decode("utf-8").replace(" ", "␣").replace("\x01", "\\x01")
+
+
+def symbol_shown(sym: int) -> str:
+    return SYMBOL_NAMES.get(sym) or f"`{shown(MODEL.tokens[sym])}`"
+
+
+def table_rows(section: str, header: str) -> list[list[str]]:
+    """The body rows of the first table in ``section`` whose header row is ``header``."""
+    lines = section.splitlines()
+    start = lines.index(header)
+    assert re.fullmatch(r"\|(---\|)+", lines[start + 1])
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def examples() -> list[tuple[int, list[bytes], str]]:
+    """(number, strings, section text) of every worked example, in page order."""
+    heads = list(EXAMPLE_HEAD.finditer(PAGE))
+    out = []
+    for i, head in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else PAGE.index("**Rejected blocks.**")
+        strings = [head[2].encode()] + ([head[3].encode()] if head[3] is not None else [])
+        assert int(head[4]) == len(strings), head[0]
+        out.append((int(head[1]), strings, PAGE[head.start():end]))
+    return out
+
+
+EXAMPLES = examples()
+
+
+def test_the_page_has_the_examples_the_brief_asks_for():
+    assert [n for n, _, _ in EXAMPLES] == list(range(1, len(EXAMPLES) + 1))
+    assert len(re.findall(r"^\*\*Example ", PAGE, re.MULTILINE)) == len(EXAMPLES)  # none missed by the markup
+    assert len(EXAMPLES) >= 3
+    all_steps = [MODEL.coding_steps(strings) for _, strings, _ in EXAMPLES]
+    assert any(len(strings) == 2 and any(s == ESC for _, _, s in steps) and re.search(rb":\d\.\d\)", strings[0])
+               for (_, strings, _), steps in zip(EXAMPLES, all_steps)), "prompt + negative with a weight and an escape"
+    assert any(b"\x01" in b"".join(MODEL.tokenize(s)) for _, strings, _ in EXAMPLES for s in strings), "a case escape"
+    # a code longer than the reference's first look-up of an order-0 table (the second look-up is exercised)
+    assert any(MODEL.order0[f].code_of[s][1] > tag_prefix.ORDER0_DIRECT_BITS
+               for steps in all_steps for f, key, s in steps if key < 0)
+
+
+@pytest.mark.parametrize("number,strings,section", EXAMPLES, ids=[f"example-{n}" for n, _, _ in EXAMPLES])
+def test_worked_example_matches_the_reference(number, strings, section):
+    # tokens
+    tokens_line = next(line for line in section.splitlines() if line.startswith("Tokens:"))
+    assert re.findall(r"`([^`]*)`", tokens_line) == [shown(t) for s in strings for t in MODEL.tokenize(s)]
+    # one row per coding step: table, symbol, code length and code bits
+    steps = MODEL.coding_steps(strings)
+    rows = table_rows(section, "| step | table | symbol | length | code |")
+    assert len(rows) == len(steps)
+    prev = (None, END)  # (field, previous symbol) for the "(no context after p)" cells
+    for i, ((field, key, sym), row) in enumerate(zip(steps, rows), 1):
+        step, table_cell, symbol_cell, length_cell, code_cell = row
+        assert step == str(i)
+        where = TABLE_CELL.fullmatch(table_cell)
+        assert where, table_cell
+        assert int(where[1]) == field, row
+        if prev[0] != field:
+            prev = (field, END)
+        if key >= 0:
+            assert where[2] == ("END" if key == END else str(key)), row
+        else:
+            assert where[2] is None, row
+            after_esc = i > 1 and steps[i - 2][2] == ESC and steps[i - 2][0] == field
+            if after_esc:
+                assert where[3] == "after ESC", row
+            else:
+                assert where[4] == ("END" if prev[1] == END else str(prev[1])), row
+                assert prev[1] not in MODEL.contexts[field], row
+        sym_match = SYMBOL_CELL.fullmatch(symbol_cell)
+        assert sym_match and int(sym_match[1]) == sym and sym_match[2] == symbol_shown(sym), row
+        table = MODEL.order0[field] if key < 0 else MODEL.contexts[field][key]
+        code, n = table.code_of[sym]
+        assert int(length_cell) == n, row
+        assert code_cell == f"`{code:0{n}b}`", row
+        if sym != ESC:
+            prev = (field, sym)
+    # the block
+    block = MODEL.encode(strings)
+    stated = BLOCK_LINE.search(section)
+    assert stated, f"example {number}: no block line"
+    bits = sum(int(row[3]) for row in rows)
+    assert int(stated[1]) == bits and int(stated[2]) == -bits % 8
+    assert bytes.fromhex(stated[3]) == block and int(stated[4]) == len(block)
+    if stated[5] is not None:
+        assert int(stated[5]) == sum(map(len, strings))
+    binary = re.search(r"`([01]{8}(?: [01]{8})+)`", section)
+    if binary:  # the bits written out byte by byte, where the example shows them
+        assert binary[1] == " ".join(f"{b:08b}" for b in block)
+    assert MODEL.decode(block, len(strings), limits.MAX_STRING_BYTES) == strings
+
+
+def test_canonical_code_example_is_the_model_table():
+    section = PAGE[PAGE.index("## Canonical codes"):PAGE.index("## The block")]
+    literal = re.search(r'`(\{"after":\d+,"symbols":\[[\d,]+\],"lengths":\[[\d,]+\]\})`', section)
+    assert literal and literal[1] in tag_prefix.DEFAULT_MODEL_PATH.read_text(encoding="ascii")
+    context = json.loads(literal[1])
+    assert any(context in field["contexts"]
+               for field in json.loads(tag_prefix.DEFAULT_MODEL_PATH.read_text(encoding="ascii"))["fields"][:1])
+    table = MODEL.contexts[0][context["after"]]
+    rows = table_rows(section, "| symbol | length | code |")
+    expected = [(f"{s} {symbol_shown(s)}", str(n), f"`{table.code_of[s][0]:0{n}b}`") for n, s in table.order]
+    assert [tuple(r) for r in rows] == expected
+
+
+REJECTED = table_rows(PAGE, "| block | *n* | `max_len` | what is wrong | error |")
+
+
+@pytest.mark.parametrize("row", REJECTED, ids=[f"rejected-{i}" for i in range(1, len(REJECTED) + 1)])
+def test_rejected_block_is_rejected_with_the_stated_error(row):
+    block_cell, n, max_len, _what, error = row
+    block = bytes.fromhex(block_cell.strip("`"))
+    with pytest.raises(AigifError) as info:
+        MODEL.decode(block, int(n), int(max_len))
+    assert f"`{info.value.code}`" == error, (row, info.value.message)
+
+
+def test_rejected_blocks_are_built_as_described():
+    """The rows that change example 1's codes are what their text says (the others change its bytes)."""
+    ex1 = MODEL.encode([b"a cute cat"])
+    blocks = [bytes.fromhex(r[0].strip("`")) for r in REJECTED]
+    steps = MODEL.coding_steps([b"a cute cat"])
+    assert MODEL.encode_steps([(0, END, ESC), (0, -1, 97)] + steps[1:]) in blocks
+    assert 97 in MODEL.contexts[0][END].index
+
+    def context_rule(symbols: list[int]) -> list[tuple[int, int, int]]:
+        out, prev = [], END
+        for x in symbols + [END]:
+            ctx = MODEL.contexts[0].get(prev)
+            out += [(0, -1, x)] if ctx is None else [(0, prev, x)] if x in ctx.index else [(0, prev, ESC), (0, -1, x)]
+            prev = x
+        return out
+
+    assert MODEL.encode_steps(context_rule([97, 5508, 32, 99, 97, 116])) in blocks
+    assert MODEL.encode_steps(context_rule([65])) in blocks
+    assert {ex1 + b"\0", ex1[:-1] + bytes([ex1[-1] | 1]), ex1[:-1], ex1} <= set(blocks)
+
+
+def test_stated_constants_are_the_modules():
+    assert f"`MAX_CODE_BITS` = {tag_prefix.MAX_CODE_BITS}" in FLAT
+    assert {int(x) for x in re.findall(r"`MAX_CODE_BITS` = (\d+)", FLAT)} == {tag_prefix.MAX_CODE_BITS}
+    assert f'| `format` | `"{tag_prefix.MODEL_FORMAT}"` |' in FLAT
+    assert f"| `version` | `{tag_prefix.MODEL_VERSION}` |" in FLAT
+    code = text.TAG_PREFIX_CODE
+    assert PAGE.startswith(f"# tag-prefix-v1 (text compressor {code})\n")
+    assert f"name `tag-prefix-v1`, code {code}," in FLAT
+    doc = json.loads(tag_prefix.DEFAULT_MODEL_PATH.read_text(encoding="ascii"))
+    assert f"*S* = {MODEL.nsym:,}" in FLAT and f"{len(doc['phrases']):,} phrases" in FLAT
+    longest_order0 = max(max(f["order0"]["lengths"]) for f in doc["fields"])
+    longest_context = max(max(c["lengths"]) for f in doc["fields"] for c in f["contexts"])
+    assert f"longest codes are {longest_order0} bits (order-0" in FLAT
+    assert f"and {longest_context} bits (a context)" in FLAT
+    assert f"the longest code is {max(longest_order0, longest_context)} bits" in FLAT
+    assert f"at most {tag_prefix.DIRECT_BITS} for a context and at most {tag_prefix.ORDER0_DIRECT_BITS} for an order-0" in FLAT
+    assert f"> {doc['license']}\n" in PAGE
+
+
+def test_bitstream_names_the_compressor_and_its_tie_rule():
+    bitstream = " ".join((ROOT / "spec" / "bitstream.md").read_text(encoding="utf-8").split())
+    code = text.TAG_PREFIX_CODE
+    assert f"**{code} — tag-prefix-v1.**" in bitstream and "(text/tag-prefix.md)" in bitstream
+    assert text.TIE_ORDER[0] == code
+    assert f"ties go to {code} (tag-prefix-v1" in bitstream
