@@ -218,6 +218,7 @@ class TagPrefixModel(PhraseVocabulary):
         max_symbols = 2 * max_len  # every symbol but END adds >= 1 byte to a folded string of <= 2 * max_len
         symbol_lists: list[list[int]] = []
         pending_lists: list[list] = []
+        extends = self._extends
         try:
             for field in range(n_strings):
                 table, order0, members = self._start[field]
@@ -227,7 +228,7 @@ class TagPrefixModel(PhraseVocabulary):
                 for n in range(max_symbols + 1):
                     k, mask, direct = table
                     sym, length, table, check = direct[(bits >> (p - k)) & mask]
-                    if sym < 0:  # a code longer than k bits
+                    if not length:  # a code longer than k bits (testing the small int length reads no symbol object)
                         ends, rows, entries = table
                         w = (bits >> (p - wide)) & wide_mask
                         shift, first, index = rows[bisect_right(ends, w)]
@@ -239,7 +240,7 @@ class TagPrefixModel(PhraseVocabulary):
                         # ESC: the symbol follows in the order-0 table and must not be one of the context's
                         k, mask, direct = order0
                         sym, length, table, check = direct[(bits >> (p - k)) & mask]
-                        if sym < 0:
+                        if not length:
                             ends, rows, entries = table
                             w = (bits >> (p - wide)) & wide_mask
                             shift, first, index = rows[bisect_right(ends, w)]
@@ -249,7 +250,8 @@ class TagPrefixModel(PhraseVocabulary):
                             raise _noncanonical("a symbol of the context is coded after an escape")
                         if sym == END:
                             break
-                    if check is not None:
+                    # a pair decoded in order-0 needs its rule looked up only if the previous token starts a longer phrase
+                    if check is not None and (check is not LOOKUP or extends[syms_out[-1] if n else END]):
                         note((n - 1, check))
                     append(sym)
                 else:

@@ -98,7 +98,7 @@ def _model(code: int, registry=None):
     return _load_model(code, entry["name"], entry["model_file"], entry["sha256"])
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)  # every model-file codec's model, and a few from other registries
 def _load_model(code: int, name: str, model_file: str, sha256: str):
     from aigif_ref.codecs.model_file import read_model_file
     from aigif_ref.codecs.phrase_huffman import PhraseHuffmanModel
