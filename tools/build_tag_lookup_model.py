@@ -29,6 +29,7 @@ import math
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -37,7 +38,7 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 from build_tag_context_model import TRAIN_SEED, Generator, load_sources  # noqa: E402
 
 from aigif_ref.codecs.tag_context import END, ESC, FIELDS, PhraseVocabulary  # noqa: E402
-from aigif_ref.codecs.tag_lookup import MAX_TABLE_BITS, MODEL_FORMAT, MODEL_VERSION, TagLookupModel  # noqa: E402
+from aigif_ref.codecs.tag_lookup import MAX_TABLE_BITS, TagLookupModel  # noqa: E402
 from aigif_ref.registry import default_registry  # noqa: E402
 
 DEFAULT_OUT = REPO_ROOT / "spec" / "text" / "tag-lookup-v1.json"
@@ -137,28 +138,32 @@ def build_tables(vocab: PhraseVocabulary, records: list[tuple[str, str]]) -> lis
     return fields
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_model_file(argv: list[str] | None, description: str, default_out: Path, tool: str, model_class,
+                     build: Callable[[PhraseVocabulary, list[tuple[str, str]]], list[dict]], training_note: str = "") -> tuple[str, list[dict]]:
+    """The steps every builder of a tag-context-vocabulary model shares: arguments, sources, training records, the
+    document (provenance and licence), a check that ``model_class`` loads it, the file; returns (text, fields)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--clip-interrogator", required=True, type=Path,
                         help="clip_interrogator-0.6.0-py3-none-any.whl (pip download --no-deps clip-interrogator==0.6.0)")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help="model file to write")
+    parser.add_argument("--out", default=str(default_out), help="model file to write")
     parser.add_argument("--records", type=int, default=TRAIN_RECORDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     phrases, vocab_sha = vocabulary()
     src = load_sources(args.clip_interrogator)
+    print(f"counting greedy tokens of {args.records} training records ...", file=sys.stderr)
     train = Generator(src, "train", TRAIN_SEED).records(args.records)
-    fields = build_tables(PhraseVocabulary(phrases), train)
+    fields = build(PhraseVocabulary(phrases), train)
     doc = {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
+        "format": model_class.model_format,
+        "version": model_class.model_version,
         "phrases": [p.decode("utf-8") for p in phrases],
         "fields": fields,
         "provenance": {
-            "tool": "tools/build_tag_lookup_model.py",
+            "tool": tool,
             "vocabulary": f"the phrases of spec/text/tag-context-v1.json (sha256 {vocab_sha})",
             "training": f"{args.records} synthetic community-style records, seed {TRAIN_SEED}, from the training "
                         "split of tools/build_tag_context_model.py's sources (its docstring gives the generator "
-                        "and the split)",
+                        "and the split)" + training_note,
             "sources_sha256": src["hashes"],
         },
         "license": "Apache-2.0, as the AIGIF project; derived from Danbooru tag counts (MIT, "
@@ -167,8 +172,14 @@ def main(argv: list[str] | None = None) -> int:
                    "Research) and AIGIF corpora B and C (CC0-1.0); their copyright notices apply to those parts",
     }
     text = json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + "\n"
-    TagLookupModel.from_json(text)
+    model_class.from_json(text)
     Path(args.out).write_bytes(text.encode("ascii"))
+    return text, fields
+
+
+def main(argv: list[str] | None = None) -> int:
+    text, fields = build_model_file(argv, __doc__.splitlines()[0], DEFAULT_OUT, "tools/build_tag_lookup_model.py",
+                                    TagLookupModel, build_tables)
     slots = sum(1 << c["bits"] for f in fields for c in f["contexts"]) + sum(1 << f["order0"]["bits"] for f in fields)
     print(f"contexts {[len(f['contexts']) for f in fields]}, order-0 bits {[f['order0']['bits'] for f in fields]}, "
           f"decoder slots {slots}, model {len(text)} bytes, sha256 {hashlib.sha256(text.encode('ascii')).hexdigest()}")

@@ -22,10 +22,8 @@ Running it twice writes byte-identical files. Usage:
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import heapq
-import json
 import sys
 from pathlib import Path
 
@@ -33,13 +31,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 
-from build_tag_context_model import TRAIN_SEED, Generator, load_sources  # noqa: E402
 from build_tag_lookup_model import (  # noqa: E402
-    CONTEXT_MIN_COUNT, CONTEXT_MIN_SAVING_BITS, SUCCESSOR_MIN_COUNT, TRAIN_RECORDS, count_symbols, vocabulary,
+    CONTEXT_MIN_COUNT, CONTEXT_MIN_SAVING_BITS, SUCCESSOR_MIN_COUNT, build_model_file, count_symbols,
 )
 
 from aigif_ref.codecs.tag_context import ESC, FIELDS, PhraseVocabulary  # noqa: E402
-from aigif_ref.codecs.tag_prefix import MAX_CODE_BITS, MODEL_FORMAT, MODEL_VERSION, TagPrefixModel  # noqa: E402
+from aigif_ref.codecs.tag_prefix import MAX_CODE_BITS, TagPrefixModel  # noqa: E402
 
 DEFAULT_OUT = REPO_ROOT / "spec" / "text" / "tag-prefix-v1.json"
 # Added to every order-0 count: rare and unseen symbols (out-of-vocabulary text is spelled with them) get
@@ -124,40 +121,10 @@ def build_tables(vocab: PhraseVocabulary, records: list[tuple[str, str]]) -> lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clip-interrogator", required=True, type=Path,
-                        help="clip_interrogator-0.6.0-py3-none-any.whl (pip download --no-deps clip-interrogator==0.6.0)")
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help="model file to write")
-    parser.add_argument("--records", type=int, default=TRAIN_RECORDS, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    phrases, vocab_sha = vocabulary()
-    src = load_sources(args.clip_interrogator)
-    print(f"counting greedy tokens of {args.records} training records ...", file=sys.stderr)
-    train = Generator(src, "train", TRAIN_SEED).records(args.records)
-    fields = build_tables(PhraseVocabulary(phrases), train)
-    doc = {
-        "format": MODEL_FORMAT,
-        "version": MODEL_VERSION,
-        "phrases": [p.decode("utf-8") for p in phrases],
-        "fields": fields,
-        "provenance": {
-            "tool": "tools/build_tag_prefix_model.py",
-            "vocabulary": f"the phrases of spec/text/tag-context-v1.json (sha256 {vocab_sha})",
-            "training": f"{args.records} synthetic community-style records, seed {TRAIN_SEED}, from the training "
-                        "split of tools/build_tag_context_model.py's sources (its docstring gives the generator "
-                        "and the split); the same records as tag-lookup-v1's tables",
-            "sources_sha256": src["hashes"],
-        },
-        "license": "Apache-2.0, as the AIGIF project; derived from Danbooru tag counts (MIT, "
-                   "DominikDoom/a1111-sd-webui-tagcomplete), DiffusionDB phrase counts (CC0-1.0, poloclub/diffusiondb), "
-                   "clip-interrogator 0.6.0 phrase lists (MIT, pharmapsychotic), PartiPrompts (Apache-2.0, Google "
-                   "Research) and AIGIF corpora B and C (CC0-1.0); their copyright notices apply to those parts",
-    }
-    text = json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + "\n"
-    TagPrefixModel.from_json(text)
-    Path(args.out).write_bytes(text.encode("ascii"))
+    text, fields = build_model_file(argv, __doc__.splitlines()[0], DEFAULT_OUT, "tools/build_tag_prefix_model.py",
+                                    TagPrefixModel, build_tables, "; the same records as tag-lookup-v1's tables")
     longest = max(max(f["order0"]["lengths"]) for f in fields)
-    print(f"contexts {[len(f['contexts']) for f in fields]}, longest code {longest} bits, "
+    print(f"contexts {[len(f['contexts']) for f in fields]}, longest order-0 code {longest} bits, "
           f"model {len(text)} bytes, sha256 {hashlib.sha256(text.encode('ascii')).hexdigest()}")
     return 0
 

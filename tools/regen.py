@@ -16,6 +16,7 @@ Not run here (each needs what a plain checkout does not have; run it by hand whe
   examples/make_examples.py       examples/tiny-fox.aigif: torch + diffusers (capture)
   tools/build_phrase_model.py     spec/text/phrase-huffman-v1.json: needs the PartiPrompts CSV
   tools/build_tag_lookup_model.py spec/text/tag-lookup-v1.json: needs the clip-interrogator 0.6.0 wheel
+  tools/build_tag_prefix_model.py spec/text/tag-prefix-v1.json: needs the clip-interrogator 0.6.0 wheel
 """
 from __future__ import annotations
 

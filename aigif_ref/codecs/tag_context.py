@@ -340,6 +340,25 @@ class PhraseVocabulary:
             pairs.clear()
         return True
 
+    def _strings(self, symbol_lists: list[list[int]], pending_lists: list[list], max_len: int) -> list[bytes]:
+        """The strings of decoded symbols (spec steps 3-4 after the entropy decoder): each string's bytes within
+        the limits, case unfolded, and its tokens the greedy ones (the pairs ``pending_lists`` notes, see
+        _checks_pass); AIGIF_E_LIMIT or AIGIF_E_NONCANONICAL otherwise, in that order."""
+        tokens = self.tokens
+        folded = [b"".join(map(tokens.__getitem__, symbols)) for symbols in symbol_lists]
+        if any(len(t) > 2 * max_len for t in folded):
+            raise AigifError("AIGIF_E_LIMIT", f"{self.coder_name} string exceeds {max_len} bytes")
+        out = []
+        for t in folded:
+            s = case_unfold(t)
+            if len(s) > max_len:
+                raise AigifError("AIGIF_E_LIMIT", f"{self.coder_name} string exceeds {max_len} bytes")
+            out.append(s)
+        for t, symbols, pending in zip(folded, symbol_lists, pending_lists):
+            if not self._checks_pass(t, symbols, pending):
+                raise AigifError("AIGIF_E_NONCANONICAL", f"{self.coder_name} block: tokens are not the greedy longest match")
+        return out
+
     def _check_of(self, prev: int, sym: int):
         """What the greedy test does for the pair (prev, sym): None (nothing), False (never greedy), a tuple of
         the longer phrases that start with the two tokens (compared with the text there) or LONGER (too many
@@ -353,6 +372,14 @@ class PhraseVocabulary:
             rule = tuple(ordered[lo:hi]) if hi - lo <= LONG_RULE_MAX else None
         return None if rule == () else LONGER if rule is None else rule
 
+    def _lookup_rule(self, prev: int, sym: int):
+        """_check_of(prev, sym), kept in the bounded cache of pairs decoded in order-0 (key prev * nsym + sym)."""
+        rules = self._lookup_rules
+        if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
+            rules.clear()
+        check = rules[prev * self.nsym + sym] = self._check_of(prev, sym)
+        return check
+
     def _checks_pass(self, folded: bytes, symbols: list[int], pending: list) -> bool:
         """The greedy test (tag-context step 4) for the pairs the decoding loop noted; the others pass."""
         if not pending:
@@ -363,13 +390,9 @@ class PhraseVocabulary:
             if check is LOOKUP:  # decoded in order-0: the pair's rule, found once per pair and kept
                 if i < 0 or i >= last or not extends[symbols[i]]:
                     continue
-                key = symbols[i] * nsym + symbols[i + 1]
-                check = rules.get(key, LOOKUP)
+                check = rules.get(symbols[i] * nsym + symbols[i + 1], LOOKUP)
                 if check is LOOKUP:
-                    check = self._check_of(symbols[i], symbols[i + 1])
-                    if len(rules) >= PAIR_CACHE_MAX:  # bounded memory whatever the input
-                        rules.clear()
-                    rules[key] = check
+                    check = self._lookup_rule(symbols[i], symbols[i + 1])
                 if check is None:
                     continue
             if check is False:

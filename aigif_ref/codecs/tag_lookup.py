@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from aigif_ref.codecs.tag_context import (
-    END, ESC, FIELDS, LOOKUP, PhraseVocabulary, case_unfold, final_bytes,
+    END, ESC, FIELDS, LOOKUP, PhraseVocabulary, final_bytes,
 )
 from aigif_ref.errors import AigifError
 
@@ -273,21 +273,7 @@ class TagLookupModel(PhraseVocabulary):
         low = (int.from_bytes(block, "big") << (8 * (pos - len(block)))) - code
         if final_bytes(low, rng, pos) != block:
             raise _noncanonical("the final bytes are not the shortest, smallest value in the interval")
-        tokens = self.tokens
-        folded = [b"".join(map(tokens.__getitem__, syms_out)) for syms_out in symbol_lists]
-        for t in folded:
-            if len(t) > 2 * max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-lookup string exceeds {max_len} bytes")
-        out = []
-        for t in folded:
-            s = case_unfold(t)
-            if len(s) > max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-lookup string exceeds {max_len} bytes")
-            out.append(s)
-        for t, syms_out, pending in zip(folded, symbol_lists, pending_lists):
-            if not self._checks_pass(t, syms_out, pending):
-                raise _noncanonical("tokens are not the greedy longest match")
-        return out
+        return self._strings(symbol_lists, pending_lists, max_len)
 
 
 @lru_cache(maxsize=4)

@@ -6,30 +6,29 @@ escape rule are tag-context-v1's (spec/text/tag-context.md). What differs is the
 table gives every entry a code length (1..MAX_CODE_BITS, a complete code: the Kraft sum is exactly
 1), the codes are assigned canonically as in DEFLATE (RFC 1951 section 3.2.2: by length, then
 symbol), written most significant bit first, and the block is the concatenated codes padded with
-zero bits to a whole byte. No arithmetic at all: the decoder reads a few bits and indexes a table,
-so a symbol costs a handful of interpreter steps (a range coder needs a division, a multiplication
-and a renormalization test per symbol), and the tables are small (the order-0 table is the one with
-thousands of entries), which keeps them in the CPU's caches.
+zero bits to a whole byte. No arithmetic but shifts: the decoder reads 8 bits and indexes a list of
+256 entries (read on for a longer code), so a symbol costs a handful of interpreter steps (a range
+coder needs a division, a multiplication and a renormalization test per symbol), and the lists are
+small, which keeps them in the CPU's caches.
 
 Pure standard library, integers only.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from aigif_ref.codecs.tag_context import END, ESC, FIELDS, LOOKUP, PhraseVocabulary, case_unfold
+from aigif_ref.codecs.tag_context import END, ESC, FIELDS, LOOKUP, PhraseVocabulary
 from aigif_ref.codecs.model_file import model_error
 from aigif_ref.errors import AigifError
 
 MODEL_FORMAT = "aigif-tag-prefix"
 MODEL_VERSION = 1
 MAX_CODE_BITS = 24  # the longest code of any table
-# The decoder's first look-up reads up to this many bits (a longer code takes a second look-up): a context's list
-# stays small; the order-0 table (one per field, thousands of symbols, used after every escape) gets more.
-DIRECT_BITS, ORDER0_DIRECT_BITS = 10, 14
+# The decoder reads FIRST_BITS bits and indexes the table's list; a longer code reads up to SUB_BITS more and indexes
+# a list of the codes that share those first bits (and so on). A context's list stays small (2 KB) and cache-friendly.
+FIRST_BITS, SUB_BITS = 8, 10
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "spec" / "text" / "tag-prefix-v1.json"
 
@@ -64,19 +63,6 @@ class PrefixCode:
             self.code_of[sym] = (code, n)
             code, prev = code + 1, n
         self.index = self.code_of  # membership test for the escape rule (any symbol-keyed mapping)
-
-
-class _LazyDirect:
-    """A context's look-up list before its first use: the first look-up builds it, puts it in the table in its
-    place and answers from it (building every context's list would cost seconds at load; most are never used)."""
-
-    __slots__ = ("_build",)
-
-    def __init__(self, build, table: list, code: PrefixCode, prev: int) -> None:
-        self._build = (build, table, code, prev)
-
-    def __getitem__(self, value: int):
-        return self._build[0](*self._build[1:])[value]
 
 
 class TagPrefixModel(PhraseVocabulary):
@@ -116,6 +102,7 @@ class TagPrefixModel(PhraseVocabulary):
                     raise _model_error("context symbols must increase, lie in the alphabet and include ESC")
                 table[prev] = PrefixCode(list(syms), list(lens), f"context after {prev}")
             self.contexts.append(table)
+        self._builders: dict[int, object] = {}  # id of an unbuilt context list -> the function that fills it
         self._start = [self._decoder_tables(field) for field in range(FIELDS)]
 
     @classmethod
@@ -142,26 +129,24 @@ class TagPrefixModel(PhraseVocabulary):
     def _decoder_tables(self, field: int) -> tuple[list, list, list]:
         """The decoder's tables of one field: (table at the start, order-0 table, context members by symbol).
 
-        A table is the list [k, 2**k - 1, direct]: direct[v] for the next k bits v (k = the table's longest
-        code, at most DIRECT_BITS) is the entry (symbol, length, next table, check) of the code that is a prefix
-        of v; next is None for END and ESC; check is the greedy test's note for the pair (previous token, this
-        token), as in tag-lookup (None: nothing to test). Codes longer than k share the entry
-        (-1, 0, (ends, rows, entries), None): the decoder then reads MAX_CODE_BITS bits w, finds the length
-        group by bisecting ``ends`` (the exclusive upper bounds of each group's values, left-aligned) and the
-        entry from the group's row (shift, first value, first index).
+        A table is a list of 2**FIRST_BITS entries indexed by the next FIRST_BITS bits: the entry
+        (symbol, length, next table, check) of the code that is a prefix of them; next is None for END and ESC;
+        check is the greedy test's note for the pair (previous token, this token) (None: nothing to test; see
+        PhraseVocabulary._check_of). Codes longer than the bits read so far share a descent entry
+        (bits to read from the code's start, 0, the list for the following bits, its mask), and a context's
+        list, until first used, holds only the entry (-1, 0, the list, a function that fills it in place):
+        building every context's list would cost seconds at load, and most are never used. Both have length 0,
+        which the decoding loop tests (a small int: no symbol object is read on the common path).
         """
         nsym = self.nsym
         order0 = self.order0[field]
         ctxs = self.contexts[field]
-
-        def new_table(code: PrefixCode, direct_bits: int = DIRECT_BITS) -> list:
-            k = min(code.order[-1][0], direct_bits)
-            return [k, (1 << k) - 1, None]
-
-        order0_t = new_table(order0, ORDER0_DIRECT_BITS)
-        by_symbol: list = [order0_t] * nsym
-        for prev, code in ctxs.items():
-            by_symbol[prev] = new_table(code)
+        first = FIRST_BITS
+        by_symbol: list = [[] for _ in range(nsym)]
+        order0_t = by_symbol[END] if END not in ctxs else []  # placeholders, filled in place
+        for sym in range(nsym):
+            if sym not in ctxs:
+                by_symbol[sym] = order0_t
         extends = self._extends
 
         def entry(sym: int, n: int, prev: int | None) -> tuple:
@@ -173,52 +158,55 @@ class TagPrefixModel(PhraseVocabulary):
                 check = self._check_of(prev, sym) if extends[prev] else None
             return (sym, n, None if sym in (END, ESC) else by_symbol[sym], check)
 
-        def fill(dest: list, code: PrefixCode, prev: int | None) -> list:
-            k = dest[0]
-            direct: list = []
-            ends, rows, entries = [], [], []
-            value, last = 0, 0  # left-aligned to MAX_CODE_BITS
-            for i, (n, sym) in enumerate(code.order):
-                e = entry(sym, n, prev)
-                entries.append(e)
-                if n != last:
-                    if rows:
-                        ends.append(value)
-                    rows.append((MAX_CODE_BITS - n, value, i))
-                    last = n
-                if n <= k:
-                    direct += [e] * (1 << (k - n))
-                value += 1 << (MAX_CODE_BITS - n)
-            ends.append(value)
-            if len(direct) < 1 << k:
-                direct += [(-1, 0, (ends, rows, entries), None)] * ((1 << k) - len(direct))
-            dest[2] = direct
-            return direct
+        def level(codes: list, done: int, width: int) -> list:
+            """The list for the ``width`` bits after the first ``done`` of ``codes`` ((value, length, entry), all
+            sharing their first ``done`` bits and longer than that)."""
+            out: list = [None] * (1 << width)
+            deeper: dict[int, list] = {}
+            top, mask = done + width, (1 << width) - 1
+            for value, n, e in codes:
+                if n <= top:
+                    lo = (value << (top - n)) & mask
+                    out[lo:lo + (1 << (top - n))] = [e] * (1 << (top - n))
+                else:
+                    deeper.setdefault((value >> (n - top)) & mask, []).append((value, n, e))
+            for index, sub in deeper.items():
+                w = min(max(n for _, n, _ in sub) - top, SUB_BITS)
+                out[index] = (top + w - first, 0, level(sub, top, w), (1 << w) - 1)
+            return out
+
+        def fill(dest: list, code: PrefixCode, prev: int | None) -> None:
+            codes = [(code.code_of[sym][0], n, entry(sym, n, prev)) for n, sym in code.order]
+            dest[:] = level(codes, 0, first)
 
         fill(order0_t, order0, None)
-        for prev, code in ctxs.items():  # a context's look-up list is built when it is first used
-            by_symbol[prev][2] = _LazyDirect(fill, by_symbol[prev], code, prev)
+        for prev, code in ctxs.items():  # a context's list is built when it is first used (empty until then)
+            t = by_symbol[prev]
+            self._builders[id(t)] = (lambda t=t, code=code, prev=prev: fill(t, code, prev))
         members = [frozenset(c.symbols) if (c := ctxs.get(p)) is not None else None for p in range(nsym)]
         return by_symbol[END], order0_t, members
 
     def decode(self, block: bytes, n_strings: int, max_len: int) -> list[bytes]:
         """The strings of ``block``; AigifError LIMIT / NONCANONICAL otherwise (spec order).
 
-        One look-up per symbol (two for a code longer than the table's first look-up, two after ESC); the loop
-        is bounded by the symbol count and by the block's bits.
+        One list look-up per symbol (more for a code longer than FIRST_BITS, and after ESC); no arithmetic but
+        shifts; the loop is bounded by the symbol count and by the block's bits.
         """
         if n_strings not in (1, 2):
             raise ValueError("tag-prefix codes one or two strings")
-        # The bits as one integer followed by MAX_CODE_BITS zero bits; p counts the bits left, padding included.
-        # A read with p below the read's width means a code runs past the block: Python's negative shift raises
+        # The bits as one integer followed by MAX_CODE_BITS zero bits; q + FIRST_BITS is the number of bits left,
+        # padding included. A read beyond them means a code runs past the block: Python's negative shift raises
         # ValueError, caught below (no test in the loop).
         bits = int.from_bytes(block, "big") << MAX_CODE_BITS
-        p = 8 * len(block) + MAX_CODE_BITS
-        wide, wide_mask = MAX_CODE_BITS, (1 << MAX_CODE_BITS) - 1
+        q = 8 * len(block) + MAX_CODE_BITS - FIRST_BITS  # the bits left after the next FIRST_BITS
+        # Below this q the codes read so far end beyond the block. The loop reads on into the padding without a
+        # test; an error it finds there is reported as what came first: the code that ran past the end.
+        past_end = MAX_CODE_BITS - FIRST_BITS
+        first_mask = (1 << FIRST_BITS) - 1
         max_symbols = 2 * max_len  # every symbol but END adds >= 1 byte to a folded string of <= 2 * max_len
         symbol_lists: list[list[int]] = []
         pending_lists: list[list] = []
-        extends = self._extends
+        extends, builders, rules, nsym = self._extends, self._builders, self._lookup_rules, self.nsym
         try:
             for field in range(n_strings):
                 table, order0, members = self._start[field]
@@ -226,63 +214,56 @@ class TagPrefixModel(PhraseVocabulary):
                 pending: list = []  # (i, check): the pair (token i, token i + 1) needs the greedy test
                 append, note = syms_out.append, pending.append
                 for n in range(max_symbols + 1):
-                    k, mask, direct = table
-                    sym, length, table, check = direct[(bits >> (p - k)) & mask]
-                    if not length:  # a code longer than k bits (testing the small int length reads no symbol object)
-                        ends, rows, entries = table
-                        w = (bits >> (p - wide)) & wide_mask
-                        shift, first, index = rows[bisect_right(ends, w)]
-                        sym, length, table, check = entries[index + ((w - first) >> shift)]
-                    p -= length
+                    try:
+                        sym, length, table, check = table[(bits >> q) & first_mask]
+                    except IndexError:  # a context's list, empty until its first use: build it (once)
+                        builders.pop(id(table))()
+                        sym, length, table, check = table[(bits >> q) & first_mask]
+                    while not length:  # a code longer than the bits read so far: read on
+                        sym, length, table, check = table[(bits >> (q - sym)) & check]
+                    q -= length
                     if table is None:
                         if sym == END:
                             break
                         # ESC: the symbol follows in the order-0 table and must not be one of the context's
-                        k, mask, direct = order0
-                        sym, length, table, check = direct[(bits >> (p - k)) & mask]
-                        if not length:
-                            ends, rows, entries = table
-                            w = (bits >> (p - wide)) & wide_mask
-                            shift, first, index = rows[bisect_right(ends, w)]
-                            sym, length, table, check = entries[index + ((w - first) >> shift)]
-                        p -= length
+                        sym, length, table, check = order0[(bits >> q) & first_mask]
+                        while not length:
+                            sym, length, table, check = table[(bits >> (q - sym)) & check]
+                        q -= length
                         if sym in members[syms_out[-1] if n else END]:
-                            raise _noncanonical("a symbol of the context is coded after an escape")
+                            raise _noncanonical("a code runs past the end of the block" if q < past_end
+                                                else "a symbol of the context is coded after an escape")
                         if sym == END:
                             break
-                    # a pair decoded in order-0 needs its rule looked up only if the previous token starts a longer phrase
-                    if check is not None and (check is not LOOKUP or extends[syms_out[-1] if n else END]):
-                        note((n - 1, check))
+                    if check is not None:
+                        if check is LOOKUP:  # decoded in order-0: the pair's rule, if the previous token can extend
+                            prev = syms_out[-1] if n else END
+                            if extends[prev]:
+                                check = rules.get(prev * nsym + sym, LOOKUP)
+                                if check is LOOKUP:
+                                    check = self._lookup_rule(prev, sym)
+                                if check is not None:
+                                    note((n - 1, check))
+                        else:
+                            note((n - 1, check))
                     append(sym)
                 else:
+                    if q < past_end:
+                        raise _noncanonical("a code runs past the end of the block")
                     raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
                 symbol_lists.append(syms_out)
                 pending_lists.append(pending)
         except ValueError:
             raise _noncanonical("a code runs past the end of the block") from None
-        # p - MAX_CODE_BITS bits of the block are left: the zero padding to a whole byte, nothing more.
-        left = p - MAX_CODE_BITS
+        # left bits of the block are unread: the zero padding to a whole byte, nothing more.
+        left = q + FIRST_BITS - MAX_CODE_BITS
         if left < 0:
             raise _noncanonical("a code runs past the end of the block")
         if left >= 8:
             raise _noncanonical("bytes after the last code")
         if (bits >> MAX_CODE_BITS) & ((1 << left) - 1):
             raise _noncanonical("the padding bits after the last code are not zero")
-        tokens = self.tokens
-        folded = [b"".join(map(tokens.__getitem__, syms_out)) for syms_out in symbol_lists]
-        for t in folded:
-            if len(t) > 2 * max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
-        out = []
-        for t in folded:
-            s = case_unfold(t)
-            if len(s) > max_len:
-                raise AigifError("AIGIF_E_LIMIT", f"tag-prefix string exceeds {max_len} bytes")
-            out.append(s)
-        for t, syms_out, pending in zip(folded, symbol_lists, pending_lists):
-            if not self._checks_pass(t, syms_out, pending):
-                raise _noncanonical("tokens are not the greedy longest match")
-        return out
+        return self._strings(symbol_lists, pending_lists, max_len)
 
 
 @lru_cache(maxsize=4)
