@@ -43,6 +43,7 @@ def parse_model_json(text: str | bytes, what: str, model_format: str, version: i
         raise model_error(what, f"not UTF-8 text (byte {exc.start}); the file is damaged") from exc
     except RecursionError as exc:  # json recurses as deep as the text nests
         raise model_error(what, "JSON nested deeper than a model file is; the file is damaged") from exc
-    if not isinstance(doc, dict) or doc.get("format") != model_format or doc.get("version") != version:
+    if not isinstance(doc, dict) or doc.get("format") != model_format or type(doc.get("version")) is not int \
+            or doc["version"] != version:  # 1.0 and true equal 1 in Python, but are not the integer version
         raise model_error(what, f"not a {model_format} version {version} file")
     return doc

@@ -43,7 +43,7 @@ def _noncanonical(message: str) -> AigifError:
 
 class PrefixCode:
     """One table's canonical prefix code: entries (symbol, length) sorted by (length, symbol) get
-    consecutive code values, shifted left by one bit each time the length grows (RFC 1951 3.2.2)."""
+    consecutive code values, shifted left by the difference in length each time the length grows (RFC 1951 3.2.2)."""
 
     __slots__ = ("symbols", "lengths", "order", "code_of", "index")
 
