@@ -389,11 +389,12 @@ class PhraseVocabulary:
         return check
 
     def _checks_pass(self, folded: bytes, symbols: list[int], pending: list) -> bool:
-        """The greedy test (tag-context step 4) for the pairs the decoding loop noted; the others pass."""
+        """The greedy test (tag-context step 4) for the pairs the decoding loop noted (in increasing order of i);
+        the others pass."""
         if not pending:
             return True
-        extends, rules, nsym, last = self._extends, self._lookup_rules, self.nsym, len(symbols) - 1
-        starts = None
+        extends, rules, nsym, last, token_len = self._extends, self._lookup_rules, self.nsym, len(symbols) - 1, self._token_len
+        pos = done = 0  # pos: where token ``done`` starts in folded (advanced only as far as a pair needs)
         for i, check in pending:
             if check is LOOKUP:  # decoded in order-0: the pair's rule, found once per pair and kept
                 if i < 0 or i >= last or not extends[symbols[i]]:
@@ -405,16 +406,18 @@ class PhraseVocabulary:
                     continue
             if check is False:
                 return False
-            if starts is None:
-                starts = [0, *accumulate(map(self._token_len.__getitem__, symbols))]
+            if i > done:
+                pos += sum(map(token_len.__getitem__, symbols[done:i]))
+                done = i
+            end = pos + token_len[symbols[i]] + token_len[symbols[i + 1]]
             if type(check) is dict:  # the phrases that start with the pair, by the byte after it
-                check = check.get(folded[starts[i + 2]:starts[i + 2] + 1])
+                check = check.get(folded[end:end + 1])
                 if check is None:
                     continue
             if check is LONGER:
-                if self._longer_match(folded, starts[i], starts[i + 2] - starts[i]):
+                if self._longer_match(folded, pos, end - pos):
                     return False
-            elif folded.startswith(check, starts[i]):
+            elif folded.startswith(check, pos):
                 return False
         return True
 
