@@ -126,17 +126,18 @@ class TagPrefixModel(PhraseVocabulary):
         return (value << pad).to_bytes((nbits + pad) // 8, "big")
 
     # ----------------------------------------------------------------- decoding
-    def _decoder_tables(self, field: int) -> tuple[list, list, list]:
-        """The decoder's tables of one field: (table at the start, order-0 table, context members by symbol).
+    def _decoder_tables(self, field: int) -> tuple[list, list]:
+        """The decoder's tables of one field: (table at the start, the order-0 table).
 
         A table is a list of 2**FIRST_BITS entries indexed by the next FIRST_BITS bits: the entry
         (symbol, length, next table, check) of the code that is a prefix of them; next is None for END and ESC;
         check is the greedy test's note for the pair (previous token, this token) (None: nothing to test; see
-        PhraseVocabulary._check_of). Codes longer than the bits read so far share a descent entry
-        (bits to read from the code's start, 0, the list for the following bits, its mask), and a context's
-        list, until first used, holds only the entry (-1, 0, the list, a function that fills it in place):
-        building every context's list would cost seconds at load, and most are never used. Both have length 0,
-        which the decoding loop tests (a small int: no symbol object is read on the common path).
+        PhraseVocabulary._check_of), and for ESC the set of the context's symbols (the escape rule). Codes
+        longer than the bits read so far share a descent entry (bits to read from the code's start minus
+        FIRST_BITS, 0, the list for the following bits, its mask): length 0, which the decoding loop tests (a
+        small int: no symbol object is read on the common path). A context's list stays empty until its first
+        use, when the decoder's IndexError builds it (building every context's list would cost seconds at
+        load, and most are never used).
         """
         nsym = self.nsym
         order0 = self.order0[field]
@@ -176,15 +177,16 @@ class TagPrefixModel(PhraseVocabulary):
             return out
 
         def fill(dest: list, code: PrefixCode, prev: int | None) -> None:
-            codes = [(code.code_of[sym][0], n, entry(sym, n, prev)) for n, sym in code.order]
+            held = frozenset(code.symbols)  # an ESC entry carries its context's symbols: the escape rule's set
+            codes = [(code.code_of[sym][0], n, (ESC, n, None, held) if sym == ESC else entry(sym, n, prev))
+                     for n, sym in code.order]
             dest[:] = level(codes, 0, first)
 
         fill(order0_t, order0, None)
         for prev, code in ctxs.items():  # a context's list is built when it is first used (empty until then)
             t = by_symbol[prev]
             self._builders[id(t)] = (lambda t=t, code=code, prev=prev: fill(t, code, prev))
-        members = [frozenset(c.symbols) if (c := ctxs.get(p)) is not None else None for p in range(nsym)]
-        return by_symbol[END], order0_t, members
+        return by_symbol[END], order0_t
 
     def decode(self, block: bytes, n_strings: int, max_len: int) -> list[bytes]:
         """The strings of ``block``; AigifError LIMIT / NONCANONICAL otherwise (spec order).
@@ -209,7 +211,7 @@ class TagPrefixModel(PhraseVocabulary):
         extends, builders, rules, nsym = self._extends, self._builders, self._lookup_rules, self.nsym
         try:
             for field in range(n_strings):
-                table, order0, members = self._start[field]
+                table, order0 = self._start[field]
                 syms_out: list[int] = []
                 pending: list = []  # (i, check): the pair (token i, token i + 1) needs the greedy test
                 append, note = syms_out.append, pending.append
@@ -225,12 +227,14 @@ class TagPrefixModel(PhraseVocabulary):
                     if table is None:
                         if sym == END:
                             break
-                        # ESC: the symbol follows in the order-0 table and must not be one of the context's
+                        # ESC: the symbol follows in the order-0 table and must not be one of the context's (the set
+                        # the ESC entry carries)
+                        held = check
                         sym, length, table, check = order0[(bits >> q) & first_mask]
                         while not length:
                             sym, length, table, check = table[(bits >> (q - sym)) & check]
                         q -= length
-                        if sym in members[syms_out[-1] if n else END]:
+                        if sym in held:
                             raise _noncanonical("a code runs past the end of the block" if q < past_end
                                                 else "a symbol of the context is coded after an escape")
                         if sym == END:
