@@ -21,8 +21,10 @@ from vectors.syntax_gen.vocabulary_cases import (
 
 NAME, LABEL = "tag-prefix", "tag-prefix v1"
 FEATURES = ["text-tag-prefix"]
-# A table-driven decoder reads a fixed number of bits first (spec/text/tag-prefix.md's implementation note: at most
-# 10 for a context, 14 for order-0; the reference reads tag_prefix.FIRST_BITS); a longer code needs a second look-up.
+# A table-driven decoder reads a fixed number of bits first and needs a second look-up for a longer code. The
+# long-codes case has codes longer than 10 bits in a context and 14 in order-0, beyond the first look-up of a decoder
+# that reads up to that many (the reference reads tag_prefix.FIRST_BITS = 8): fixed here, so the vector's bytes do
+# not follow a decoder's internals.
 LONG_CONTEXT_BITS, LONG_ORDER0_BITS = 10, 14
 
 
