@@ -16,6 +16,7 @@ from aigif_ref.codecs.tag_context import (
 )
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import default_registry
+from tests.vocabulary_support import random_tokenization
 
 MAX_LEN = 16384
 MODEL = default_model()
@@ -231,18 +232,6 @@ def test_final_bytes_equals_the_spec_loop(nbytes, data):
     assert final_bytes(low, rng, nbytes) == _final_bytes_spec(low, rng, nbytes)
 
 
-def _random_tokenization(s: bytes, rnd) -> list[int]:
-    """Any split of s into the model's tokens (each position: a random phrase that matches there, or the byte)."""
-    phrases = set(MODEL.phrases)
-    out, i = [], 0
-    while i < len(s):
-        options = [n for n in range(2, tc.MAX_PHRASE_BYTES + 1) if s[i:i + n] in phrases]
-        n = rnd.choice(options + [1]) if rnd.random() < 0.7 else max(options, default=1)
-        out.append(sym(s[i:i + n]))
-        i += n
-    return out
-
-
 def test_greedy_check_equals_retokenizing():
     """The decoder's greedy check (token pairs, cached) accepts exactly the splits the greedy tokenizer makes."""
     import random
@@ -256,7 +245,7 @@ def test_greedy_check_equals_retokenizing():
     checked = rejected = 0
     for s in texts:
         for _ in range(3):
-            symbols = _random_tokenization(s, rnd)
+            symbols = random_tokenization(MODEL, s, rnd)
             greedy = MODEL._tokenizer.findall(s) == [MODEL.tokens[x] for x in symbols]
             assert MODEL._is_greedy(s, symbols) == greedy, (s, symbols)
             checked += 1
@@ -272,7 +261,7 @@ def test_non_greedy_blocks_are_rejected(pieces, seed):
     import random
 
     s = b"".join(pieces)
-    symbols = _random_tokenization(case_fold(s), random.Random(seed))
+    symbols = random_tokenization(MODEL, case_fold(s), random.Random(seed))
     steps, prev = [], END
     for x in symbols + [END]:
         ctx = MODEL.contexts[0].get(prev)

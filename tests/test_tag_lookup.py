@@ -18,6 +18,7 @@ from aigif_ref.codecs.tag_context import END, ESC, FIRST_PHRASE, case_fold
 from aigif_ref.codecs.tag_lookup import DEFAULT_MODEL_PATH, TagLookupModel, default_model
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import default_registry
+from tests.vocabulary_support import random_tokenization
 
 MAX_LEN = 16384
 MODEL = default_model()
@@ -231,18 +232,6 @@ def test_string_longer_than_the_limit():
     fails(MODEL.encode([b"", b"x" * 40]), 2, "AIGIF_E_LIMIT", max_len=10)
 
 
-def _random_tokenization(s: bytes, rnd) -> list[int]:
-    """Any split of s into the model's tokens (each position: a random phrase that matches there, or the byte)."""
-    phrases = set(MODEL.phrases)
-    out, i = [], 0
-    while i < len(s):
-        options = [n for n in range(2, tc.MAX_PHRASE_BYTES + 1) if s[i:i + n] in phrases]
-        n = rnd.choice(options + [1]) if rnd.random() < 0.7 else max(options, default=1)
-        out.append(sym(s[i:i + n]))
-        i += n
-    return out
-
-
 def test_greedy_check_equals_retokenizing():
     """The decoder's greedy test (pair rules noted in the slot entries) accepts exactly the greedy splits."""
     rnd = random.Random(11)
@@ -254,7 +243,7 @@ def test_greedy_check_equals_retokenizing():
     for s in texts:
         folded = case_fold(s)
         greedy_split = list(map(sym, MODEL._tokenizer.findall(folded)))
-        for symbols in [greedy_split] + [_random_tokenization(folded, rnd) for _ in range(3)]:
+        for symbols in [greedy_split] + [random_tokenization(MODEL, folded, rnd) for _ in range(3)]:
             block = MODEL.encode_steps(steps_of(symbols))
             greedy = MODEL._tokenizer.findall(folded) == [MODEL.tokens[x] for x in symbols]
             try:

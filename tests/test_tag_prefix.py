@@ -27,6 +27,7 @@ from aigif_ref.grammar import limits
 from aigif_ref.grammar.primitives import read_uvarint
 from aigif_ref.grammar.spans import field_spans
 from aigif_ref.registry import Registry, default_registry
+from tests.vocabulary_support import random_tokenization
 
 MAX_LEN = limits.MAX_STRING_BYTES
 CODE = text.TAG_PREFIX_CODE
@@ -614,18 +615,6 @@ def test_no_input_raises_anything_but_an_aigif_error(block, n):
 
 
 # ============================================================================ the greedy check
-def _random_tokenization(s: bytes, rnd) -> list[int]:
-    """Any split of s into the model's tokens (each position: a random phrase that matches there, or the byte)."""
-    phrases = set(MODEL.phrases)
-    out, i = [], 0
-    while i < len(s):
-        options = [n for n in range(2, tc.MAX_PHRASE_BYTES + 1) if s[i:i + n] in phrases]
-        n = rnd.choice(options + [1]) if rnd.random() < 0.7 else max(options, default=1)
-        out.append(sym(s[i:i + n]))
-        i += n
-    return out
-
-
 def test_greedy_shortcut_equals_retokenizing():
     """The reference's greedy test (pair rules noted in its tables, looked up after ESC) accepts exactly the splits
     that re-tokenizing gives, in both fields."""
@@ -637,7 +626,7 @@ def test_greedy_shortcut_equals_retokenizing():
     for i, s in enumerate(texts):
         folded = case_fold(s)
         field = i % 2
-        for symbols in [MODEL.symbols(s)] + [_random_tokenization(folded, rnd) for _ in range(3)]:
+        for symbols in [MODEL.symbols(s)] + [random_tokenization(MODEL, folded, rnd) for _ in range(3)]:
             steps = steps_of([], 0) + steps_of(symbols, 1) if field else steps_of(symbols, 0)
             block = MODEL.encode_steps(steps)
             greedy = MODEL.tokenize(s) == [MODEL.tokens[x] for x in symbols]

@@ -217,6 +217,22 @@ class PhraseVocabulary:
         self._pairs: dict[tuple[int, int], bool | tuple[bytes, ...] | None] = {}
         self._lookup_rules: dict[int, object] = {}  # pair a * nsym + b decoded in order-0 -> its check
 
+    def _context_of(self, ctx: object, known: dict, values_key: str) -> tuple[int, list[int], list[int]]:
+        """A model file's context object: its 'after', 'symbols' and ``values_key`` list, after the checks every coder
+        of this alphabet makes (``known``: the field's contexts so far); AIGIF_E_REGISTRY otherwise."""
+        if not isinstance(ctx, dict):
+            raise model_error(self.coder_name, "a context must be an object")
+        prev, syms, values = ctx.get("after"), ctx.get("symbols"), ctx.get(values_key)
+        if type(prev) is not int or not 0 <= prev < self.nsym or prev == ESC or prev in known:
+            raise model_error(self.coder_name, f"context 'after' {prev!r} is not a distinct symbol other than ESC")
+        if (not isinstance(syms, list) or not isinstance(values, list) or len(syms) != len(values)
+                or any(type(x) is not int for x in syms + values)):
+            raise model_error(self.coder_name, f"context symbols and {values_key} must be integer lists of one length")
+        if (ESC not in syms or any(not 0 <= s < self.nsym for s in syms)
+                or any(a >= b for a, b in zip(syms, syms[1:]))):
+            raise model_error(self.coder_name, "context symbols must increase, lie in the alphabet and include ESC")
+        return prev, list(syms), list(values)
+
     def coding_steps(self, strings: Sequence[bytes]) -> list[tuple[int, int, int]]:
         """(field, table key or -1 for order-0, symbol) for every coded symbol, ESC included."""
         steps = []

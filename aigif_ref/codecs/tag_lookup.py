@@ -108,21 +108,11 @@ class TagLookupModel(PhraseVocabulary):
             self.order0.append(_Table(bits, syms, [freqs[k] for k in syms]))
             table: dict[int, _Table] = {}
             for ctx in contexts[field]:
-                if not isinstance(ctx, dict):
-                    raise _model_error("a context must be an object")
-                prev, syms, fr = ctx.get("after"), ctx.get("symbols"), ctx.get("freqs")
-                if type(prev) is not int or not 0 <= prev < nsym or prev == ESC or prev in table:
-                    raise _model_error(f"context 'after' {prev!r} is not a distinct symbol other than ESC")
+                prev, syms, fr = self._context_of(ctx, table, "freqs")
                 bits = _check_bits(ctx.get("bits"), f"context after {prev}")
-                if (not isinstance(syms, list) or not isinstance(fr, list) or len(syms) != len(fr)
-                        or any(type(x) is not int for x in syms + fr)):
-                    raise _model_error("context symbols and freqs must be integer lists of one length")
-                if (ESC not in syms or any(not 0 <= s < nsym for s in syms)
-                        or any(a >= b for a, b in zip(syms, syms[1:]))):
-                    raise _model_error("context symbols must increase, lie in the alphabet and include ESC")
                 if any(f < 1 for f in fr) or sum(fr) != 1 << bits:
                     raise _model_error("context frequencies must be >= 1 and sum to 2**bits")
-                table[prev] = _Table(bits, list(syms), list(fr))
+                table[prev] = _Table(bits, syms, fr)
             self.contexts.append(table)
         self._start = [self._slot_tables(field) for field in range(FIELDS)]
 

@@ -89,18 +89,8 @@ class TagPrefixModel(PhraseVocabulary):
             self.order0.append(PrefixCode(syms, [lengths[k] for k in syms], f"order0[{field}]"))
             table: dict[int, PrefixCode] = {}
             for ctx in contexts[field]:
-                if not isinstance(ctx, dict):
-                    raise _model_error("a context must be an object")
-                prev, syms, lens = ctx.get("after"), ctx.get("symbols"), ctx.get("lengths")
-                if type(prev) is not int or not 0 <= prev < nsym or prev == ESC or prev in table:
-                    raise _model_error(f"context 'after' {prev!r} is not a distinct symbol other than ESC")
-                if (not isinstance(syms, list) or not isinstance(lens, list) or len(syms) != len(lens)
-                        or any(type(x) is not int for x in syms + lens)):
-                    raise _model_error("context symbols and lengths must be integer lists of one length")
-                if (ESC not in syms or any(not 0 <= s < nsym for s in syms)
-                        or any(a >= b for a, b in zip(syms, syms[1:]))):
-                    raise _model_error("context symbols must increase, lie in the alphabet and include ESC")
-                table[prev] = PrefixCode(list(syms), list(lens), f"context after {prev}")
+                prev, syms, lens = self._context_of(ctx, table, "lengths")
+                table[prev] = PrefixCode(syms, lens, f"context after {prev}")
             self.contexts.append(table)
         self._builders: dict[int, object] = {}  # id of an unbuilt context list -> the function that fills it
         self._start = [self._decoder_tables(field) for field in range(FIELDS)]
