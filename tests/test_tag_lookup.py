@@ -18,7 +18,7 @@ from aigif_ref.codecs.tag_context import END, ESC, FIRST_PHRASE, case_fold
 from aigif_ref.codecs.tag_lookup import DEFAULT_MODEL_PATH, TagLookupModel, default_model
 from aigif_ref.errors import AigifError
 from aigif_ref.registry import default_registry
-from tests.vocabulary_support import random_tokenization
+from tests.vocabulary_support import check_builder_tables, random_tokenization
 
 MAX_LEN = 16384
 MODEL = default_model()
@@ -314,24 +314,7 @@ def test_encoder_picks_the_smallest_and_older_codes_keep_decoding():
 # ----------------------------------------------------------------------------- the model builder
 def test_builder_tables_are_deterministic_and_valid():
     """tools/build_tag_lookup_model.py's table step on a few records: same output twice, a valid model that codes them."""
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("build_tag_lookup_model", ROOT / "tools" / "build_tag_lookup_model.py")
-    builder = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = builder
-    spec.loader.exec_module(builder)
-    phrases, sha = builder.vocabulary()
-    assert sha == default_registry().enum("text_compressors")[text.TAG_CONTEXT_CODE]["sha256"]
-    records = [(r["prompt"], r["negative_prompt"]) for r in
-               (json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:300])]
-    vocab = tc.PhraseVocabulary(phrases)
-    first, second = builder.build_tables(vocab, records), builder.build_tables(vocab, records)
-    assert first == second and any(f["contexts"] for f in first)
-    model = TagLookupModel(phrases, [f["order0"] for f in first], [f["contexts"] for f in first])
-    for p, n in records[:20]:
-        strings = [p.encode(), n.encode()]
-        assert model.decode(model.encode(strings), 2, MAX_LEN) == strings
+    builder = check_builder_tables("build_tag_lookup_model", TagLookupModel, EVAL, MAX_LEN)
     assert builder.quantize([5, 3, 1], [5, 3, 1]) == builder.quantize([5, 3, 1], [5, 3, 1])
     bits, freqs = builder.quantize([1000, 10, 1], [1000, 10, 1])
     assert sum(freqs) == 1 << bits and min(freqs) >= 1

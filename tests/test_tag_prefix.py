@@ -17,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aigif_ref.codecs import tag_context as tc
 from aigif_ref.codecs import tag_prefix as tp
 from aigif_ref.codecs import text
 from aigif_ref.codecs.tag_context import END, ESC, FIELDS, FIRST_PHRASE, case_fold
@@ -27,7 +26,7 @@ from aigif_ref.grammar import limits
 from aigif_ref.grammar.primitives import read_uvarint
 from aigif_ref.grammar.spans import field_spans
 from aigif_ref.registry import Registry, default_registry
-from tests.vocabulary_support import random_tokenization
+from tests.vocabulary_support import check_builder_tables, random_tokenization
 
 MAX_LEN = limits.MAX_STRING_BYTES
 CODE = text.TAG_PREFIX_CODE
@@ -658,27 +657,7 @@ def test_writer_picks_the_smallest_ties_to_tag_prefix():
 def test_builder_tables_are_deterministic_and_valid():
     """tools/build_tag_prefix_model.py's table step on a few records: same output twice, a valid model that codes
     them; its length limiting keeps codes complete, within the limit and ordered by weight."""
-    import importlib.util
-    import sys
-
-    path = ROOT / "tools" / "build_tag_prefix_model.py"
-    spec = importlib.util.spec_from_file_location("build_tag_prefix_model", path)
-    builder = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = builder
-    spec.loader.exec_module(builder)
-    from build_tag_lookup_model import vocabulary  # the shared vocabulary step (tools/ is on the path the builder set)
-
-    phrases, sha = vocabulary()
-    assert sha == default_registry().enum("text_compressors")[text.TAG_CONTEXT_CODE]["sha256"]
-    rows = [(r["prompt"], r["negative_prompt"]) for r in
-            (json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:300])]
-    vocab = tc.PhraseVocabulary(phrases)
-    first, second = builder.build_tables(vocab, rows), builder.build_tables(vocab, rows)
-    assert first == second and any(f["contexts"] for f in first)
-    model = TagPrefixModel(phrases, [f["order0"] for f in first], [f["contexts"] for f in first])
-    for p, n in rows[:20]:
-        strings = [p.encode(), n.encode()]
-        assert model.decode(model.encode(strings), 2, MAX_LEN) == strings
+    builder = check_builder_tables("build_tag_prefix_model", TagPrefixModel, EVAL, MAX_LEN)
     weights = [1 << 30, *[1] * 40, 3, 2]  # Huffman would give the 1s lengths beyond 8
     for limit in (8, MAX_CODE_BITS):
         lengths = builder.limited_lengths(weights, limit)
